@@ -2,7 +2,10 @@ package dev.anneal.optim;
 
 import dev.anneal.config.Checks;
 
+import dev.anneal.schedule.Schedule;
+
 import java.util.Map;
+import java.util.function.UnaryOperator;
 
 /**
  * The hyperparameters of one optimizer, as a record with one field per hyperparameter (a
@@ -23,8 +26,18 @@ public interface Hyperparams<H extends Hyperparams<H>> {
     /** Checks a complete set: every field present and in range. */
     void check(Checks checks);
 
+    /** These values with {@code f} applied to every schedule; flags stay as they are. */
+    default H mapSchedules(UnaryOperator<Schedule> f) {
+        return Rules.mapSchedules(self(), f);
+    }
+
     /** Field name to value (a schedule or a flag), in declaration order; null fields left out. */
     default Map<String, Object> fields() {
         return Rules.fields(this);
+    }
+
+    @SuppressWarnings("unchecked")
+    private H self() {
+        return (H) this;
     }
 }

@@ -258,6 +258,11 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
                 + String.join(", ", names) + " (frozen when it was compiled?); add them with addGroup(...)");
     }
 
+    /** The parameters this optimizer was compiled over, frozen ones included. */
+    public ParameterSet parameters() {
+        return parameters;
+    }
+
     /** Sets the gradient of every trainable parameter of the set to zero. */
     public void zeroGrad() {
         ensureOpen();

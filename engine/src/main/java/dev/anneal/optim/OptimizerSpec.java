@@ -110,6 +110,30 @@ public record OptimizerSpec<H extends Hyperparams<H>>(H defaults, List<GroupSpec
         checks.throwIfAny();
     }
 
+    /**
+     * This spec with every schedule's epochs turned into steps at {@code stepsPerEpoch}
+     * ({@code warmup(steps = 500) then cosine(epochs = 10)}); a pipeline does this once it knows
+     * its data. Schedules counted in steps are unchanged.
+     */
+    public OptimizerSpec<H> withStepsPerEpoch(long stepsPerEpoch) {
+        if (stepsPerEpoch < 1) {
+            throw new dev.anneal.config.InvalidConfigException("optimizer.stepsPerEpoch",
+                    "must be at least 1, got " + stepsPerEpoch);
+        }
+        return mapSchedules(s -> s.inSteps(stepsPerEpoch));
+    }
+
+    /** True when some schedule counts epochs, so {@link #withStepsPerEpoch} must come before compiling. */
+    public boolean countsEpochs() {
+        return hyperparameters().values().stream().anyMatch(v -> v instanceof Schedule s && s.countsEpochs());
+    }
+
+    private OptimizerSpec<H> mapSchedules(java.util.function.UnaryOperator<Schedule> f) {
+        return new OptimizerSpec<>(defaults.mapSchedules(f),
+                groups.stream().map(g -> new GroupSpec<>(g.name(), g.selector(), g.overrides().mapSchedules(f))).toList(),
+                noWeightDecay);
+    }
+
     /** Binds this spec to parameters, fused where possible; fails with every grouping problem at once. */
     public Optimizer<H> compile(ParameterSet parameters) {
         return compile(parameters, Execution.FUSED);
@@ -117,6 +141,11 @@ public record OptimizerSpec<H extends Hyperparams<H>>(H defaults, List<GroupSpec
 
     /** Binds this spec to parameters with the given execution. */
     public Optimizer<H> compile(ParameterSet parameters, Execution execution) {
-        return new Optimizer<>(this, parameters, execution);
+        Checks checks = new Checks("optimizer");
+        hyperparameters().forEach((path, value) -> checks.require(!(value instanceof Schedule s && s.countsEpochs()),
+                path, "is a schedule counted in epochs; give the steps per epoch first: "
+                        + "spec.withStepsPerEpoch(n).compile(...), or run it in a pipeline, which knows them"));
+        checks.throwIfAny();
+        return new Optimizer<>(mapSchedules(s -> s.inSteps(0)), parameters, execution);
     }
 }

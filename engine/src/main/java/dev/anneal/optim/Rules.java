@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.OptionalLong;
+import java.util.function.UnaryOperator;
 
 /** Range checks shared by the optimizers' hyperparameter records. */
 final class Rules {
@@ -37,6 +38,24 @@ final class Rules {
             }
         }
         return fields;
+    }
+
+    /** A copy of a hyperparameter record with {@code f} applied to each schedule it holds. */
+    @SuppressWarnings("unchecked")
+    static <H extends Hyperparams<H>> H mapSchedules(H h, UnaryOperator<Schedule> f) {
+        RecordComponent[] components = h.getClass().getRecordComponents();
+        Object[] values = new Object[components.length];
+        Class<?>[] types = new Class<?>[components.length];
+        try {
+            for (int i = 0; i < components.length; i++) {
+                types[i] = components[i].getType();
+                Object value = components[i].getAccessor().invoke(h);
+                values[i] = value instanceof Schedule s ? f.apply(s) : value;
+            }
+            return (H) h.getClass().getDeclaredConstructor(types).newInstance(values);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot copy " + h.getClass(), e);
+        }
     }
 
     static void nonNegative(Checks c, String field, Schedule s) {

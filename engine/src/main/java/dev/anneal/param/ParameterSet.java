@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.anneal.config.Checks;
+import dev.anneal.config.InvalidConfigException;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -86,6 +88,36 @@ public final class ParameterSet {
 
     public List<Param> select(Predicate<Param> predicate) {
         return params.stream().filter(predicate).toList();
+    }
+
+    /**
+     * The parameters {@code selector} picks, in this set's order: one optimizer's share of a
+     * model, such as a GAN's generator. Picking no parameter is an error naming {@code path}.
+     */
+    public ParameterSet subset(String path, Selector selector) {
+        List<Param> picked = select(selector::matches);
+        if (picked.isEmpty()) {
+            throw new InvalidConfigException(path, "selects no parameter with " + selector + "; names are "
+                    + String.join(", ", byName.keySet()));
+        }
+        return new ParameterSet(picked);
+    }
+
+    /**
+     * Refuses parts that share a trainable parameter (two optimizers stepping one weight), naming
+     * the parameter and both parts. Parts are keyed by name, e.g. the optimizers'.
+     */
+    public static void checkDisjoint(Map<String, ParameterSet> parts) {
+        Map<String, String> claimedBy = new LinkedHashMap<>();
+        Checks checks = new Checks("optimizers");
+        parts.forEach((part, set) -> {
+            for (Param p : set.trainable()) {
+                String other = claimedBy.putIfAbsent(p.name(), part);
+                checks.require(other == null, part, "shares parameter " + p.name() + " with " + other
+                        + "; each parameter may have one optimizer");
+            }
+        });
+        checks.throwIfAny();
     }
 
     public Optional<Param> get(String name) {

@@ -32,7 +32,8 @@ public final class Plateau implements Schedule {
     /** Whether the improvement threshold is relative to the best metric or absolute. */
     public enum ThresholdMode { REL, ABS }
 
-    private final Schedule schedule;
+    /** Replaced once by {@link #inSteps} when the time schedule counts epochs. */
+    private volatile Schedule schedule;
     private final Mode mode;
     private final double factor;
     private final int patience;
@@ -87,6 +88,21 @@ public final class Plateau implements Schedule {
     @Override
     public long validSteps() {
         return schedule.validSteps();
+    }
+
+    @Override
+    public boolean countsEpochs() {
+        return schedule.countsEpochs();
+    }
+
+    /**
+     * Turns the time schedule's epochs into steps in place and returns this plateau, not a copy:
+     * the plateau is the object its callers feed metrics to, so it must stay the same one.
+     */
+    @Override
+    public Schedule inSteps(long stepsPerEpoch) {
+        schedule = schedule.inSteps(stepsPerEpoch);
+        return this;
     }
 
     /** Feeds the metric measured after optimizer step {@code step}; it decides the values from step + 1 on. */

@@ -20,6 +20,22 @@ public interface Schedule {
         return Long.MAX_VALUE;
     }
 
+    /**
+     * True when some length in this schedule is counted in epochs (a {@link Timeline} phase of
+     * {@code epochs = 10}), so it runs only once {@link #inSteps} knows the steps per epoch.
+     */
+    default boolean countsEpochs() {
+        return false;
+    }
+
+    /**
+     * This schedule with every length in epochs turned into steps at {@code stepsPerEpoch};
+     * a schedule counted in steps only returns itself (or an equivalent that runs faster).
+     */
+    default Schedule inSteps(long stepsPerEpoch) {
+        return this;
+    }
+
     /** This schedule for {@code steps} steps, then {@code next}, which counts steps from its own start. */
     default Schedule then(long steps, Schedule next) {
         return Schedules.join(java.util.List.of(this, next), steps);
@@ -74,6 +90,16 @@ public interface Schedule {
         }
 
         @Override
+        public boolean countsEpochs() {
+            return left.countsEpochs() || right.countsEpochs();
+        }
+
+        @Override
+        public Schedule inSteps(long stepsPerEpoch) {
+            return new Product(left.inSteps(stepsPerEpoch), right.inSteps(stepsPerEpoch));
+        }
+
+        @Override
         public long validSteps() {
             return Math.min(left.validSteps(), right.validSteps());
         }
@@ -91,6 +117,16 @@ public interface Schedule {
         @Override
         public double at(long step) {
             return Math.min(Math.max(inner.at(step), min), max);
+        }
+
+        @Override
+        public boolean countsEpochs() {
+            return inner.countsEpochs();
+        }
+
+        @Override
+        public Schedule inSteps(long stepsPerEpoch) {
+            return new Clamp(inner.inSteps(stepsPerEpoch), min, max);
         }
 
         @Override

@@ -78,6 +78,16 @@ public final class Schedules {
         }
 
         @Override
+        public boolean countsEpochs() {
+            return pieces.stream().anyMatch(Schedule::countsEpochs);
+        }
+
+        @Override
+        public Schedule inSteps(long stepsPerEpoch) {
+            return new Join(pieces.stream().map(p -> p.inSteps(stepsPerEpoch)).toList(), boundaries);
+        }
+
+        @Override
         public long validSteps() {
             long start = boundaries.length == 0 ? 0 : boundaries[boundaries.length - 1];
             long last = pieces.get(pieces.size() - 1).validSteps();

@@ -14,7 +14,7 @@ import java.util.List;
  * phase holds its final value (as a preview shows). A warmup must be followed by a phase, whose
  * first value it climbs to.
  */
-public record Timeline(List<Phase> phases) {
+public record Timeline(List<Phase> phases) implements Schedule {
     public Timeline {
         phases = List.copyOf(phases);
         Checks c = new Checks("schedule");
@@ -54,6 +54,30 @@ public record Timeline(List<Phase> phases) {
     /** A schedule of a timeline measured in steps only; one with epochs is refused, saying which phase. */
     public Schedule toSchedule() {
         return toSchedule(0);
+    }
+
+    /**
+     * The value at {@code step} of a timeline measured in steps; one with epochs is refused,
+     * saying which phase. Optimizers run {@link #inSteps}'s faster form; this one serves previews.
+     */
+    @Override
+    public double at(long step) {
+        return toSchedule().at(step);
+    }
+
+    @Override
+    public long validSteps() {
+        return countsEpochs() ? Long.MAX_VALUE : steps(0);
+    }
+
+    @Override
+    public boolean countsEpochs() {
+        return phases.stream().anyMatch(p -> p.length().unit() == Duration.Unit.EPOCHS);
+    }
+
+    @Override
+    public Schedule inSteps(long stepsPerEpoch) {
+        return toSchedule(stepsPerEpoch);
     }
 
     /** A schedule, epochs turned into steps at {@code stepsPerEpoch}. */

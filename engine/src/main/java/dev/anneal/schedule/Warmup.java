@@ -54,6 +54,16 @@ public record Warmup(long steps, double start, Schedule after) implements Schedu
     }
 
     @Override
+    public boolean countsEpochs() {
+        return after.countsEpochs();
+    }
+
+    @Override
+    public Schedule inSteps(long stepsPerEpoch) {
+        return new Warmup(steps, start, after.inSteps(stepsPerEpoch));
+    }
+
+    @Override
     public long validSteps() {
         long rest = after.validSteps();
         return rest > Long.MAX_VALUE - steps ? Long.MAX_VALUE : steps + rest;

@@ -1,11 +1,7 @@
 package dev.anneal.train;
 
-import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
@@ -26,14 +22,7 @@ public final class BasicLoop {
 
     /** Trains on one batch and returns its loss. */
     public static float trainBatch(Block block, ParameterStore store, Loss loss, Batch batch, Optimizer<?> optimizer) {
-        float value;
-        try (GradientCollector collector = Engine.getEngine(batch.getManager().getEngine().getEngineName())
-                .newGradientCollector()) {
-            NDList predictions = block.forward(store, batch.getData(), true);
-            NDArray lossValue = loss.evaluate(batch.getLabels(), predictions);
-            collector.backward(lossValue);
-            value = lossValue.getFloat();
-        }
+        float value = SupervisedStep.lossAndGradients(block, store, loss, batch);
         optimizer.step();
         optimizer.zeroGrad();
         return value;

@@ -1,6 +1,6 @@
 package dev.anneal.train;
 
-/** What a training loop reports to its callbacks, in order: batches, then each epoch's end. */
+/** What a training loop reports to its callbacks, in order: batches, then each epoch's validation and end. */
 public sealed interface TrainingEvent {
     /**
      * After one optimizer step.
@@ -25,6 +25,17 @@ public sealed interface TrainingEvent {
      */
     record EpochEnd(int epoch, int epochs, long step, long batches, double meanLoss, double millis,
                     double validationAccuracy) implements TrainingEvent {
+    }
+
+    /**
+     * After an epoch's validation, before its {@link EpochEnd}.
+     *
+     * @param metrics each figure by its metric's name ({@code accuracy}, {@code top5}, {@code loss})
+     */
+    record Validated(int epoch, long step, java.util.Map<String, Double> metrics) implements TrainingEvent {
+        public Validated {
+            metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
+        }
     }
 
     /** The loop stopped before its last epoch: cancelled, or a callback asked. */

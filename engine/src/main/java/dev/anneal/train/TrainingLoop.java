@@ -1,5 +1,6 @@
 package dev.anneal.train;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
@@ -9,12 +10,19 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
 import dev.anneal.config.Checks;
+import dev.anneal.config.InvalidConfigException;
 import dev.anneal.optim.Optimizer;
+import dev.anneal.train.metric.Metric;
+import dev.anneal.train.metric.TopK;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -22,41 +30,64 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
- * A supervised training loop over a DJL block with an Anneal optimizer: per batch forward, loss,
- * backward, one optimizer step, gradients cleared; per epoch a validation accuracy if a
- * validation set is given. It reports every batch and epoch to its callbacks. Cancellation and a
- * callback's stop are honoured between batches only, so the model, the optimizer and its step
- * counter always stand after a whole number of steps.
+ * A training loop over a DJL block with Anneal optimizers: per batch one {@link TrainingStep}
+ * (by default the {@link SupervisedStep}: forward, loss, backward, gradient transforms, one
+ * optimizer step); per epoch the validation metrics, if a validation set is given. It reports
+ * every batch and epoch to its callbacks. Cancellation and a callback's stop are honoured between
+ * batches only, so the model, the optimizers and their step counters always stand after a whole
+ * number of steps. Batches can be read ahead on another executor ({@link Builder#prefetch}).
  */
 public final class TrainingLoop {
+    /** The name of the optimizer given with {@link Builder#optimizer(Optimizer)}. */
+    public static final String DEFAULT_OPTIMIZER = "default";
+
     private final Block block;
-    private final Loss loss;
-    private final Optimizer<?> optimizer;
+    private final Map<String, Optimizer<?>> optimizers;
+    private final Optimizer<?> first;
+    private final TrainingStep step;
     private final Dataset train;
     private final Dataset validation;
+    private final List<Metric> metrics;
     private final int epochs;
     private final List<Callback> callbacks;
     private final NDManager manager;
     private final BooleanSupplier cancelled;
+    private final Executor prefetchExecutor;
+    private final int prefetchDepth;
 
     private TrainingLoop(Builder b) {
         Checks c = new Checks("trainingLoop");
         c.require(b.block != null, "block", "is required");
-        c.require(b.loss != null, "loss", "is required");
-        c.require(b.optimizer != null, "optimizer", "is required");
+        c.require(!b.optimizers.isEmpty(), "optimizer", "is required");
+        c.require(b.step != null || b.loss != null, "loss", "is required (or a step of your own)");
+        c.require(b.step == null || b.transforms.isEmpty(), "gradientTransform",
+                "belongs to the supervised step; a step of your own applies its own");
+        c.require(b.step != null || b.optimizers.size() == 1, "step",
+                "is required with several optimizers " + b.optimizers.keySet() + " (which one steps when?)");
         c.require(b.train != null, "train", "is required");
         c.require(b.manager != null, "manager", "is required");
         c.require(b.epochs >= 1, "epochs", "must be at least 1, got " + b.epochs);
+        c.require(b.metrics.isEmpty() || b.validation != null, "metrics", "need a validation set to measure on");
+        Map<String, String> metricNames = new HashMap<>();
+        for (Metric metric : b.metrics) {
+            c.require(metricNames.put(metric.name(), metric.name()) == null, "metrics",
+                    "name " + metric.name() + " twice; each figure is reported once");
+        }
         c.throwIfAny();
         this.block = b.block;
-        this.loss = b.loss;
-        this.optimizer = b.optimizer;
+        this.optimizers = Collections.unmodifiableMap(new LinkedHashMap<>(b.optimizers));
+        this.first = optimizers.values().iterator().next();
+        this.step = b.step != null ? b.step
+                : new SupervisedStep(b.block, b.loss, optimizers.keySet().iterator().next(), b.transforms);
         this.train = b.train;
         this.validation = b.validation;
+        this.metrics = b.metrics.isEmpty() && b.validation != null ? List.of(TopK.accuracy()) : List.copyOf(b.metrics);
         this.epochs = b.epochs;
         this.callbacks = List.copyOf(b.callbacks);
         this.manager = b.manager;
         this.cancelled = b.cancelled;
+        this.prefetchExecutor = b.prefetchExecutor;
+        this.prefetchDepth = b.prefetchDepth;
     }
 
     public static Builder builder() {
@@ -94,32 +125,48 @@ public final class TrainingLoop {
 
     private TrainingResult run(BooleanSupplier cancelled) throws IOException, TranslateException {
         ParameterStore store = new ParameterStore(manager, false);
+        TrainingStep.Context context = new TrainingStep.Context() {
+            @Override
+            public ParameterStore store() {
+                return store;
+            }
+
+            @Override
+            public Optimizer<?> optimizer(String name) {
+                Optimizer<?> optimizer = optimizers.get(name);
+                if (optimizer == null) {
+                    throw new InvalidConfigException("trainingLoop.optimizer", "has no optimizer named \"" + name
+                            + "\"; names are " + optimizers.keySet());
+                }
+                return optimizer;
+            }
+        };
         String[] stop = {null};
         Callback.Control control = reason -> stop[0] = Objects.requireNonNull(reason, "reason");
         double meanLoss = Double.NaN;
-        double accuracy = Double.NaN;
+        Map<String, Double> measured = Map.of();
         int completed = 0;
         for (int epoch = 0; epoch < epochs && stop[0] == null; epoch++) {
             long start = System.nanoTime();
             double lossSum = 0;
             long batch = 0;
             long batches = -1;
-            try (NDManager epochManager = manager.newSubManager()) {
-                Iterator<Batch> data = train.getData(epochManager).iterator();
-                while (data.hasNext()) {
+            try (NDManager epochManager = manager.newSubManager();
+                 Batches data = batches(epochManager)) {
+                while (data.iterator.hasNext()) {
                     if (cancelled.getAsBoolean()) {
                         stop[0] = "cancelled";
                         break;
                     }
                     long batchStart = System.nanoTime();
-                    try (Batch next = data.next()) {
+                    try (Batch next = data.iterator.next()) {
                         if (batches < 0) {
                             batches = batchesPerEpoch(next.getSize());
                         }
-                        double value = BasicLoop.trainBatch(block, store, loss, next, optimizer);
+                        double value = step.run(next, context);
                         lossSum += value;
                         batch++;
-                        emit(new TrainingEvent.BatchEnd(epoch, epochs, batch, batches, optimizer.stepCount(), value,
+                        emit(new TrainingEvent.BatchEnd(epoch, epochs, batch, batches, first.stepCount(), value,
                                 lossSum / batch, (System.nanoTime() - batchStart) / 1e6, learningRate()), control);
                     }
                     if (stop[0] != null) {
@@ -132,18 +179,55 @@ public final class TrainingLoop {
                 break;
             }
             if (validation != null) {
-                try (NDManager evalManager = manager.newSubManager()) {
-                    accuracy = BasicLoop.accuracy(block, store, validation, evalManager);
-                }
+                measured = validate(store);
+                emit(new TrainingEvent.Validated(epoch, first.stepCount(), measured), control);
             }
             completed++;
-            emit(new TrainingEvent.EpochEnd(epoch, epochs, optimizer.stepCount(), batch, meanLoss,
-                    (System.nanoTime() - start) / 1e6, accuracy), control);
+            emit(new TrainingEvent.EpochEnd(epoch, epochs, first.stepCount(), batch, meanLoss,
+                    (System.nanoTime() - start) / 1e6, measured.getOrDefault("accuracy", Double.NaN)), control);
         }
         if (stop[0] != null) {
-            emit(new TrainingEvent.Stopped(completed, optimizer.stepCount(), stop[0]), reason -> { });
+            emit(new TrainingEvent.Stopped(completed, first.stepCount(), stop[0]), reason -> { });
         }
-        return new TrainingResult(completed, optimizer.stepCount(), meanLoss, accuracy, stop[0]);
+        return new TrainingResult(completed, first.stepCount(), meanLoss,
+                measured.getOrDefault("accuracy", Double.NaN), stop[0], measured);
+    }
+
+    /** An epoch's batches, read ahead when asked; closing frees what was read and not trained on. */
+    private record Batches(Iterator<Batch> iterator, Prefetch prefetch) implements AutoCloseable {
+        @Override
+        public void close() {
+            if (prefetch != null) {
+                prefetch.close();
+            }
+        }
+    }
+
+    private Batches batches(NDManager epochManager) throws IOException, TranslateException {
+        Iterator<Batch> source = train.getData(epochManager).iterator();
+        if (prefetchExecutor == null) {
+            return new Batches(source, null);
+        }
+        Prefetch prefetch = new Prefetch(source, epochManager, prefetchExecutor, prefetchDepth);
+        return new Batches(prefetch, prefetch);
+    }
+
+    private Map<String, Double> validate(ParameterStore store) throws IOException, TranslateException {
+        metrics.forEach(Metric::reset);
+        try (NDManager evalManager = manager.newSubManager()) {
+            for (Batch batch : validation.getData(evalManager)) {
+                try (batch) {
+                    NDArray predictions = block.forward(store, batch.getData(), false).singletonOrThrow();
+                    NDArray labels = batch.getLabels().singletonOrThrow();
+                    for (Metric metric : metrics) {
+                        metric.update(predictions, labels);
+                    }
+                }
+            }
+        }
+        Map<String, Double> values = new LinkedHashMap<>();
+        metrics.forEach(m -> values.put(m.name(), m.value()));
+        return Collections.unmodifiableMap(values);
     }
 
     private long batchesPerEpoch(long batchSize) {
@@ -154,7 +238,7 @@ public final class TrainingLoop {
     }
 
     private double learningRate() {
-        Object lr = optimizer.currentValues(optimizer.groups().get(0)).get("lr");
+        Object lr = first.currentValues(first.groups().get(0)).get("lr");
         return lr instanceof Double d ? d : Double.NaN;
     }
 
@@ -168,13 +252,18 @@ public final class TrainingLoop {
     public static final class Builder {
         private Block block;
         private Loss loss;
-        private Optimizer<?> optimizer;
+        private final Map<String, Optimizer<?>> optimizers = new LinkedHashMap<>();
+        private TrainingStep step;
+        private final List<GradientTransform> transforms = new ArrayList<>();
         private Dataset train;
         private Dataset validation;
+        private final List<Metric> metrics = new ArrayList<>();
         private int epochs = 1;
         private final List<Callback> callbacks = new ArrayList<>();
         private NDManager manager;
         private BooleanSupplier cancelled = () -> false;
+        private Executor prefetchExecutor;
+        private int prefetchDepth;
 
         public Builder block(Block block) {
             this.block = block;
@@ -186,8 +275,34 @@ public final class TrainingLoop {
             return this;
         }
 
+        /** The one optimizer of a supervised run, named {@value #DEFAULT_OPTIMIZER}. */
         public Builder optimizer(Optimizer<?> optimizer) {
-            this.optimizer = optimizer;
+            return optimizer(DEFAULT_OPTIMIZER, optimizer);
+        }
+
+        /**
+         * One of several optimizers, each over its own part of the model (a GAN's discriminator
+         * and generator); a {@link #step} of your own says when each steps. Events report the
+         * step counter and learning rate of the first one added.
+         */
+        public Builder optimizer(String name, Optimizer<?> optimizer) {
+            Objects.requireNonNull(optimizer, "optimizer");
+            if (optimizers.putIfAbsent(name, optimizer) != null) {
+                throw new InvalidConfigException("trainingLoop.optimizer", "\"" + name
+                        + "\" is given twice; optimizer names must be unique");
+            }
+            return this;
+        }
+
+        /** What to do with each batch, instead of the supervised step. */
+        public Builder step(TrainingStep step) {
+            this.step = Objects.requireNonNull(step, "step");
+            return this;
+        }
+
+        /** Runs on the gradients between backward and the update of the supervised step, in order. */
+        public Builder gradientTransform(GradientTransform transform) {
+            transforms.add(Objects.requireNonNull(transform, "transform"));
             return this;
         }
 
@@ -196,9 +311,15 @@ public final class TrainingLoop {
             return this;
         }
 
-        /** A set to measure accuracy on after each epoch. */
+        /** A set to measure the metrics on after each epoch (accuracy unless others are given). */
         public Builder validation(Dataset validation) {
             this.validation = validation;
+            return this;
+        }
+
+        /** A figure to measure on the validation set after each epoch. */
+        public Builder metric(Metric metric) {
+            metrics.add(Objects.requireNonNull(metric, "metric"));
             return this;
         }
 
@@ -221,6 +342,19 @@ public final class TrainingLoop {
         /** Asked before each batch; true stops the run there (a coroutine's cancellation, say). */
         public Builder cancelled(BooleanSupplier cancelled) {
             this.cancelled = Objects.requireNonNull(cancelled, "cancelled");
+            return this;
+        }
+
+        /**
+         * Reads up to {@code depth} batches ahead on {@code executor} while the current one
+         * trains; the batches and their order do not change.
+         */
+        public Builder prefetch(Executor executor, int depth) {
+            if (depth < 1) {
+                throw new InvalidConfigException("trainingLoop.prefetch.depth", "must be at least 1, got " + depth);
+            }
+            this.prefetchExecutor = Objects.requireNonNull(executor, "executor");
+            this.prefetchDepth = depth;
             return this;
         }
 

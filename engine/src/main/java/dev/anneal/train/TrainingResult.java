@@ -8,6 +8,11 @@ package dev.anneal.train;
  * @param meanLoss           the last epoch's mean loss (of the batches it ran)
  * @param validationAccuracy the last validation's accuracy, NaN without a validation set
  * @param stopReason         why it stopped early, or null when it ran every epoch
+ * @param metrics            the last validation's figures by name, empty without a validation set
  */
-public record TrainingResult(int epochs, long steps, double meanLoss, double validationAccuracy, String stopReason) {
+public record TrainingResult(int epochs, long steps, double meanLoss, double validationAccuracy, String stopReason,
+                             java.util.Map<String, Double> metrics) {
+    public TrainingResult {
+        metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
+    }
 }

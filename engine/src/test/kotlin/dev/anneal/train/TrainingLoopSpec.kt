@@ -55,7 +55,7 @@ class TrainingLoopSpec : FunSpec({
             batches.map { it.step } shouldContainExactly (1L..16L).toList()
             batches.all { it.batches == 8L && it.lr == 0.1 } shouldBe true
             events.filterIsInstance<TrainingEvent.EpochEnd>().map { it.epoch } shouldContainExactly listOf(0, 1)
-            result shouldBe TrainingResult(2, 16, result.meanLoss, Double.NaN, null)
+            result shouldBe TrainingResult(2, 16, result.meanLoss, Double.NaN, null, emptyMap())
         }
     }
 

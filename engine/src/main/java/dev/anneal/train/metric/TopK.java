@@ -12,7 +12,7 @@ import dev.anneal.config.InvalidConfigException;
  * fraction. A label's score tied with the k-th counts as a hit only if fewer than {@code k}
  * scores are strictly higher, so ties never inflate the figure beyond the sorted order's.
  */
-public final class TopK {
+public final class TopK implements Metric {
     private final int k;
     private long correct;
     private long total;
@@ -29,7 +29,14 @@ public final class TopK {
         return new TopK(1);
     }
 
+    /** {@code accuracy} for k = 1, else {@code top<k>}. */
+    @Override
+    public String name() {
+        return k == 1 ? "accuracy" : "top" + k;
+    }
+
     /** Adds a batch: scores {@code (N, classes)}, labels {@code (N)} class indices. */
+    @Override
     public void update(NDArray scores, NDArray labels) {
         if (scores.getShape().dimension() != 2 || labels.getShape().dimension() != 1
                 || labels.getShape().get(0) != scores.getShape().get(0)) {
@@ -59,10 +66,12 @@ public final class TopK {
     }
 
     /** The fraction so far; 0 before any sample. */
+    @Override
     public double value() {
         return total == 0 ? 0 : (double) correct / total;
     }
 
+    @Override
     public void reset() {
         correct = 0;
         total = 0;
