@@ -7,13 +7,18 @@ import dev.anneal.schedule.Timeline
 
 /**
  * A schedule as phases joined with `then`, each counting from its own start:
- * `schedule { warmup(steps = 500) then cosine(epochs = 10, peak = 1e-3) }`. The result is the
- * engine's [Timeline]; one measured in epochs becomes a schedule once the steps per epoch are known.
+ * `schedule { warmup(steps = 500) then cosine(epochs = 10, peak = 1e-3) }`. It holds the engine's
+ * [Timeline] (see [timeline]); one measured in epochs runs once the steps per epoch are known,
+ * which a `pipeline { }` works out from its data.
  */
-public fun schedule(block: ScheduleScope.() -> Phases): Timeline {
+public fun schedule(block: ScheduleScope.() -> Phases): Scheduled {
     val scope = ScheduleScope()
-    return scope.finish(scope.block())
+    return Scheduled(scope.finish(scope.block()))
 }
+
+/** The phases of a `schedule { }`. */
+public val Scheduled.timeline: Timeline
+    get() = schedule as? Timeline ?: throw IllegalStateException("$schedule is not made of phases")
 
 /** Phases in order; `then` appends. */
 public class Phases internal constructor(internal val phases: List<Phase>) {

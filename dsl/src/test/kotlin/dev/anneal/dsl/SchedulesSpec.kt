@@ -12,14 +12,14 @@ import kotlin.math.cos
 
 class SchedulesSpec : FunSpec({
     test("schedule { } builds the timeline the Java builders build") {
-        schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1) } shouldBe
+        schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1) }.timeline shouldBe
             Timeline.of(Phase.warmup(Duration.steps(100), 0.0), Phase.cosine(Duration.steps(900), 0.1, 0.0))
-        schedule { constant(0.01, epochs = 2) then linear(0.01, 0.001, epochs = 8) } shouldBe
+        schedule { constant(0.01, epochs = 2) then linear(0.01, 0.001, epochs = 8) }.timeline shouldBe
             Timeline.of(Phase.constant(Duration.epochs(2), 0.01)).then(Phase.linear(Duration.epochs(8), 0.01, 0.001))
     }
 
     test("warmup climbs to the cosine's peak, which then decays; each phase counts from its own start") {
-        val s = schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1, end = 0.001) }.toSchedule()
+        val s = schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1, end = 0.001) }.timeline.toSchedule()
         s.at(1) shouldBe 0.0
         s.at(51) shouldBe (0.05 plusOrMinus 1e-15)
         s.at(101) shouldBe (0.1 plusOrMinus 1e-15)
@@ -29,7 +29,7 @@ class SchedulesSpec : FunSpec({
     }
 
     test("epochs become steps only with the steps per epoch; without them the schedule is refused") {
-        val timeline = schedule { warmup(steps = 10) then cosine(epochs = 2, peak = 1.0) }
+        val timeline = schedule { warmup(steps = 10) then cosine(epochs = 2, peak = 1.0) }.timeline
         shouldThrowExactly<InvalidConfigException> { timeline.toSchedule() }.message shouldBe
             "schedule.phase[1] is 2 epochs, but the steps per epoch are not known; give them (toSchedule(stepsPerEpoch)) or use steps"
         val s = timeline.toSchedule(50)

@@ -209,18 +209,18 @@ public final class Adam implements UpdateRule<Adam.Hyper> {
             return self();
         }
 
-        public S amsgrad(boolean value) {
+        public S amsgrad(Boolean value) {
             amsgrad = value;
             return self();
         }
 
-        public S maximize(boolean value) {
+        public S maximize(Boolean value) {
             maximize = value;
             return self();
         }
 
         /** True applies weight decay to the weights directly, as AdamW does. */
-        public S decoupledWeightDecay(boolean value) {
+        public S decoupledWeightDecay(Boolean value) {
             decoupledWeightDecay = value;
             return self();
         }

@@ -154,7 +154,7 @@ public final class Momentum implements UpdateRule<Momentum.Hyper> {
         }
 
         /** MindSpore's {@code use_nesterov}. */
-        public S nesterov(boolean value) {
+        public S nesterov(Boolean value) {
             nesterov = value;
             return self();
         }

@@ -165,12 +165,12 @@ public final class Sgd implements UpdateRule<Sgd.Hyper> {
             return self();
         }
 
-        public S nesterov(boolean value) {
+        public S nesterov(Boolean value) {
             nesterov = value;
             return self();
         }
 
-        public S maximize(boolean value) {
+        public S maximize(Boolean value) {
             maximize = value;
             return self();
         }
