@@ -2,7 +2,6 @@ package dev.anneal.dsl
 
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Adam
-import dev.anneal.optim.Hyperparams
 import dev.anneal.optim.Momentum
 import dev.anneal.optim.OptimizerBuilder
 import dev.anneal.optim.OptimizerSpec
@@ -23,20 +22,20 @@ import dev.anneal.param.Selector
  * what a `group { }` offers, so a hyperparameter the optimizer lacks does not compile. Problems
  * of values are reported together by the engine's checks as an `InvalidConfigException`.
  */
-public fun <H : Hyperparams<H>, G> optimizer(block: OptimizerScope<H, G>.() -> Unit): OptimizerSpec<H> {
-    val scope = OptimizerScope<H, G>()
+public fun <G> optimizer(block: OptimizerScope<G>.() -> Unit): OptimizerSpec<*> {
+    val scope = OptimizerScope<G>()
     scope.block()
     return scope.build()
 }
 
 /** The inside of `optimizer { }`: one optimizer, then its groups and weight-decay exemptions. */
 @AnnealDsl
-public class OptimizerScope<H : Hyperparams<H>, G> internal constructor() {
+public class OptimizerScope<G> internal constructor() {
     private var name: String? = null
-    private var builder: OptimizerBuilder<H, *, *>? = null
+    private var builder: OptimizerBuilder<*, *, *>? = null
     private var addGroup: ((String, Selector, G.() -> Unit) -> Unit)? = null
 
-    internal fun <J> choose(name: String, builder: OptimizerBuilder<H, J, *>, wrap: (J) -> G) {
+    internal fun <J> choose(name: String, builder: OptimizerBuilder<*, J, *>, wrap: (J) -> G) {
         this.name?.let {
             throw InvalidConfigException("optimizer", "names one optimizer, got $it and then $name")
         }
@@ -45,7 +44,7 @@ public class OptimizerScope<H : Hyperparams<H>, G> internal constructor() {
         addGroup = { groupName, selector, settings -> builder.group(groupName, selector) { wrap(it).settings() } }
     }
 
-    private fun chosen(what: String): OptimizerBuilder<H, *, *> = builder
+    private fun chosen(what: String): OptimizerBuilder<*, *, *> = builder
         ?: throw InvalidConfigException("optimizer", "needs its optimizer (adam(...), sgd(...), ...) before $what")
 
     /** A group of the parameters whose names contain [name], ignoring case, with its own values. */
@@ -66,14 +65,14 @@ public class OptimizerScope<H : Hyperparams<H>, G> internal constructor() {
         chosen("noWeightDecayOn($selector)").noWeightDecayOn(selector)
     }
 
-    internal fun build(): OptimizerSpec<H> = chosen("the end of optimizer { }").build()
+    internal fun build(): OptimizerSpec<*> = chosen("the end of optimizer { }").build()
 }
 
 /**
  * SGD as `torch.optim.SGD` computes it, with PyTorch's defaults ([Sgd]); momentum with
  * dampening, Nesterov and maximize.
  */
-public fun OptimizerScope<Sgd.Hyper, SgdGroup>.sgd(
+public fun OptimizerScope<SgdGroup>.sgd(
     lr: Number = 1e-3,
     momentum: Number = 0.0,
     dampening: Number = 0.0,
@@ -90,7 +89,7 @@ public fun OptimizerScope<Sgd.Hyper, SgdGroup>.sgd(
  * MindSpore's `nn.Momentum` ([Momentum]): no defaults for [lr] and [momentum], as there;
  * [lossScale] is the static scale the gradients carry.
  */
-public fun OptimizerScope<Momentum.Hyper, MomentumGroup>.momentum(
+public fun OptimizerScope<MomentumGroup>.momentum(
     lr: Number,
     momentum: Number,
     weightDecay: Number = 0.0,
@@ -103,7 +102,7 @@ public fun OptimizerScope<Momentum.Hyper, MomentumGroup>.momentum(
 }
 
 /** Adam as `torch.optim.Adam` computes it, with PyTorch's defaults ([Adam]); AMSGrad and maximize. */
-public fun OptimizerScope<Adam.Hyper, AdamGroup>.adam(
+public fun OptimizerScope<AdamGroup>.adam(
     lr: Number = 1e-3,
     beta1: Number = 0.9,
     beta2: Number = 0.999,
@@ -119,7 +118,7 @@ public fun OptimizerScope<Adam.Hyper, AdamGroup>.adam(
  * AdamW as `torch.optim.AdamW` computes it ([dev.anneal.optim.AdamW]): Adam with decoupled
  * weight decay, 0.01 by default; its groups take Adam's hyperparameters.
  */
-public fun OptimizerScope<Adam.Hyper, AdamGroup>.adamW(
+public fun OptimizerScope<AdamGroup>.adamW(
     lr: Number = 1e-3,
     beta1: Number = 0.9,
     beta2: Number = 0.999,

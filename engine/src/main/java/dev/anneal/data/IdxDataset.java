@@ -40,6 +40,15 @@ public final class IdxDataset extends ArrayDataset {
         return new Builder();
     }
 
+    /** Batches in one pass over the set, from its sampler: no batch is made to count them. */
+    public long batchesPerEpoch() {
+        long count = 0;
+        for (var batch = sampler.sample(this); batch.hasNext(); batch.next()) {
+            count++;
+        }
+        return count;
+    }
+
     /** An IDX file's dimensions and unsigned-byte contents. */
     public record IdxArray(long[] shape, byte[] data) {
     }

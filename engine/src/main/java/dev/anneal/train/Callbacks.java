@@ -61,6 +61,38 @@ public final class Callbacks {
     }
 
     /**
+     * Appends one JSON object per line for each epoch: epoch, step, mean loss, milliseconds and
+     * every validation figure by name. Non-finite figures are written as null, as JSON has no NaN.
+     */
+    public static Callback jsonLog(Path file) {
+        Map<String, Double> validated = new java.util.LinkedHashMap<>();
+        return (event, control) -> {
+            if (event instanceof TrainingEvent.Validated v) {
+                validated.clear();
+                validated.putAll(v.metrics());
+            } else if (event instanceof TrainingEvent.EpochEnd e) {
+                StringBuilder line = new StringBuilder();
+                line.append("{\"epoch\":").append(e.epoch()).append(",\"step\":").append(e.step())
+                        .append(",\"mean_loss\":").append(json(e.meanLoss()))
+                        .append(",\"millis\":").append(json(e.millis()));
+                validated.forEach((name, value) -> line.append(",\"").append(name).append("\":").append(json(value)));
+                line.append("}\n");
+                validated.clear();
+                try {
+                    Files.writeString(file, line, java.nio.charset.StandardCharsets.UTF_8,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+                } catch (IOException io) {
+                    throw new UncheckedIOException("cannot write the metrics log " + file, io);
+                }
+            }
+        };
+    }
+
+    private static String json(double value) {
+        return Double.isFinite(value) ? Double.toString(value) : "null";
+    }
+
+    /**
      * Early stopping on validation accuracy: stops when it has not improved by more than
      * {@code minDelta} for {@code patience} epochs, and, if asked, puts back the parameters of the
      * best epoch.

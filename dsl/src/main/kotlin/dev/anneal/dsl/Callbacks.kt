@@ -1,0 +1,78 @@
+package dev.anneal.dsl
+
+import ai.djl.nn.Block
+import dev.anneal.param.ParameterSet
+import dev.anneal.schedule.Plateau
+import dev.anneal.train.Callback
+import dev.anneal.train.Callbacks
+import dev.anneal.train.LossMonitor
+import dev.anneal.train.ProgressBar
+import dev.anneal.train.TimeMonitor
+import dev.anneal.train.TrainingEvent
+import java.io.PrintStream
+import java.nio.file.Path
+
+/** The callbacks `callbacks { }` offers; each is the engine's, in the order written. */
+@AnnealDsl
+public class CallbacksScope internal constructor(private val makers: MutableList<(Block) -> Callback>) {
+    /**
+     * MindSpore's loss monitor line every [every] steps and at each epoch's last batch:
+     * `Epoch:[  0/ 10], step:[ 1875/ 1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01000`.
+     */
+    public fun lossMonitor(every: Steps = 1.steps, out: PrintStream = System.out) {
+        val monitor = LossMonitor(out, every.count)
+        makers += { monitor }
+    }
+
+    /** MindSpore's time monitor: each epoch's time and time per step. */
+    public fun timeMonitor(out: PrintStream = System.out) {
+        makers += { TimeMonitor(out) }
+    }
+
+    /**
+     * A progress bar redrawn in place: steps done, rate, time left, current loss and lr. By
+     * default only when the program runs on a terminal, so logs stay clean.
+     */
+    public fun progressBar(out: PrintStream = System.err, onlyOnTerminal: Boolean = true) {
+        if (!onlyOnTerminal || System.console() != null) makers += { ProgressBar(out) }
+    }
+
+    /**
+     * Stops when validation accuracy has not improved by more than [minDelta] for [patience]
+     * epochs; with [restoreBest], puts back the parameters of the best epoch.
+     */
+    public fun earlyStopping(patience: Epochs, minDelta: Double = 0.0, restoreBest: Boolean = true) {
+        Callbacks.earlyStopping(patience.count, minDelta, null) // refuses bad values where they are written
+        makers += { model -> Callbacks.earlyStopping(patience.count, minDelta, if (restoreBest) ParameterSet.of(model) else null) }
+    }
+
+    /** Stops at the first loss that is NaN or infinite. */
+    public fun stopOnNaN() {
+        makers += { Callbacks.stopOnNaN() }
+    }
+
+    /** Feeds each epoch's validation accuracy to [plateau] (made with `plateau(..., mode = MAX)`). */
+    public fun plateauOnAccuracy(plateau: Plateau) {
+        makers += { Callbacks.plateauOnAccuracy(plateau) }
+    }
+
+    /** One CSV row per epoch. */
+    public fun csvLog(file: Path) {
+        makers += { Callbacks.csvLog(file) }
+    }
+
+    /** One JSON object per line per epoch, with every validation figure. */
+    public fun jsonLog(file: Path) {
+        makers += { Callbacks.jsonLog(file) }
+    }
+
+    /** Any callback of the engine's, or one's own. */
+    public fun add(callback: Callback) {
+        makers += { callback }
+    }
+
+    /** Runs [handler] on every event of type [E]: `on<TrainingEvent.EpochEnd> { println(it.meanLoss) }`. */
+    public inline fun <reified E : TrainingEvent> on(crossinline handler: (E) -> Unit) {
+        add { event, _ -> if (event is E) handler(event) }
+    }
+}

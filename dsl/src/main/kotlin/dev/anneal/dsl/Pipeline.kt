@@ -1,0 +1,289 @@
+package dev.anneal.dsl
+
+import ai.djl.engine.Engine
+import ai.djl.ndarray.NDArray
+import ai.djl.ndarray.NDList
+import ai.djl.ndarray.NDManager
+import ai.djl.nn.Block
+import ai.djl.training.ParameterStore
+import ai.djl.training.dataset.Batch
+import ai.djl.training.dataset.Dataset
+import ai.djl.training.loss.Loss
+import dev.anneal.config.Checks
+import dev.anneal.config.InvalidConfigException
+import dev.anneal.data.IdxDataset
+import dev.anneal.optim.Optimizer
+import dev.anneal.optim.OptimizerSpec
+import dev.anneal.param.ParameterSet
+import dev.anneal.param.Selector
+import dev.anneal.train.Callback
+import dev.anneal.train.TrainingEvent
+import dev.anneal.train.TrainingLoop
+import dev.anneal.train.TrainingResult
+import dev.anneal.train.TrainingStep
+import dev.anneal.train.metric.MeanLoss
+import dev.anneal.train.metric.Metric
+import dev.anneal.train.metric.TopK
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.asExecutor
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.emitAll
+import kotlinx.coroutines.flow.flow
+
+/**
+ * A whole training run, read as its description:
+ * ```
+ * pipeline {
+ *     model = lenet
+ *     data = train
+ *     validation = test
+ *     loss = Losses.softmaxCrossEntropy()
+ *     optimizer { momentum(lr = 0.01, momentum = 0.9) }
+ *     epochs = 10
+ *     metrics { accuracy() }
+ *     callbacks { lossMonitor(every = 500.steps) }
+ * }.fit()
+ * ```
+ * Several optimizers over disjoint parts of the model, each with its own name, take a step rule
+ * of their own ([PipelineScope.step]). Nothing runs until [Pipeline.fit] or [Pipeline.events].
+ */
+public fun pipeline(block: PipelineScope.() -> Unit): Pipeline {
+    val scope = PipelineScope()
+    scope.block()
+    return scope.build()
+}
+
+/** The inside of `pipeline { }`. */
+@AnnealDsl
+public class PipelineScope internal constructor() {
+    /** The model: a DJL block whose parameters are initialized (`block.initialize(...)`). */
+    public var model: Block? = null
+
+    /** The training set. */
+    public var data: Dataset? = null
+
+    /** A set to measure [metrics] on after each epoch. */
+    public var validation: Dataset? = null
+
+    /** The loss the supervised step minimises, and the validation `loss()` metric measures. */
+    public var loss: Loss? = null
+
+    /** Passes over the training set. */
+    public var epochs: Int = 1
+
+    /** Batches read ahead on `Dispatchers.IO` while one trains; 0 reads each when it is needed. */
+    public var prefetch: Int = 2
+
+    /**
+     * Batches per epoch, for schedules counted in epochs. Left unset, it is counted from [data]:
+     * from its sampler for an [IdxDataset], else by one pass over the set.
+     */
+    public var stepsPerEpoch: Long? = null
+
+    private val optimizers = LinkedHashMap<String, Part>()
+    private var step: (StepScope.(Batch) -> Double)? = null
+    private val metricMakers = mutableListOf<(Loss?) -> Metric>()
+    private val callbackMakers = mutableListOf<(Block) -> Callback>()
+
+    /** What one named optimizer covers and how it is set up. */
+    internal class Part(val selector: Selector?, val spec: OptimizerSpec<*>)
+
+    /** The optimizer of the whole model (the one of a supervised run), named `default`. */
+    public fun <G> optimizer(block: OptimizerScope<G>.() -> Unit) {
+        add(TrainingLoop.DEFAULT_OPTIMIZER, null, dev.anneal.dsl.optimizer(block))
+    }
+
+    /**
+     * An optimizer named [name] over the parameters [parameters] picks, such as a GAN's
+     * `optimizer("generator", glob("generator*")) { adam(lr = 2e-4, beta1 = 0.5) }`. Parts must not
+     * share a trainable parameter; a [step] rule says when each one steps.
+     */
+    public fun <G> optimizer(name: String, parameters: Selector, block: OptimizerScope<G>.() -> Unit) {
+        add(name, parameters, dev.anneal.dsl.optimizer(block))
+    }
+
+    private fun add(name: String, selector: Selector?, spec: OptimizerSpec<*>) {
+        if (optimizers.put(name, Part(selector, spec)) != null) {
+            throw InvalidConfigException("pipeline.optimizer", "\"$name\" is declared twice; optimizer names must be unique")
+        }
+    }
+
+    /**
+     * What to do with each batch instead of the supervised step, returning the loss to report:
+     * a GAN's discriminator step then generator step. It must leave every optimizer after whole steps.
+     */
+    public fun step(rule: StepScope.(Batch) -> Double) {
+        step = rule
+    }
+
+    /** The figures to measure on [validation] after each epoch; accuracy when none is named. */
+    public fun metrics(block: MetricsScope.() -> Unit) {
+        MetricsScope(metricMakers).block()
+    }
+
+    /** What to tell of the run, and what may stop it. */
+    public fun callbacks(block: CallbacksScope.() -> Unit) {
+        CallbacksScope(callbackMakers).block()
+    }
+
+    internal fun build(): Pipeline {
+        val c = Checks("pipeline")
+        c.require(model != null, "model", "is required")
+        c.require(data != null, "data", "is required")
+        c.require(optimizers.isNotEmpty(), "optimizer", "is required: optimizer { adam(...) }")
+        c.require(step != null || loss != null, "loss", "is required (or a step rule of your own)")
+        c.require(step != null || optimizers.size == 1, "step",
+            "is required with several optimizers ${optimizers.keys} (which one steps when?)")
+        c.require(epochs >= 1, "epochs", "must be at least 1, got $epochs")
+        c.require(prefetch >= 0, "prefetch", "must be at least 0, got $prefetch")
+        stepsPerEpoch?.let { c.require(it >= 1, "stepsPerEpoch", "must be at least 1, got $it") }
+        c.throwIfAny()
+        return Pipeline(model!!, data!!, validation, loss, epochs, prefetch, stepsPerEpoch, LinkedHashMap(optimizers),
+            step, metricMakers.toList(), callbackMakers.toList())
+    }
+}
+
+/**
+ * A described run: [fit] trains it. Its optimizers are compiled on the first run, once the
+ * steps per epoch are known, and are kept (with their state) for later runs and for reading;
+ * [close] frees them.
+ */
+public class Pipeline internal constructor(
+    /** The model being trained. */
+    public val model: Block,
+    private val data: Dataset,
+    private val validation: Dataset?,
+    private val loss: Loss?,
+    /** Passes over the training set. */
+    public val epochs: Int,
+    private val prefetch: Int,
+    private val stepsPerEpochGiven: Long?,
+    private val parts: Map<String, PipelineScope.Part>,
+    private val step: (StepScope.(Batch) -> Double)?,
+    private val metricMakers: List<(Loss?) -> Metric>,
+    private val callbackMakers: List<(Block) -> Callback>,
+) : AutoCloseable {
+    private var compiled: Map<String, Optimizer<*>>? = null
+
+    /** Each optimizer's spec as declared, by name (`default` for the single optimizer). */
+    public val specs: Map<String, OptimizerSpec<*>> get() = parts.mapValues { it.value.spec }
+
+    /** Each optimizer's parameters, by name. */
+    public val selectors: Map<String, Selector?> get() = parts.mapValues { it.value.selector }
+
+    /** The compiled optimizers, by name; compiled now if no run has done it yet. */
+    public val optimizers: Map<String, Optimizer<*>>
+        get() = compiled ?: compile().also { compiled = it }
+
+    private fun manager(): NDManager {
+        val first = model.parameters.values().firstOrNull()
+            ?: throw InvalidConfigException("pipeline.model", "has no parameters")
+        if (!first.isInitialized) {
+            throw InvalidConfigException("pipeline.model", "is not initialized; call block.initialize(manager, type, shape) first")
+        }
+        return first.array.manager
+    }
+
+    private fun compile(): Map<String, Optimizer<*>> {
+        val all = ParameterSet.of(model)
+        val sets = parts.mapValues { (name, part) -> part.selector?.let { all.subset("pipeline.optimizer[\"$name\"]", it) } ?: all }
+        ParameterSet.checkDisjoint(sets)
+        val perEpoch by lazy { stepsPerEpochGiven ?: countSteps() }
+        val compiled = LinkedHashMap<String, Optimizer<*>>()
+        try {
+            parts.forEach { (name, part) ->
+                val spec = if (part.spec.countsEpochs()) part.spec.withStepsPerEpoch(perEpoch) else part.spec
+                if (spec.scheduled().isNotEmpty()) spec.checkBudget(perEpoch * epochs)
+                compiled[name] = spec.compile(sets.getValue(name))
+            }
+        } catch (e: RuntimeException) {
+            compiled.values.forEach { it.close() }
+            throw e
+        }
+        return compiled
+    }
+
+    private fun countSteps(): Long {
+        if (data is IdxDataset) return data.batchesPerEpoch()
+        manager().newSubManager().use { counting ->
+            var count = 0L
+            data.getData(counting).forEach { batch -> batch.close(); count++ }
+            return count
+        }
+    }
+
+    /**
+     * The engine's loop this pipeline runs, for Java callers and for blocking use; [fit] runs the
+     * same loop. Compiles the optimizers if no run has yet.
+     */
+    public fun loop(): TrainingLoop.Builder {
+        val builder = TrainingLoop.builder().block(model).train(data).epochs(epochs).manager(manager())
+        loss?.let { builder.loss(it) }
+        validation?.let { builder.validation(it) }
+        optimizers.forEach { (name, optimizer) -> builder.optimizer(name, optimizer) }
+        step?.let { rule -> builder.step { batch, context -> StepScope(context, model).rule(batch) } }
+        metricMakers.forEach { builder.metric(it(loss)) }
+        callbackMakers.forEach { builder.callback(it(model)) }
+        if (prefetch > 0) builder.prefetch(Dispatchers.IO.asExecutor(), prefetch)
+        return builder
+    }
+
+    /**
+     * Trains, off the caller's thread, with batches read ahead on `Dispatchers.IO`. Cancelling
+     * stops between batches: the model, the optimizers and their step counters stand after a
+     * whole number of steps. No coroutine or read outlives the call.
+     */
+    public suspend fun fit(): TrainingResult = loop().fit()
+
+    /** The run's events as a cold flow; collecting runs the training, and stopping the collection stops it. */
+    public fun events(): Flow<TrainingEvent> = flow { emitAll(loop().events()) }
+
+    /** Frees the optimizers' state. */
+    override fun close() {
+        compiled?.values?.forEach { it.close() }
+        compiled = null
+    }
+}
+
+/** What a step rule of its own may use: the model, the optimizers, a gradient tape. */
+@AnnealDsl
+public class StepScope internal constructor(private val context: TrainingStep.Context, private val model: Block) {
+    /** The optimizer declared as [name]. */
+    public fun optimizer(name: String): Optimizer<*> = context.optimizer(name)
+
+    /** The store to run blocks with in training mode. */
+    public val store: ParameterStore get() = context.store()
+
+    /** The model's outputs for [inputs], in training mode. */
+    public fun forward(inputs: NDList): NDList = model.forward(store, inputs, true)
+
+    /** Records [compute] on a gradient tape, back-propagates the scalar it returns, and returns its value. */
+    public fun backward(compute: () -> NDArray): Float =
+        Engine.getInstance().newGradientCollector().use { tape ->
+            val value = compute()
+            tape.backward(value)
+            value.getFloat()
+        }
+}
+
+/** The figures `metrics { }` may name. */
+@AnnealDsl
+public class MetricsScope internal constructor(private val makers: MutableList<(Loss?) -> Metric>) {
+    /** Fraction of samples whose highest score is their label. */
+    public fun accuracy() {
+        makers += { TopK.accuracy() }
+    }
+
+    /** Fraction of samples whose label is among the [k] highest scores, reported as `top<k>`. */
+    public fun topK(k: Int) {
+        TopK(k) // refuses a bad k where it is written
+        makers += { TopK(k) }
+    }
+
+    /** The pipeline's loss, averaged over the validation samples. */
+    public fun loss() {
+        makers += { loss ->
+            MeanLoss(loss ?: throw InvalidConfigException("pipeline.metrics.loss", "needs the pipeline's loss"))
+        }
+    }
+}

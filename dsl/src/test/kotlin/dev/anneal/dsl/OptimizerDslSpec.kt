@@ -1,0 +1,127 @@
+package dev.anneal.dsl
+
+import dev.anneal.config.InvalidConfigException
+import dev.anneal.optim.Adam
+import dev.anneal.optim.Optimizers
+import dev.anneal.param.Selector
+import dev.anneal.schedule.Duration
+import dev.anneal.schedule.Phase
+import dev.anneal.schedule.Schedule
+import dev.anneal.schedule.Timeline
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
+import io.kotest.matchers.string.shouldContain
+
+/** Each DSL construct against the spec the Java builders make by hand. */
+class OptimizerDslSpec : FunSpec({
+    val warmupCosine = Timeline.of(Phase.warmup(Duration.steps(500), 0.0), Phase.cosine(Duration.epochs(10), 1e-3, 0.0))
+
+    test("the issue's example: adam with a scheduled lr and two groups") {
+        val dsl = optimizer {
+            adam(lr = schedule { warmup(steps = 500) then cosine(epochs = 10, peak = 1e-3) }, beta1 = 0.9)
+            group("conv") { weightDecay = 0.01 }
+            group(bias or norm) { weightDecay = 0.0 }
+        }
+        val java = Optimizers.adam().lr(warmupCosine).beta1(0.9)
+            .group("conv") { it.weightDecay(0.01) }
+            .group("bias or norm", Selector.bias().or(Selector.norm())) { it.weightDecay(0.0) }
+            .build()
+        dsl shouldBe java
+    }
+
+    test("defaults alone equal the builders' defaults, for every optimizer") {
+        optimizer { sgd() } shouldBe Optimizers.sgd().build()
+        optimizer { adam() } shouldBe Optimizers.adam().build()
+        optimizer { adamW() } shouldBe Optimizers.adamW().build()
+        optimizer { momentum(lr = 0.01, momentum = 0.9) } shouldBe Optimizers.momentum().lr(0.01).momentum(0.9).build()
+        optimizer { adamW() } shouldNotBe optimizer { adam() }
+    }
+
+    test("every argument of every optimizer reaches the spec") {
+        optimizer { sgd(lr = 0.1, momentum = 0.9, dampening = 0.0, weightDecay = 1e-4, nesterov = true, maximize = true) } shouldBe
+            Optimizers.sgd().lr(0.1).momentum(0.9).dampening(0.0).weightDecay(1e-4).nesterov(true).maximize(true).build()
+        optimizer { sgd(momentum = 0.5, dampening = 0.1) } shouldBe Optimizers.sgd().momentum(0.5).dampening(0.1).build()
+        optimizer { momentum(lr = 0.1, momentum = 0.8, weightDecay = 1e-4, nesterov = true, lossScale = 128.0) } shouldBe
+            Optimizers.momentum().lr(0.1).momentum(0.8).weightDecay(1e-4).nesterov(true).lossScale(128.0).build()
+        optimizer { adam(lr = 3e-4, beta1 = 0.8, beta2 = 0.99, eps = 1e-6, weightDecay = 0.1, amsgrad = true, maximize = true) } shouldBe
+            Optimizers.adam().lr(3e-4).betas(0.8, 0.99).eps(1e-6).weightDecay(0.1).amsgrad(true).maximize(true).build()
+        optimizer { adamW(lr = 3e-4, weightDecay = 0.05, amsgrad = true) } shouldBe
+            Optimizers.adamW().lr(3e-4).weightDecay(0.05).amsgrad(true).build()
+    }
+
+    test("every group property of every optimizer reaches the spec, constants and schedules alike") {
+        val ramp = schedule { linear(0.0, 0.9, steps = 100) }
+        optimizer {
+            sgd(lr = 0.1)
+            group("head") { lr = 0.01; momentum = ramp; dampening = 0.1; weightDecay = 0; nesterov = false; maximize = true }
+        } shouldBe Optimizers.sgd().lr(0.1).group("head") {
+            it.lr(0.01).momentum(ramp.schedule).dampening(0.1).weightDecay(0.0).nesterov(false).maximize(true)
+        }.build()
+        optimizer {
+            momentum(lr = 0.1, momentum = 0.9)
+            group("head", glob("*head*")) { lr = ramp; momentum = 0.8; weightDecay = 1e-4; nesterov = true }
+        } shouldBe Optimizers.momentum().lr(0.1).momentum(0.9).group("head", Selector.glob("*head*")) {
+            it.lr(ramp.schedule).momentum(0.8).weightDecay(1e-4).nesterov(true)
+        }.build()
+        optimizer {
+            adamW()
+            group("emb", regex("embed")) { lr = 1e-4; beta1 = 0.5; beta2 = ramp; eps = 1e-6; weightDecay = 0.0; amsgrad = true; maximize = false }
+        } shouldBe Optimizers.adamW().group("emb", Selector.regex("embed")) {
+            it.lr(1e-4).beta1(0.5).beta2(ramp.schedule).eps(1e-6).weightDecay(0.0).amsgrad(true).maximize(false)
+        }.build()
+    }
+
+    test("a group property reads back what was set; unset ones inherit") {
+        var seen: Number? = -1.0
+        var unset: Number? = -1.0
+        val spec = optimizer {
+            adam()
+            group("x") { lr = 0.5; seen = lr; unset = beta1 }
+        }
+        seen shouldBe 0.5
+        unset shouldBe null
+        spec.groups()[0].overrides() shouldBe Adam.overrides { it.lr(0.5) }
+    }
+
+    test("noWeightDecayOn and group selectors, as in MindSpore's and timm's rules") {
+        optimizer {
+            adamW(weightDecay = 0.05)
+            noWeightDecayOn(oneDimensional)
+            noWeightDecayOn(named("bias"))
+            group(convWeight) { lr = 1e-4 }
+        } shouldBe Optimizers.adamW().weightDecay(0.05).noWeightDecayOn(Selector.oneDimensional())
+            .noWeightDecayOn(Selector.nameContains("bias"))
+            .group("convWeight".let { Selector.convWeight().toString() }, Selector.convWeight()) { it.lr(1e-4) }.build()
+    }
+
+    test("a scheduled value is a Number holding the engine's schedule; a plain number is a constant") {
+        val s = schedule { constant(0.1, steps = 10) then linear(0.1, 0.0, steps = 10) }
+        s.toDouble() shouldBe 0.1
+        s.schedule shouldBe Timeline.of(Phase.constant(Duration.steps(10), 0.1), Phase.linear(Duration.steps(10), 0.1, 0.0))
+        Schedule.constant(0.3).scheduled.schedule shouldBe Schedule.constant(0.3)
+        optimizer { sgd(lr = 1) } shouldBe Optimizers.sgd().lr(1.0).build()
+    }
+
+    test("values are checked by the engine, every problem at once, with the field's path") {
+        val e = shouldThrow<InvalidConfigException> {
+            optimizer {
+                adam(lr = -1, beta1 = 1.5)
+                group("x") { eps = 0 }
+            }
+        }
+        e.message shouldContain "optimizer.adam.lr must be non-negative"
+        e.message shouldContain "optimizer.adam.beta1"
+        e.message shouldContain "optimizer.group[\"x\"].adam.eps"
+    }
+
+    test("an optimizer block names exactly one optimizer, before its groups") {
+        shouldThrow<InvalidConfigException> { optimizer<AdamGroup> { } }.message shouldBe
+            "optimizer needs its optimizer (adam(...), sgd(...), ...) before the end of optimizer { }"
+        shouldThrow<InvalidConfigException> { optimizer { adam(); adamW() } }.message shouldBe
+            "optimizer names one optimizer, got adam and then adamW"
+        shouldThrow<InvalidConfigException> { optimizer<AdamGroup> { group("x") { lr = 0.1 }; adam() } }.message shouldBe
+            "optimizer needs its optimizer (adam(...), sgd(...), ...) before group(\"x\")"
+    }
+})
