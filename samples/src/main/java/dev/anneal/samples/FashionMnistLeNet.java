@@ -26,9 +26,10 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The main job: LeNet-5 on Fashion-MNIST with the recipe of MindSpore's training tutorial
- * (Momentum, lr 0.01, momentum 0.9, batch 32), driven by Anneal's engine from Java, with
- * MindSpore's loss-monitor lines.
+ * The main job written with the Java builders ({@code ./anneal --java}): LeNet-5 on
+ * Fashion-MNIST with the recipe of MindSpore's training tutorial (Momentum, lr 0.01, momentum
+ * 0.9, batch 32) and MindSpore's loss-monitor lines. {@link FashionMnistPipeline} is the same run
+ * as a Kotlin pipeline; for one seed both print the same numbers.
  */
 public final class FashionMnistLeNet {
     static final int BATCH_SIZE = 32;
@@ -55,10 +56,7 @@ public final class FashionMnistLeNet {
             block.initialize(model.getNDManager(), DataType.FLOAT32, LeNet5.inputShape(BATCH_SIZE));
             IdxDataset train = FashionMnist.load(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, true);
             IdxDataset test = FashionMnist.load(dataDir, FashionMnist.Split.TEST, data, BATCH_SIZE, false);
-            out.printf(Locale.ROOT, "LeNet-5 on Fashion-MNIST from %s: %d training, %d test images%n",
-                    dataDir, train.size(), test.size());
-            out.printf(Locale.ROOT, "Momentum lr 0.01, momentum 0.9, batch %d, %d epochs, seed %d%n",
-                    BATCH_SIZE, epochs, seed);
+            out.println(header(dataDir, train.size(), test.size(), epochs, seed));
 
             double accuracy;
             try (Optimizer<Momentum.Hyper> optimizer = Optimizers.momentum().lr(0.01).momentum(0.9).build()
@@ -74,8 +72,7 @@ public final class FashionMnistLeNet {
                         .callback(new TimeMonitor(out))
                         .callback((event, control) -> {
                             if (event instanceof TrainingEvent.EpochEnd e) {
-                                out.printf(Locale.ROOT, "epoch %d/%d  test accuracy %.4f%n", e.epoch() + 1, e.epochs(),
-                                        e.validationAccuracy());
+                                out.println(epochLine(e));
                             }
                         })
                         .build().run();
@@ -84,5 +81,17 @@ public final class FashionMnistLeNet {
             out.printf(Locale.ROOT, "test accuracy: %.4f%n", accuracy);
             return accuracy;
         }
+    }
+
+    /** The run's first lines: data and recipe. */
+    static String header(Path dataDir, long trainSize, long testSize, int epochs, int seed) {
+        return String.format(Locale.ROOT, "LeNet-5 on Fashion-MNIST from %s: %d training, %d test images%n"
+                + "Momentum lr 0.01, momentum 0.9, batch %d, %d epochs, seed %d", dataDir, trainSize, testSize,
+                BATCH_SIZE, epochs, seed);
+    }
+
+    static String epochLine(TrainingEvent.EpochEnd e) {
+        return String.format(Locale.ROOT, "epoch %d/%d  test accuracy %.4f", e.epoch() + 1, e.epochs(),
+                e.validationAccuracy());
     }
 }

@@ -9,7 +9,7 @@ import java.util.List;
 /** Entry point of the {@code anneal} launcher. */
 public final class Main {
     private static final String USAGE = """
-            usage: anneal [--epochs N] [--data DIR] [--seed N]
+            usage: anneal [--epochs N] [--data DIR] [--seed N] [--java]
                    anneal schedule '<schedule>' --steps N [--csv FILE] [--png FILE]   (see anneal schedule --help)
                    anneal bench [--quick] [--json FILE]
 
@@ -18,6 +18,7 @@ public final class Main {
               --data DIR   directory with the four Fashion-MNIST IDX .gz files; by default Debian's
                            dataset-fashion-mnist if installed, else the subset shipped in samples/data
               --seed N     seed for initialization and shuffling (default 42); the same seed gives the same numbers
+              --java       run the same job written with the Java builders instead of the Kotlin pipeline
             """;
 
     private Main() {
@@ -29,6 +30,7 @@ public final class Main {
         }
         int epochs = 10;
         int seed = 42;
+        boolean java = false;
         Path data = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -36,6 +38,7 @@ public final class Main {
                 case "--epochs" -> epochs = positiveInt(arg, value(args, ++i, arg));
                 case "--seed" -> seed = parseInt(arg, value(args, ++i, arg));
                 case "--data" -> data = Path.of(value(args, ++i, arg));
+                case "--java" -> java = true;
                 case "-h", "--help" -> {
                     System.out.print(USAGE);
                     return;
@@ -47,7 +50,11 @@ public final class Main {
         if (!FashionMnist.isIn(dir)) {
             fail(dir + " does not hold the four Fashion-MNIST files (train-images-idx3-ubyte.gz, ...)");
         }
-        new FashionMnistLeNet(dir, epochs, seed, System.out).run();
+        if (java) {
+            new FashionMnistLeNet(dir, epochs, seed, System.out).run();
+        } else {
+            new FashionMnistPipeline(dir, epochs, seed, System.out).run();
+        }
     }
 
     /** Debian's full data set when installed, else the subset shipped with the repository. */

@@ -1,6 +1,7 @@
 package dev.anneal.samples
 
 import dev.anneal.dsl.schedule
+import dev.anneal.dsl.timeline
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.engine.spec.tempdir
 import io.kotest.matchers.ints.shouldBeGreaterThan
@@ -25,7 +26,7 @@ class ScheduleCommandSpec : FunSpec({
         val (status, _, _) = run("warmup(steps = 100) then cosine(steps = 900, peak = 0.1)", "--steps", "1000",
             "--csv", csv.path, "--png", png.path)
         status shouldBe 0
-        val expected = schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1) }.toSchedule()
+        val expected = schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1) }.timeline.toSchedule()
         val lines = csv.readLines()
         lines.first() shouldBe "step,value"
         lines.size shouldBe 1001

@@ -1,0 +1,61 @@
+package dev.anneal.samples
+
+import ai.djl.Model
+import ai.djl.engine.Engine
+import ai.djl.ndarray.NDManager
+import ai.djl.ndarray.types.DataType
+import dev.anneal.data.FashionMnist
+import dev.anneal.dsl.momentum
+import dev.anneal.dsl.pipeline
+import dev.anneal.dsl.steps
+import dev.anneal.train.TrainingEvent
+import dev.anneal.train.loss.Losses
+import kotlinx.coroutines.runBlocking
+import java.io.PrintStream
+import java.nio.file.Path
+import java.util.Locale
+
+/**
+ * The main job as a pipeline: LeNet-5 on Fashion-MNIST with the recipe of MindSpore's training
+ * tutorial (Momentum, lr 0.01, momentum 0.9, batch 32), MindSpore's loss-monitor lines and a
+ * progress bar on a terminal. [FashionMnistLeNet] is the same run written with the Java builders;
+ * for one seed both print the same numbers.
+ */
+class FashionMnistPipeline(private val dataDir: Path, private val epochs: Int, private val seed: Int, private val out: PrintStream) {
+    /** Trains and returns the final test accuracy. */
+    fun run(): Double {
+        Engine.getInstance().setRandomSeed(seed)
+        Model.newInstance("lenet5").use { model ->
+            NDManager.newBaseManager().use { data ->
+                model.block = LeNet5.create()
+                model.block.initialize(model.ndManager, DataType.FLOAT32, LeNet5.inputShape(BATCH_SIZE))
+                val train = FashionMnist.load(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, true)
+                val test = FashionMnist.load(dataDir, FashionMnist.Split.TEST, data, BATCH_SIZE, false)
+                out.println(FashionMnistLeNet.header(dataDir, train.size(), test.size(), epochs, seed))
+
+                val run = pipeline {
+                    this.model = model.block
+                    this.data = train
+                    validation = test
+                    loss = Losses.softmaxCrossEntropy()
+                    optimizer { momentum(lr = 0.01, momentum = 0.9) }
+                    epochs = this@FashionMnistPipeline.epochs
+                    metrics { accuracy() }
+                    callbacks {
+                        if (out === System.out) progressBar() // on a terminal only, off the log
+                        lossMonitor(every = 500.steps, out = out)
+                        timeMonitor(out)
+                        on<TrainingEvent.EpochEnd> { out.println(FashionMnistLeNet.epochLine(it)) }
+                    }
+                }
+                val accuracy = run.use { runBlocking { it.fit() }.validationAccuracy }
+                out.printf(Locale.ROOT, "test accuracy: %.4f%n", accuracy)
+                return accuracy
+            }
+        }
+    }
+
+    private companion object {
+        const val BATCH_SIZE = FashionMnistLeNet.BATCH_SIZE
+    }
+}
