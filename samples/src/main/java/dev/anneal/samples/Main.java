@@ -11,6 +11,7 @@ public final class Main {
     private static final String USAGE = """
             usage: anneal [--epochs N] [--data DIR] [--seed N] [--java]
                    anneal schedule '<schedule>' --steps N [--csv FILE] [--png FILE]   (see anneal schedule --help)
+                   anneal gan [EPOCHS]          a GAN on a 1-D Gaussian mixture: two optimizers, one model
                    anneal bench [--quick] [--json FILE]
 
             Trains LeNet-5 on Fashion-MNIST (MindSpore's tutorial recipe) and prints the test accuracy.
@@ -25,6 +26,10 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        if (args.length > 0 && args[0].equals("gan")) {
+            GaussianMixtureGan.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+            return;
+        }
         if (args.length > 0 && args[0].equals("schedule")) {
             System.exit(ScheduleCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
         }
