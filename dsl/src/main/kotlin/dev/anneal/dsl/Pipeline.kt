@@ -132,7 +132,7 @@ public class PipelineScope internal constructor() {
         c.require(data != null, "data", "is required")
         c.require(optimizers.isNotEmpty(), "optimizer", "is required: optimizer { adam(...) }")
         c.require(step != null || loss != null, "loss", "is required (or a step rule of your own)")
-        c.require(step != null || optimizers.size == 1, "step",
+        c.require(step != null || optimizers.size <= 1, "step",
             "is required with several optimizers ${optimizers.keys} (which one steps when?)")
         c.require(epochs >= 1, "epochs", "must be at least 1, got $epochs")
         c.require(prefetch >= 0, "prefetch", "must be at least 0, got $prefetch")

@@ -1,0 +1,174 @@
+package dev.anneal.dsl
+
+import ai.djl.ndarray.NDManager
+import ai.djl.ndarray.types.DataType
+import ai.djl.ndarray.types.Shape
+import ai.djl.nn.SequentialBlock
+import ai.djl.nn.core.Linear
+import ai.djl.training.dataset.ArrayDataset
+import dev.anneal.config.InvalidConfigException
+import dev.anneal.optim.Optimizers
+import dev.anneal.param.Selector
+import dev.anneal.schedule.Duration
+import dev.anneal.schedule.Phase
+import dev.anneal.schedule.Timeline
+import dev.anneal.train.TrainingEvent
+import dev.anneal.train.loss.Losses
+import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.datatest.withData
+import io.kotest.matchers.collections.shouldContainExactly
+import io.kotest.matchers.longs.shouldBeGreaterThanOrEqual
+import io.kotest.matchers.longs.shouldBeLessThanOrEqual
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import kotlinx.coroutines.CancellationException
+import kotlinx.coroutines.Dispatchers
+import kotlinx.coroutines.async
+import kotlinx.coroutines.delay
+import kotlinx.coroutines.flow.filter
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.runBlocking
+import kotlinx.coroutines.withContext
+import java.nio.file.Files
+import java.util.concurrent.atomic.AtomicInteger
+
+class PipelineSpec : FunSpec({
+    /** Two linear layers on fixed data, 40 batches an epoch, with deterministic parameters. */
+    fun setUp(manager: NDManager, limit: Long = 640): Pair<SequentialBlock, ArrayDataset> {
+        val block = SequentialBlock().add(Linear.builder().setUnits(5).build()).add(Linear.builder().setUnits(3).build())
+        block.initialize(manager, DataType.FLOAT32, Shape(16, 4))
+        block.parameters.values().forEachIndexed { i, p ->
+            manager.create(FloatArray(p.array.shape.size().toInt()) { j -> ((i + 1) * (j + 1) % 7 - 3) / 10f }, p.array.shape)
+                .copyTo(p.array)
+        }
+        val x = manager.create(FloatArray(640 * 4) { ((it * 37) % 11 - 5) / 5f }, Shape(640, 4))
+        val y = manager.create(FloatArray(640) { (it % 3).toFloat() })
+        return block to ArrayDataset.Builder().setData(x).optLabels(y).setSampling(16, false).optLimit(limit).build()
+    }
+
+    fun supervised(block: SequentialBlock, data: ArrayDataset, runEpochs: Int = 3, extra: PipelineScope.() -> Unit = {}) = pipeline {
+        model = block
+        this.data = data
+        loss = Losses.softmaxCrossEntropy()
+        optimizer { sgd(lr = 0.1, momentum = 0.9) }
+        epochs = runEpochs
+        extra()
+    }
+
+    fun values(block: SequentialBlock) = block.parameters.values().map { it.array.toFloatArray().toList() }
+
+    test("a pipeline holds the specs and selectors the Java builders make") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m)
+            val gan = pipeline {
+                model = block
+                this.data = data
+                optimizer("first", glob("01*")) { adam(lr = 2e-4, beta1 = 0.5) }
+                optimizer("second", glob("02*")) { sgd(lr = 0.1); group(bias) { weightDecay = 0 } }
+                step { 0.0 }
+                epochs = 4
+            }
+            gan.specs shouldBe mapOf(
+                "first" to Optimizers.adam().lr(2e-4).beta1(0.5).build(),
+                "second" to Optimizers.sgd().lr(0.1).group("bias", Selector.bias()) { it.weightDecay(0.0) }.build(),
+            )
+            gan.selectors shouldBe mapOf("first" to Selector.glob("01*"), "second" to Selector.glob("02*"))
+            gan.epochs shouldBe 4
+            gan.optimizers["first"]!!.parameters().all().map { it.name() } shouldContainExactly listOf("01Linear_weight", "01Linear_bias")
+            gan.optimizers["second"]!!.parameters().all().map { it.name() } shouldContainExactly listOf("02Linear_weight", "02Linear_bias")
+            gan.close()
+            supervised(block, data).specs shouldBe mapOf("default" to Optimizers.sgd().lr(0.1).momentum(0.9).build())
+        }
+    }
+
+    context("cancelled from outside after N batches, the parameters are those of exactly the steps counted") {
+        withData(3, 17, 45) { n ->
+            NDManager.newBaseManager().use { m ->
+                val (block, data) = setUp(m)
+                val batches = AtomicInteger()
+                val run = supervised(block, data) { callbacks { on<TrainingEvent.BatchEnd> { batches.incrementAndGet() } } }
+                runBlocking {
+                    val training = async { run.fit() }
+                    withContext(Dispatchers.Default) { while (batches.get() < n) delay(1) }
+                    training.cancel()
+                    shouldThrow<CancellationException> { training.await() }
+                }
+                val steps = run.optimizers.getValue("default").stepCount()
+                steps shouldBeGreaterThanOrEqual n.toLong()
+                steps shouldBeLessThanOrEqual n + 2L
+                val afterCancel = values(block)
+                run.close()
+
+                val (reference, referenceData) = setUp(m, limit = 640)
+                val whole = supervised(reference, referenceData, runEpochs = 3) {
+                    callbacks { add { e, control -> if (e is TrainingEvent.BatchEnd && e.step() == steps) control.stop("reference") } }
+                }
+                runBlocking { whole.fit() }.steps() shouldBe steps
+                values(reference) shouldBe afterCancel
+                whole.close()
+            }
+        }
+    }
+
+    test("epochs in a schedule become steps from the data; validation metrics and logs come with each epoch") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m, limit = 160) // 10 batches an epoch
+            val log = Files.createTempFile("metrics", ".jsonl")
+            val run = pipeline {
+                model = block
+                this.data = data
+                validation = data
+                loss = Losses.softmaxCrossEntropy()
+                optimizer { sgd(lr = schedule { warmup(steps = 5) then cosine(epochs = 2, peak = 0.1) }) }
+                epochs = 2
+                metrics { accuracy(); topK(2); loss() }
+                callbacks { jsonLog(log) }
+            }
+            val events = runBlocking { run.events().filter { it !is TrainingEvent.BatchEnd }.toList() }
+            events.map { it::class.simpleName } shouldContainExactly listOf("Validated", "EpochEnd", "Validated", "EpochEnd")
+            (events[2] as TrainingEvent.Validated).metrics.keys.toList() shouldContainExactly listOf("accuracy", "top2", "loss")
+            val optimizer = run.optimizers.getValue("default")
+            val expected = Timeline.of(Phase.warmup(Duration.steps(5), 0.0), Phase.cosine(Duration.epochs(2), 0.1, 0.0)).inSteps(10)
+            (1L..20L).map { optimizer.valuesAt("default", it)["lr"] } shouldBe (1L..20L).map { expected.at(it) }
+            Files.readAllLines(log).size shouldBe 2
+            Files.readAllLines(log)[1] shouldContain "\"epoch\":1,\"step\":20,"
+            run.close()
+        }
+    }
+
+    test("mistakes are refused with the field: missing parts, shared parameters, a schedule shorter than the run") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m, limit = 160)
+            shouldThrow<InvalidConfigException> { pipeline { epochs = 0 } }.message shouldBe """5 problems:
+  - pipeline.model is required
+  - pipeline.data is required
+  - pipeline.optimizer is required: optimizer { adam(...) }
+  - pipeline.loss is required (or a step rule of your own)
+  - pipeline.epochs must be at least 1, got 0"""
+            shouldThrow<InvalidConfigException> {
+                pipeline {
+                    model = block; this.data = data; loss = Losses.softmaxCrossEntropy()
+                    optimizer("a", glob("01*")) { adam() }
+                    optimizer("b", glob("0*")) { adam() }
+                }
+            }.message shouldContain "pipeline.step is required with several optimizers [a, b]"
+            val overlapping = pipeline {
+                model = block; this.data = data
+                optimizer("a", glob("01*")) { adam() }
+                optimizer("b", glob("0*")) { adam() }
+                step { 0.0 }
+            }
+            shouldThrow<InvalidConfigException> { overlapping.optimizers }.message shouldContain
+                "optimizers.b shares parameter 01Linear_weight with a"
+            val short = supervised(block, data, runEpochs = 3) {}
+            val tooShort = pipeline {
+                model = block; this.data = data; loss = Losses.softmaxCrossEntropy(); epochs = 3
+                optimizer { sgd(lr = schedule { cosine(epochs = 2, peak = 0.1) }) }
+            }
+            shouldThrow<InvalidConfigException> { tooShort.optimizers }.message shouldContain
+                "lasts 20 steps, but the run is planned for 30"
+            short.close()
+        }
+    }
+})
