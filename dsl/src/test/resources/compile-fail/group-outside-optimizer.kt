@@ -1,0 +1,6 @@
+import dev.anneal.dsl.*
+
+// group { } exists only inside optimizer { }.
+fun groups() {
+    group("conv") { } // ERROR: unresolved reference 'group'
+}
