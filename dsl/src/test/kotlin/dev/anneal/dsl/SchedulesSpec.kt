@@ -58,9 +58,9 @@ class SchedulesSpec : FunSpec({
 class ScheduleTextSpec : FunSpec({
     test("text reads as the same DSL calls") {
         scheduleOf("warmup(steps = 100) then cosine(steps = 900, peak = 0.1)") shouldBe
-            schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1) }
+            schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1) }.timeline
         scheduleOf("constant(0.01, epochs = 2) then (linear(0.01, 1e-3, epochs = 8) then constant(1e-3, steps = 5))") shouldBe
-            schedule { constant(0.01, epochs = 2) then linear(0.01, 1e-3, epochs = 8) then constant(1e-3, steps = 5) }
+            schedule { constant(0.01, epochs = 2) then linear(0.01, 1e-3, epochs = 8) then constant(1e-3, steps = 5) }.timeline
     }
 
     test("mistakes are named with what was expected") {
