@@ -1,0 +1,526 @@
+package dev.anneal.dsl
+
+import dev.anneal.config.InvalidConfigException
+import dev.anneal.schedule.Plateau
+import dev.anneal.schedule.Precomputed
+import dev.anneal.schedule.Schedule
+import dev.anneal.schedule.Schedules
+import dev.anneal.schedule.Warmup
+import dev.anneal.schedule.mindspore.CosineDecayLR
+import dev.anneal.schedule.mindspore.DynamicLr
+import dev.anneal.schedule.mindspore.ExponentialDecayLR
+import dev.anneal.schedule.mindspore.InverseDecayLR
+import dev.anneal.schedule.mindspore.NaturalExpDecayLR
+import dev.anneal.schedule.mindspore.PolynomialDecayLR
+import dev.anneal.schedule.mindspore.WarmUpLR
+import dev.anneal.schedule.optax.CosineDecay
+import dev.anneal.schedule.optax.CosineDecayRestarts
+import dev.anneal.schedule.optax.ExponentialDecay
+import dev.anneal.schedule.optax.InverseTimeDecay
+import dev.anneal.schedule.optax.OneCycle
+import dev.anneal.schedule.optax.PiecewiseConstantDecay
+import dev.anneal.schedule.optax.PiecewiseInterpolate
+import dev.anneal.schedule.optax.Sgdr
+import dev.anneal.schedule.optax.WarmupCosineDecay
+import dev.anneal.schedule.torch.Chained
+import dev.anneal.schedule.torch.ConstantLR
+import dev.anneal.schedule.torch.CosineAnnealingLR
+import dev.anneal.schedule.torch.CosineAnnealingWarmRestarts
+import dev.anneal.schedule.torch.CyclicLR
+import dev.anneal.schedule.torch.ExponentialLR
+import dev.anneal.schedule.torch.LambdaLR
+import dev.anneal.schedule.torch.LinearLR
+import dev.anneal.schedule.torch.MultiStepLR
+import dev.anneal.schedule.torch.Multiplicative
+import dev.anneal.schedule.torch.MultiplicativeLR
+import dev.anneal.schedule.torch.OneCycleLR
+import dev.anneal.schedule.torch.PolynomialLR
+import dev.anneal.schedule.torch.StepLR
+import java.util.OptionalDouble
+import java.util.function.DoubleUnaryOperator
+import java.util.function.LongToDoubleFunction
+
+// The engine's schedule catalogues as DSL values, one function per schedule, with the source
+// system's argument names and defaults: `adam(lr = stepLR(base = 0.1, stepSize = 30))`.
+// Steps are optimizer steps: the published formulas read t = step - 1 (PyTorch's scheduler steps,
+// MindSpore's global_step, Keras's and Optax's count), so step 1 takes the value at t = 0.
+
+// ---------------------------------------------------------------------------------------------
+// PyTorch, torch.optim.lr_scheduler. `base` is the value the optimizer group starts from (its lr).
+// ---------------------------------------------------------------------------------------------
+
+/** PyTorch's `StepLR`: `base * gamma^floor(t / stepSize)`. */
+public fun stepLR(base: Double, stepSize: Long, gamma: Double = 0.1): Scheduled =
+    StepLR(base, stepSize, gamma).scheduled
+
+/**
+ * PyTorch's `MultiStepLR`: [base] times [gamma] once for every milestone `<= t` (a repeated milestone
+ * counts twice).
+ */
+public fun multiStepLR(base: Double, milestones: List<Long>, gamma: Double = 0.1): Scheduled =
+    MultiStepLR(base, milestones.toLongArray(), gamma).scheduled
+
+/** PyTorch's `ConstantLR`: `base * factor` for the first [totalIters] steps, then [base]. */
+public fun constantLR(base: Double, factor: Double = 1.0 / 3, totalIters: Long = 5): Scheduled =
+    ConstantLR(base, factor, totalIters).scheduled
+
+/**
+ * PyTorch's `LinearLR`: the factor on [base] goes linearly from [startFactor] to [endFactor] over
+ * [totalIters] steps, then stays.
+ */
+public fun linearLR(
+    base: Double,
+    startFactor: Double = 1.0 / 3,
+    endFactor: Double = 1.0,
+    totalIters: Long = 5,
+): Scheduled = LinearLR(base, startFactor, endFactor, totalIters).scheduled
+
+/** PyTorch's `ExponentialLR`: `base * gamma^t`. */
+public fun exponentialLR(base: Double, gamma: Double): Scheduled = ExponentialLR(base, gamma).scheduled
+
+/** PyTorch's `PolynomialLR`: `base * (1 - min(t, totalIters) / totalIters)^power`. */
+public fun polynomialLR(base: Double, totalIters: Long = 5, power: Double = 1.0): Scheduled =
+    PolynomialLR(base, totalIters, power).scheduled
+
+/**
+ * PyTorch's `CosineAnnealingLR` (`T_max`, `eta_min`): `etaMin + (base - etaMin) * (1 + cos(pi * t / tMax)) / 2`,
+ * rising again past [tMax] as PyTorch's does.
+ */
+public fun cosineAnnealingLR(base: Double, tMax: Long, etaMin: Double = 0.0): Scheduled =
+    CosineAnnealingLR(base, tMax, etaMin).scheduled
+
+/**
+ * PyTorch's `CosineAnnealingWarmRestarts` (`T_0`, `T_mult`, `eta_min`): cosine annealing from [base]
+ * to [etaMin] over cycles of [t0] steps, each [tMult] times longer than the last.
+ */
+public fun cosineAnnealingWarmRestarts(base: Double, t0: Long, tMult: Long = 1, etaMin: Double = 0.0): Scheduled =
+    CosineAnnealingWarmRestarts(base, t0, tMult, etaMin).scheduled
+
+/**
+ * PyTorch's `CyclicLR` with a built-in [mode] (`triangular`, `triangular2`, `exp_range` with [gamma]):
+ * up from [baseLr] to [maxLr] in [stepSizeUp] steps, down in [stepSizeDown] (by default
+ * [stepSizeUp]). Its momentum cycle is [cycledMomentum].
+ */
+public fun cyclicLR(
+    baseLr: Double,
+    maxLr: Double,
+    stepSizeUp: Long = 2000,
+    stepSizeDown: Long? = null,
+    mode: CyclicLR.Mode = CyclicLR.Mode.TRIANGULAR,
+    gamma: Double = 1.0,
+): Scheduled = CyclicLR.of(baseLr, maxLr, stepSizeUp, stepSizeDown ?: stepSizeUp, mode, gamma).scheduled
+
+/**
+ * PyTorch's `CyclicLR` with a custom `scale_fn`, given the cycle number or the step count as
+ * [scaleMode] says: `cyclicLR(0.001, 0.1) { cycle -> 1 / cycle }`.
+ */
+public fun cyclicLR(
+    baseLr: Double,
+    maxLr: Double,
+    stepSizeUp: Long = 2000,
+    stepSizeDown: Long? = null,
+    scaleMode: CyclicLR.ScaleMode = CyclicLR.ScaleMode.CYCLE,
+    scaleFn: (Double) -> Double,
+): Scheduled = CyclicLR.custom(
+    baseLr, maxLr, stepSizeUp, stepSizeDown ?: stepSizeUp, DoubleUnaryOperator { scaleFn(it) }, scaleMode,
+).scheduled
+
+/**
+ * PyTorch's `OneCycleLR` over [totalSteps]: from `maxLr / divFactor` up to [maxLr] over the first
+ * [pctStart] of the run, then down to `maxLr / divFactor / finalDivFactor`, along a cosine
+ * (`anneal_strategy='cos'`) or, with `cosine = false`, linearly; [threePhase] as PyTorch's
+ * `three_phase`. Its momentum cycle is [cycledMomentum].
+ */
+public fun oneCycleLR(
+    maxLr: Double,
+    totalSteps: Long,
+    pctStart: Double = 0.3,
+    cosine: Boolean = true,
+    divFactor: Double = 25.0,
+    finalDivFactor: Double = 1e4,
+    threePhase: Boolean = false,
+): Scheduled = OneCycleLR(maxLr, totalSteps, pctStart, cosine, divFactor, finalDivFactor, threePhase).scheduled
+
+/**
+ * The momentum (or Adam's beta1) that cycles against a [cyclicLR] or [oneCycleLR] value, between
+ * [maxMomentum] and [baseMomentum], as PyTorch's `cycle_momentum`. Left out, they are PyTorch's
+ * defaults for that scheduler: 0.8 and 0.9 for `CyclicLR`, 0.85 and 0.95 for `OneCycleLR`.
+ */
+public fun Scheduled.cycledMomentum(baseMomentum: Double? = null, maxMomentum: Double? = null): Scheduled =
+    when (val s = schedule) {
+        is CyclicLR -> s.momentum(baseMomentum ?: 0.8, maxMomentum ?: 0.9).scheduled
+        is OneCycleLR -> s.momentum(baseMomentum ?: 0.85, maxMomentum ?: 0.95).scheduled
+        else -> throw InvalidConfigException(
+            "schedule.cycledMomentum", "needs a cyclicLR or oneCycleLR schedule, got $s",
+        )
+    }
+
+/** PyTorch's `LambdaLR`: `base * lrLambda(t)`: `lambdaLR(0.1) { t -> 0.95.pow(t.toDouble()) }`. */
+public fun lambdaLR(base: Double, lrLambda: (Long) -> Double): Scheduled =
+    LambdaLR(base, LongToDoubleFunction { lrLambda(it) }).scheduled
+
+/**
+ * PyTorch's `MultiplicativeLR`: each step multiplies the value by `lrLambda(t)`,
+ * `base * lrLambda(1) * ... * lrLambda(t)`.
+ */
+public fun multiplicativeLR(base: Double, lrLambda: (Long) -> Double): Scheduled =
+    MultiplicativeLR(base, LongToDoubleFunction { lrLambda(it) }).scheduled
+
+/**
+ * PyTorch's `ChainedScheduler`: the factors of [schedulers] multiplied, `base * factor1(t) * factor2(t) * ...`.
+ * Each is one of the multiplicative PyTorch schedules ([stepLR], [multiStepLR], [constantLR],
+ * [linearLR], [exponentialLR], [polynomialLR], [cosineAnnealingLR], [multiplicativeLR], or a chain),
+ * all with the same base.
+ */
+public fun chainedScheduler(vararg schedulers: Scheduled): Scheduled = Chained(
+    schedulers.mapIndexed { i, s ->
+        s.schedule as? Multiplicative ?: throw InvalidConfigException(
+            "schedule.chained.schedulers[$i]",
+            "must be a multiplicative PyTorch schedule (stepLR, multiStepLR, constantLR, linearLR, " +
+                "exponentialLR, polynomialLR, cosineAnnealingLR, multiplicativeLR or chainedScheduler), " +
+                "got ${s.schedule}",
+        )
+    },
+).scheduled
+
+/**
+ * PyTorch's `SequentialLR`: [schedulers] one after another, scheduler `i` taking over after
+ * `milestones[i-1]` steps and counting from its own start (the engine's `Schedules.join`, also
+ * Optax's `join_schedules`). Plain numbers are constants.
+ */
+public fun sequentialLR(schedulers: List<Number>, milestones: List<Long>): Scheduled =
+    Schedules.join(schedulers.map { it.toSchedule() }, *milestones.toLongArray()).scheduled
+
+// ---------------------------------------------------------------------------------------------
+// MindSpore, mindspore.nn.dynamic_lr: the whole list of totalStep values, used one per step. The
+// names end in `Lr` as MindSpore's functions do; the LearningRateSchedule classes below end in `LR`.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * MindSpore's `piecewise_constant_lr` as a precomputed list: `learningRates[i]` up to step
+ * `milestones[i]`; `milestones.last()` values in all.
+ */
+public fun piecewiseConstantLr(milestones: List<Int>, learningRates: List<Double>): Scheduled =
+    Precomputed(DynamicLr.piecewiseConstantLr(milestones.toIntArray(), learningRates.toDoubleArray())).scheduled
+
+/**
+ * MindSpore's `exponential_decay_lr` as a precomputed list:
+ * `learningRate * decayRate^(epoch / decayEpoch)`, floored when [isStair].
+ */
+public fun exponentialDecayLr(
+    learningRate: Double,
+    decayRate: Double,
+    totalStep: Int,
+    stepPerEpoch: Int,
+    decayEpoch: Int,
+    isStair: Boolean = false,
+): Scheduled = Precomputed(
+    DynamicLr.exponentialDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, isStair),
+).scheduled
+
+/**
+ * MindSpore's `natural_exp_decay_lr` as a precomputed list: `learningRate * e^(-decayRate * epoch)`,
+ * the epoch floored to a multiple of [decayEpoch] when [isStair].
+ */
+public fun naturalExpDecayLr(
+    learningRate: Double,
+    decayRate: Double,
+    totalStep: Int,
+    stepPerEpoch: Int,
+    decayEpoch: Int,
+    isStair: Boolean = false,
+): Scheduled = Precomputed(
+    DynamicLr.naturalExpDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, isStair),
+).scheduled
+
+/**
+ * MindSpore's `inverse_decay_lr` as a precomputed list:
+ * `learningRate / (1 + decayRate * epoch / decayEpoch)`, floored when [isStair].
+ */
+public fun inverseDecayLr(
+    learningRate: Double,
+    decayRate: Double,
+    totalStep: Int,
+    stepPerEpoch: Int,
+    decayEpoch: Int,
+    isStair: Boolean = false,
+): Scheduled = Precomputed(
+    DynamicLr.inverseDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, isStair),
+).scheduled
+
+/** MindSpore's `cosine_decay_lr` as a precomputed list: cosine from [maxLr] to [minLr] over [decayEpoch] epochs. */
+public fun cosineDecayLr(minLr: Double, maxLr: Double, totalStep: Int, stepPerEpoch: Int, decayEpoch: Int): Scheduled =
+    Precomputed(DynamicLr.cosineDecayLr(minLr, maxLr, totalStep, stepPerEpoch, decayEpoch)).scheduled
+
+/**
+ * MindSpore's `polynomial_decay_lr` as a precomputed list:
+ * `(learningRate - endLearningRate) * (1 - t / d)^power + endLearningRate` over [decayEpoch] epochs,
+ * restarting every [decayEpoch] epochs with [updateDecayEpoch].
+ */
+public fun polynomialDecayLr(
+    learningRate: Double,
+    endLearningRate: Double,
+    totalStep: Int,
+    stepPerEpoch: Int,
+    decayEpoch: Int,
+    power: Double,
+    updateDecayEpoch: Boolean = false,
+): Scheduled = Precomputed(
+    DynamicLr.polynomialDecayLr(
+        learningRate, endLearningRate, totalStep, stepPerEpoch, decayEpoch, power, updateDecayEpoch,
+    ),
+).scheduled
+
+/** MindSpore's `warmup_lr` as a precomputed list: `learningRate * min(epoch, warmupEpoch) / warmupEpoch`. */
+public fun warmupLr(learningRate: Double, totalStep: Int, stepPerEpoch: Int, warmupEpoch: Int): Scheduled =
+    Precomputed(DynamicLr.warmupLr(learningRate, totalStep, stepPerEpoch, warmupEpoch)).scheduled
+
+// ---------------------------------------------------------------------------------------------
+// MindSpore, the LearningRateSchedule classes of mindspore.nn, at global_step = step - 1.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * MindSpore's `nn.ExponentialDecayLR`: `learningRate * decayRate^(globalStep / decaySteps)`, floored
+ * when [isStair].
+ */
+public fun exponentialDecayLR(
+    learningRate: Double,
+    decayRate: Double,
+    decaySteps: Long,
+    isStair: Boolean = false,
+): Scheduled = ExponentialDecayLR(learningRate, decayRate, decaySteps, isStair).scheduled
+
+/**
+ * MindSpore's `nn.NaturalExpDecayLR`: `learningRate * e^(-decayRate * p)`, `p` the global step,
+ * floored to a multiple of [decaySteps] when [isStair].
+ */
+public fun naturalExpDecayLR(
+    learningRate: Double,
+    decayRate: Double,
+    decaySteps: Long,
+    isStair: Boolean = false,
+): Scheduled = NaturalExpDecayLR(learningRate, decayRate, decaySteps, isStair).scheduled
+
+/**
+ * MindSpore's `nn.InverseDecayLR`: `learningRate / (1 + decayRate * globalStep / decaySteps)`, floored
+ * when [isStair].
+ */
+public fun inverseDecayLR(
+    learningRate: Double,
+    decayRate: Double,
+    decaySteps: Long,
+    isStair: Boolean = false,
+): Scheduled = InverseDecayLR(learningRate, decayRate, decaySteps, isStair).scheduled
+
+/** MindSpore's `nn.CosineDecayLR`: cosine from [maxLr] to [minLr] over [decaySteps], then [minLr]. */
+public fun cosineDecayLR(minLr: Double, maxLr: Double, decaySteps: Long): Scheduled =
+    CosineDecayLR(minLr, maxLr, decaySteps).scheduled
+
+/**
+ * MindSpore's `nn.PolynomialDecayLR`: `(learningRate - endLearningRate) * (1 - p)^power + endLearningRate`,
+ * `p = min(globalStep, decaySteps) / decaySteps`, restarting over longer spans with [updateDecaySteps].
+ */
+public fun polynomialDecayLR(
+    learningRate: Double,
+    endLearningRate: Double,
+    decaySteps: Long,
+    power: Double,
+    updateDecaySteps: Boolean = false,
+): Scheduled = PolynomialDecayLR(learningRate, endLearningRate, decaySteps, power, updateDecaySteps).scheduled
+
+/** MindSpore's `nn.WarmUpLR`: `learningRate * min(globalStep, warmupSteps) / warmupSteps`. */
+public fun warmUpLR(learningRate: Double, warmupSteps: Long): Scheduled = WarmUpLR(learningRate, warmupSteps).scheduled
+
+// ---------------------------------------------------------------------------------------------
+// Keras 3, keras.optimizers.schedules, with Keras's names.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Keras's `CosineDecay`: cosine from [initialLearningRate] (or, with a [warmupTarget], linearly up
+ * to it over [warmupSteps] first) down to [alpha] times that over [decaySteps].
+ */
+public fun cosineDecay(
+    initialLearningRate: Double,
+    decaySteps: Long,
+    alpha: Double = 0.0,
+    warmupTarget: Double? = null,
+    warmupSteps: Long = 0,
+): Scheduled = CosineDecay(initialLearningRate, decaySteps, alpha, 1.0, optional(warmupTarget), warmupSteps).scheduled
+
+/** Keras's `ExponentialDecay`: `initialLearningRate * decayRate^(t / decaySteps)`, floored when [staircase]. */
+public fun exponentialDecay(
+    initialLearningRate: Double,
+    decaySteps: Long,
+    decayRate: Double,
+    staircase: Boolean = false,
+): Scheduled = ExponentialDecay.keras(initialLearningRate, decaySteps, decayRate, staircase).scheduled
+
+/** Keras's `InverseTimeDecay`: `initialLearningRate / (1 + decayRate * t / decaySteps)`, floored when [staircase]. */
+public fun inverseTimeDecay(
+    initialLearningRate: Double,
+    decaySteps: Long,
+    decayRate: Double,
+    staircase: Boolean = false,
+): Scheduled = InverseTimeDecay(initialLearningRate, decaySteps, decayRate, staircase).scheduled
+
+/**
+ * Keras's `PiecewiseConstantDecay`: `values[i]` while `t <= boundaries[i]`, then the last value; one
+ * more value than boundaries.
+ */
+public fun piecewiseConstantDecay(boundaries: List<Long>, values: List<Double>): Scheduled =
+    PiecewiseConstantDecay.keras(boundaries.toLongArray(), *values.toDoubleArray()).scheduled
+
+/**
+ * Keras's `CosineDecayRestarts` (SGDR): cosine cycles, the first [firstDecaySteps] long, each next
+ * [tMul] times longer and starting [mMul] times higher, each ending at [alpha] times [initialLearningRate].
+ */
+public fun cosineDecayRestarts(
+    initialLearningRate: Double,
+    firstDecaySteps: Long,
+    tMul: Double = 2.0,
+    mMul: Double = 1.0,
+    alpha: Double = 0.0,
+): Scheduled = CosineDecayRestarts(initialLearningRate, firstDecaySteps, tMul, mMul, alpha).scheduled
+
+// ---------------------------------------------------------------------------------------------
+// Optax, optax.schedules, with Optax's names; `exponential_decay` is optaxExponentialDecay, since
+// Keras's ExponentialDecay has the name.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Optax's `exponential_decay`: [initValue] until [transitionBegin], then times
+ * `decayRate^((t - transitionBegin) / transitionSteps)` (floored when [staircase]), bounded by [endValue].
+ */
+public fun optaxExponentialDecay(
+    initValue: Double,
+    transitionSteps: Long,
+    decayRate: Double,
+    transitionBegin: Long = 0,
+    staircase: Boolean = false,
+    endValue: Double? = null,
+): Scheduled = ExponentialDecay.optax(
+    initValue, transitionSteps, decayRate, transitionBegin, staircase, optional(endValue),
+).scheduled
+
+/**
+ * Optax's `cosine_decay_schedule`:
+ * `initValue * ((1 - alpha) * (0.5 * (1 + cos(pi * t / decaySteps)))^exponent + alpha)`.
+ */
+public fun cosineDecaySchedule(
+    initValue: Double,
+    decaySteps: Long,
+    alpha: Double = 0.0,
+    exponent: Double = 1.0,
+): Scheduled = CosineDecay.optax(initValue, decaySteps, alpha, exponent).scheduled
+
+/**
+ * Optax's `warmup_cosine_decay_schedule`: linear from [initValue] to [peakValue] over [warmupSteps],
+ * then cosine to [endValue]; [decaySteps] counts the warmup.
+ */
+public fun warmupCosineDecaySchedule(
+    initValue: Double,
+    peakValue: Double,
+    warmupSteps: Long,
+    decaySteps: Long,
+    endValue: Double = 0.0,
+    exponent: Double = 1.0,
+): Scheduled = WarmupCosineDecay(initValue, peakValue, warmupSteps, decaySteps, endValue, exponent).scheduled
+
+/**
+ * Optax's `piecewise_constant_schedule`: [initValue] times every scale whose boundary the count
+ * has reached, `piecewiseConstantSchedule(1.0, mapOf(100L to 0.1, 200L to 0.1))`.
+ */
+public fun piecewiseConstantSchedule(
+    initValue: Double,
+    boundariesAndScales: Map<Long, Double> = emptyMap(),
+): Scheduled = PiecewiseConstantDecay.optax(initValue, boundariesAndScales).scheduled
+
+/**
+ * Optax's `piecewise_interpolate_schedule`: [initValue] scaled at each boundary, reached by linear or
+ * cosine interpolation.
+ */
+public fun piecewiseInterpolateSchedule(
+    interpolateType: PiecewiseInterpolate.Interpolation,
+    initValue: Double,
+    boundariesAndScales: Map<Long, Double> = emptyMap(),
+): Scheduled = PiecewiseInterpolate.of(interpolateType, initValue, boundariesAndScales).scheduled
+
+/**
+ * Optax's `linear_onecycle_schedule`: linear from `peakValue / divFactor` up to [peakValue] at
+ * `pctStart * transitionSteps`, back at `pctFinal * transitionSteps`, then to `1 / finalDivFactor` of that.
+ */
+public fun linearOnecycleSchedule(
+    transitionSteps: Long,
+    peakValue: Double,
+    pctStart: Double = 0.3,
+    pctFinal: Double = 0.85,
+    divFactor: Double = 25.0,
+    finalDivFactor: Double = 1e4,
+): Scheduled = OneCycle.Linear(transitionSteps, peakValue, pctStart, pctFinal, divFactor, finalDivFactor).scheduled
+
+/**
+ * Optax's `cosine_onecycle_schedule`: half-cosine from `peakValue / divFactor` up to [peakValue] at
+ * `pctStart * transitionSteps`, then down to `peakValue / divFactor / finalDivFactor`.
+ */
+public fun cosineOnecycleSchedule(
+    transitionSteps: Long,
+    peakValue: Double,
+    pctStart: Double = 0.3,
+    divFactor: Double = 25.0,
+    finalDivFactor: Double = 1e4,
+): Scheduled = OneCycle.Cosine(transitionSteps, peakValue, pctStart, divFactor, finalDivFactor).scheduled
+
+/**
+ * Optax's `sgdr_schedule`: [cycles] of [warmupCosineDecaySchedule] one after another, each lasting
+ * its `decaySteps`.
+ */
+public fun sgdrSchedule(vararg cycles: Scheduled): Scheduled = Sgdr(
+    cycles.mapIndexed { i, s ->
+        s.schedule as? WarmupCosineDecay ?: throw InvalidConfigException(
+            "schedule.sgdr.cycles[$i]", "must be a warmupCosineDecaySchedule, got ${s.schedule}",
+        )
+    },
+).scheduled
+
+// ---------------------------------------------------------------------------------------------
+// Precomputed values, warmup in front of any schedule, plateau control.
+// ---------------------------------------------------------------------------------------------
+
+/** A schedule read from values computed in advance, one per step, step 1 first (as MindSpore takes a list of rates). */
+public fun precomputed(values: List<Number>): Scheduled = Precomputed.of(values).scheduled
+
+/** A schedule read from values computed in advance, one per step, step 1 first. */
+public fun precomputed(vararg values: Double): Scheduled = Precomputed(values).scheduled
+
+/**
+ * Linear warmup from [start] for [steps] steps into [after] (a schedule or a constant), which then
+ * counts from its own start: the engine's `Warmup`, Optax's convention (Goyal et al., 2017).
+ */
+public fun linearWarmup(steps: Long, start: Double = 0.0, after: Number): Scheduled =
+    Warmup(steps, start, after.toSchedule()).scheduled
+
+/**
+ * PyTorch's `ReduceLROnPlateau` (also Keras's callback, Optax's `reduce_on_plateau`) over [over], a
+ * schedule or a constant: the value is multiplied by [factor] when the metric has not improved
+ * for more than [patience] evaluations, then [cooldown] evaluations pass; reductions stop at
+ * [minLr]. Feed it metrics through [Scheduled.plateau].
+ */
+public fun plateau(
+    over: Number,
+    mode: Plateau.Mode = Plateau.Mode.MIN,
+    factor: Double = 0.1,
+    patience: Int = 10,
+    threshold: Double = 1e-4,
+    thresholdMode: Plateau.ThresholdMode = Plateau.ThresholdMode.REL,
+    cooldown: Int = 0,
+    minLr: Double = 0.0,
+    eps: Double = 1e-8,
+): Scheduled =
+    Plateau(over.toSchedule(), mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps).scheduled
+
+/** The plateau controller of a [plateau] value, to feed metrics to (`observe`) and checkpoint (`state`, `load`). */
+public val Scheduled.plateau: Plateau
+    get() = schedule as? Plateau ?: throw IllegalStateException("$schedule is not a plateau")
+
+private fun optional(value: Double?): OptionalDouble =
+    if (value == null) OptionalDouble.empty() else OptionalDouble.of(value)
