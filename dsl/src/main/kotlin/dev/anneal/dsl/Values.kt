@@ -6,13 +6,14 @@ import dev.anneal.schedule.Schedule
  * A hyperparameter value that changes with the step: what `schedule { }` and the catalogue
  * functions ([stepLR], [cosineDecay], ...) return. It is a [Number] so that one argument takes a
  * constant or a schedule alike, `adam(lr = 1e-3)` or `adam(lr = schedule { ... })`, while a flag
- * such as `amsgrad` takes neither. As a plain number it reads as its first step's value.
+ * such as `amsgrad` takes neither. As a plain number it reads as its first step's value; one
+ * counted in epochs has none until the steps per epoch are known, and says so.
  */
 public class Scheduled internal constructor(
     /** The engine's schedule. */
     public val schedule: Schedule,
 ) : Number() {
-    private fun first(): Double = schedule.inSteps(1).at(1)
+    private fun first(): Double = schedule.at(1)
 
     override fun toDouble(): Double = first()
 

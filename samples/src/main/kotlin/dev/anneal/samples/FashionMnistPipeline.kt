@@ -10,7 +10,6 @@ import dev.anneal.dsl.pipeline
 import dev.anneal.dsl.steps
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.loss.Losses
-import kotlinx.coroutines.runBlocking
 import java.io.PrintStream
 import java.nio.file.Path
 import java.util.Locale
@@ -39,6 +38,7 @@ class FashionMnistPipeline(private val dataDir: Path, private val epochs: Int, p
                     validation = test
                     loss = Losses.softmaxCrossEntropy()
                     optimizer { momentum(lr = 0.01, momentum = 0.9) }
+                    prefetch = 0 // in memory already; reads on another thread would slow libtorch here
                     epochs = this@FashionMnistPipeline.epochs
                     metrics { accuracy() }
                     callbacks {
@@ -48,7 +48,8 @@ class FashionMnistPipeline(private val dataDir: Path, private val epochs: Int, p
                         on<TrainingEvent.EpochEnd> { out.println(FashionMnistLeNet.epochLine(it)) }
                     }
                 }
-                val accuracy = run.use { runBlocking { it.fit() }.validationAccuracy }
+                // Blocking, on this thread: libtorch trains slower on a thread other than the one that built the model.
+                val accuracy = run.use { it.run().validationAccuracy }
                 out.printf(Locale.ROOT, "test accuracy: %.4f%n", accuracy)
                 return accuracy
             }
