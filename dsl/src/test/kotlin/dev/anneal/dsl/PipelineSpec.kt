@@ -163,14 +163,12 @@ class PipelineSpec : FunSpec({
             }
             shouldThrow<InvalidConfigException> { overlapping.optimizers }.message shouldContain
                 "optimizers.b shares parameter 01Linear_weight with a"
-            val short = supervised(block, data, runEpochs = 3) {}
             val tooShort = pipeline {
                 model = block; this.data = data; loss = Losses.softmaxCrossEntropy(); epochs = 3
                 optimizer { sgd(lr = schedule { cosine(epochs = 2, peak = 0.1) }) }
             }
             shouldThrow<InvalidConfigException> { tooShort.optimizers }.message shouldContain
                 "lasts 20 steps, but the run is planned for 30"
-            short.close()
         }
     }
 })

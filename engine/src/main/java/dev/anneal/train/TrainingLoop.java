@@ -18,12 +18,13 @@ import dev.anneal.train.metric.TopK;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -68,9 +69,9 @@ public final class TrainingLoop {
         c.require(b.manager != null, "manager", "is required");
         c.require(b.epochs >= 1, "epochs", "must be at least 1, got " + b.epochs);
         c.require(b.metrics.isEmpty() || b.validation != null, "metrics", "need a validation set to measure on");
-        Map<String, String> metricNames = new HashMap<>();
+        Set<String> metricNames = new HashSet<>();
         for (Metric metric : b.metrics) {
-            c.require(metricNames.put(metric.name(), metric.name()) == null, "metrics",
+            c.require(metricNames.add(metric.name()), "metrics",
                     "name " + metric.name() + " twice; each figure is reported once");
         }
         c.throwIfAny();
