@@ -48,8 +48,8 @@ final class LoopBench {
                      .optDevices(new Device[] {Device.cpu()}));
              dev.anneal.optim.Optimizer<?> optimizer = Optimizers.sgd().lr(0.01).momentum(0.9).build()
                      .compile(ParameterSet.of(annealModel.getBlock()))) {
-            IdxDataset train = FashionMnist.load(Main.defaultDataDir(), FashionMnist.Split.TRAIN, data,
-                    32, true);
+            IdxDataset train = FashionMnist.loadShuffled(Main.defaultDataDir(), FashionMnist.Split.TRAIN, data,
+                    32, 42);
             ParameterStore store = new ParameterStore(annealModel.getNDManager(), false);
             Iterator<Batch> batches = train.getData(data).iterator();
             List<Double> anneal = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.anneal.dsl
 import ai.djl.nn.Block
 import dev.anneal.param.ParameterSet
 import dev.anneal.schedule.Plateau
+import dev.anneal.state.CheckpointPolicy
 import dev.anneal.train.Callback
 import dev.anneal.train.Callbacks
 import dev.anneal.train.LossMonitor
@@ -14,7 +15,10 @@ import java.nio.file.Path
 
 /** The callbacks `callbacks { }` offers; each is the engine's, in the order written. */
 @AnnealDsl
-public class CallbacksScope internal constructor(private val makers: MutableList<(Block) -> Callback>) {
+public class CallbacksScope internal constructor(
+    private val makers: MutableList<(Block) -> Callback>,
+    private val checkpoints: (CheckpointPolicy) -> Unit,
+) {
     /**
      * MindSpore's loss monitor line every [every] steps and at each epoch's last batch:
      * `Epoch:[  0/ 10], step:[ 1875/ 1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01000`.
@@ -64,6 +68,20 @@ public class CallbacksScope internal constructor(private val makers: MutableList
     /** One JSON object per line per epoch, with every validation figure. */
     public fun jsonLog(file: Path) {
         makers += { Callbacks.jsonLog(file) }
+    }
+
+    /**
+     * Writes a checkpoint into [dir] after every [every] epochs (parameters, optimizer and
+     * plateau state, position), keeping the newest [keep]; each is reported as
+     * [TrainingEvent.Checkpointed]. Resume with `resumeFrom = latestCheckpoint(dir)`.
+     */
+    public fun checkpoint(dir: Path, every: Epochs = 1.epochs, keep: Int = Int.MAX_VALUE) {
+        checkpoints(CheckpointPolicy.everyEpochs(dir, every.count).keep(keep))
+    }
+
+    /** Writes a checkpoint into [dir] after every [every] optimizer steps, keeping the newest [keep]. */
+    public fun checkpoint(dir: Path, every: Steps, keep: Int = Int.MAX_VALUE) {
+        checkpoints(CheckpointPolicy.everySteps(dir, every.count).keep(keep))
     }
 
     /** Any callback of the engine's, or one's own. */

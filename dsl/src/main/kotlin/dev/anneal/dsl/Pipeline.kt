@@ -16,6 +16,7 @@ import dev.anneal.optim.Optimizer
 import dev.anneal.optim.OptimizerSpec
 import dev.anneal.param.ParameterSet
 import dev.anneal.param.Selector
+import dev.anneal.state.CheckpointPolicy
 import dev.anneal.train.Callback
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.TrainingLoop
@@ -29,6 +30,7 @@ import kotlinx.coroutines.asExecutor
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.emitAll
 import kotlinx.coroutines.flow.flow
+import java.nio.file.Path
 
 /**
  * A whole training run, read as its description:
@@ -85,6 +87,14 @@ public class PipelineScope internal constructor() {
      */
     public var stepsPerEpoch: Long? = null
 
+    /**
+     * A checkpoint to start from, written by a run of the same model and optimizers: training
+     * continues at its epoch and batch. Null (the default) starts afresh.
+     */
+    public var resumeFrom: Path? = null
+
+    private var checkpoints: CheckpointPolicy? = null
+
     private val optimizers = LinkedHashMap<String, Part>()
     private var step: (StepScope.(Batch) -> Double)? = null
     private val metricMakers = mutableListOf<(Loss?) -> Metric>()
@@ -128,7 +138,10 @@ public class PipelineScope internal constructor() {
 
     /** What to tell of the run, and what may stop it. */
     public fun callbacks(block: CallbacksScope.() -> Unit) {
-        CallbacksScope(callbackMakers).block()
+        CallbacksScope(callbackMakers) { policy ->
+            if (checkpoints != null) throw InvalidConfigException("pipeline.callbacks.checkpoint", "is given twice; one policy writes them all")
+            checkpoints = policy
+        }.block()
     }
 
     internal fun build(): Pipeline {
@@ -144,7 +157,7 @@ public class PipelineScope internal constructor() {
         stepsPerEpoch?.let { c.require(it >= 1, "stepsPerEpoch", "must be at least 1, got $it") }
         c.throwIfAny()
         return Pipeline(model!!, data!!, validation, loss, epochs, prefetch, stepsPerEpoch, LinkedHashMap(optimizers),
-            step, metricMakers.toList(), callbackMakers.toList())
+            step, metricMakers.toList(), callbackMakers.toList(), checkpoints, resumeFrom)
     }
 }
 
@@ -167,6 +180,8 @@ public class Pipeline internal constructor(
     private val step: (StepScope.(Batch) -> Double)?,
     private val metricMakers: List<(Loss?) -> Metric>,
     private val callbackMakers: List<(Block) -> Callback>,
+    private val checkpoints: CheckpointPolicy?,
+    private val resumeFrom: Path?,
 ) : AutoCloseable {
     private var compiled: Map<String, Optimizer<*>>? = null
 
@@ -229,6 +244,8 @@ public class Pipeline internal constructor(
         step?.let { rule -> builder.step { batch, context -> StepScope(context, model).rule(batch) } }
         metricMakers.forEach { builder.metric(it(loss)) }
         callbackMakers.forEach { builder.callback(it(model)) }
+        checkpoints?.let { builder.checkpoints(it) }
+        resumeFrom?.let { builder.resumeFrom(it) }
         if (prefetch > 0) builder.prefetch(Dispatchers.IO.asExecutor(), prefetch)
         return builder
     }
@@ -300,3 +317,6 @@ public class MetricsScope internal constructor(private val makers: MutableList<(
         }
     }
 }
+
+/** The newest checkpoint in [dir] (the highest step), or null when there is none: what to resume from. */
+public fun latestCheckpoint(dir: Path): Path? = CheckpointPolicy.latest(dir).orElse(null)

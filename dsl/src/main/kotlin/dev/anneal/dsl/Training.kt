@@ -37,8 +37,9 @@ public suspend fun TrainingLoop.Builder.fit(): TrainingResult {
 public fun TrainingLoop.Builder.events(): Flow<TrainingEvent> = callbackFlow {
     callback(Callback { event, _ -> trySendBlocking(event) })
     val training = launch {
-        fit()
-        channel.close()
+        // Whatever ends the run ends the flow: a CancellationException from a callback would
+        // otherwise end this coroutine quietly and leave the collector waiting.
+        channel.close(runCatching { fit() }.exceptionOrNull())
     }
     awaitClose { training.cancel() }
 }

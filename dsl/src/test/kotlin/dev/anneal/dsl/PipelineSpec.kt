@@ -30,6 +30,7 @@ import kotlinx.coroutines.flow.filter
 import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
+import kotlinx.coroutines.withTimeout
 import java.nio.file.Files
 import java.util.concurrent.atomic.AtomicInteger
 
@@ -110,6 +111,62 @@ class PipelineSpec : FunSpec({
                 values(reference) shouldBe afterCancel
                 whole.close()
             }
+        }
+    }
+
+    test("checkpoints each epoch appear in the event flow, and a pipeline resumed from the latest ends where an unbroken one does") {
+        NDManager.newBaseManager().use { m ->
+            val dir = Files.createTempDirectory("checkpoints")
+            val (straightBlock, straightData) = setUp(m, limit = 160)
+            supervised(straightBlock, straightData, runEpochs = 4).use { runBlocking { it.fit() } }
+
+            val (block, data) = setUp(m, limit = 160)
+            val first = supervised(block, data, runEpochs = 4) {
+                callbacks {
+                    checkpoint(dir, every = 1.epochs, keep = 2)
+                    on<TrainingEvent.EpochEnd> { if (it.epoch == 1) throw IllegalStateException("power cut after epoch 1") }
+                }
+            }
+            latestCheckpoint(dir) shouldBe null
+            shouldThrow<IllegalStateException> { runBlocking { first.events().toList() } }.message shouldBe "power cut after epoch 1"
+            first.close()
+            latestCheckpoint(dir) shouldBe dir.resolve("checkpoint-0000000010.anneal") // epoch 1's was never written
+
+            val (resumedBlock, resumedData) = setUp(m, limit = 160)
+            val events = mutableListOf<TrainingEvent>()
+            val resumed = supervised(resumedBlock, resumedData, runEpochs = 4) {
+                resumeFrom = latestCheckpoint(dir)
+                callbacks {
+                    checkpoint(dir, every = 1.epochs, keep = 2)
+                    on<TrainingEvent> { events += it }
+                }
+            }
+            runBlocking { resumed.fit() }.steps() shouldBe 40
+            resumed.close()
+            events.filterIsInstance<TrainingEvent.BatchEnd>().first().step() shouldBe 11
+            events.filterIsInstance<TrainingEvent.Checkpointed>().map { it.epoch() to it.step() } shouldContainExactly
+                listOf(2 to 20L, 3 to 30L, 4 to 40L)
+            Files.list(dir).use { files -> files.map { it.fileName.toString() }.sorted().toList() } shouldContainExactly
+                listOf("checkpoint-0000000030.anneal", "checkpoint-0000000040.anneal")
+            values(resumedBlock) shouldBe values(straightBlock)
+
+            shouldThrow<InvalidConfigException> {
+                supervised(block, data) { callbacks { checkpoint(dir); checkpoint(dir, every = 5.steps) } }
+            }.message shouldContain "pipeline.callbacks.checkpoint is given twice"
+        }
+    }
+
+    test("whatever ends a run ends its event flow, a CancellationException thrown by a callback too") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m)
+            val run = supervised(block, data) {
+                callbacks { on<TrainingEvent.BatchEnd> { if (it.step() == 3L) throw CancellationException("from a callback") } }
+            }
+            runBlocking {
+                withTimeout(60_000) { shouldThrow<CancellationException> { run.events().toList() } }
+            }.message shouldBe "from a callback" // not the timeout's
+            run.optimizers.getValue("default").stepCount() shouldBe 3
+            run.close()
         }
     }
 

@@ -43,17 +43,24 @@ public final class FashionMnist {
         return candidates.stream().filter(FashionMnist::isIn).findFirst();
     }
 
-    /** A split as a dataset batched by {@code batchSize}, shuffled with DJL's random generator if asked. */
-    public static IdxDataset load(Path dir, Split split, NDManager manager, int batchSize, boolean shuffle)
+    /** A split as a dataset batched by {@code batchSize}, in file order. */
+    public static IdxDataset load(Path dir, Split split, NDManager manager, int batchSize) throws IOException {
+        return builder(dir, split, manager).setSampling(batchSize, false).build();
+    }
+
+    /** A split batched by {@code batchSize}, each epoch in its own order set by {@code seed} ({@link EpochShuffle}). */
+    public static IdxDataset loadShuffled(Path dir, Split split, NDManager manager, int batchSize, long seed)
             throws IOException {
+        return builder(dir, split, manager).shuffle(batchSize, seed).build();
+    }
+
+    private static IdxDataset.Builder builder(Path dir, Split split, NDManager manager) throws IOException {
         if (!isIn(dir)) {
             throw new IOException(dir + " does not hold Fashion-MNIST: expected the files " + FILES);
         }
         return IdxDataset.builder()
                 .images(dir.resolve(split.prefix + "-images-idx3-ubyte.gz"))
                 .labels(dir.resolve(split.prefix + "-labels-idx1-ubyte.gz"))
-                .manager(manager)
-                .setSampling(batchSize, shuffle)
-                .build();
+                .manager(manager);
     }
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.ArrayDataset;
+import ai.djl.training.dataset.BatchSampler;
 import ai.djl.training.dataset.RandomAccessDataset;
 
 import java.io.BufferedInputStream;
@@ -27,13 +28,24 @@ import java.util.zip.GZIPInputStream;
  * <p>IDX (LeCun et al., http://yann.lecun.com/exdb/mnist/): two zero bytes, a type code (0x08 for
  * unsigned bytes), the number of dimensions, each dimension as a big-endian int, then the data.
  */
-public final class IdxDataset extends ArrayDataset {
+public final class IdxDataset extends ArrayDataset implements EpochAware {
     private static final int UNSIGNED_BYTE = 0x08;
+
+    private final EpochShuffle shuffle;
 
     private IdxDataset(Builder builder, NDArray images, NDArray labels) {
         super(builder);
         this.data = new NDArray[] {images};
         this.labels = new NDArray[] {labels};
+        this.shuffle = builder.shuffle;
+    }
+
+    /** Sets the epoch of a {@link Builder#shuffle shuffled} set; a set in file order has one order. */
+    @Override
+    public void startEpoch(int epoch) {
+        if (shuffle != null) {
+            shuffle.startEpoch(epoch);
+        }
     }
 
     public static Builder builder() {
@@ -93,10 +105,17 @@ public final class IdxDataset extends ArrayDataset {
         private Path images;
         private Path labels;
         private NDManager manager;
+        private EpochShuffle shuffle;
 
         @Override
         protected Builder self() {
             return this;
+        }
+
+        /** Batches of {@code batchSize} in an order set by {@code seed} and the epoch ({@link EpochShuffle}). */
+        public Builder shuffle(int batchSize, long seed) {
+            shuffle = new EpochShuffle(seed);
+            return setSampling(new BatchSampler(shuffle, batchSize));
         }
 
         public Builder images(Path file) {

@@ -19,6 +19,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.function.DoubleSupplier;
 
 /**
  * A compiled optimizer: the groups of one {@link OptimizerSpec} bound to a model's parameters,
@@ -205,6 +207,20 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
     }
 
     /**
+     * PyTorch's {@code optimizer.step(closure)}: evaluates {@code closure}, which clears the
+     * gradients and recomputes the loss and its gradients (forward and backward), then updates.
+     * First-order rules evaluate it once, before the update; a rule that searches along a
+     * direction (LBFGS) evaluates it as often as it needs. Returns the loss of the first evaluation.
+     */
+    public double step(DoubleSupplier closure) {
+        Objects.requireNonNull(closure, "closure");
+        ensureOpen();
+        double loss = closure.getAsDouble();
+        step();
+        return loss;
+    }
+
+    /**
      * Updates one parameter with an explicit gradient at the current step, for callers that
      * drive the loop per parameter (the DJL adapter). Temporaries are the caller's to scope.
      */
@@ -386,6 +402,22 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
 
     /** Restores a state taken from an optimizer over the same parameters, groups and settings. */
     public void loadState(OptimizerState saved) {
+        checkState(saved);
+        OptimizerState mine = state();
+        try (NDScope ignored = new NDScope()) {
+            // An index assignment, as Param.assign: copyTo makes libtorch print a deprecation warning.
+            mine.tensors().forEach((key, array) -> array.set(new NDIndex("..."), saved.tensors().get(key)));
+        }
+        for (Bucket<H> bucket : buckets) {
+            for (Slot<H> slot : bucket.slots) {
+                bucket.updates[slot.index] = saved.updates().get(slot.param.name());
+            }
+        }
+        step = saved.step();
+    }
+
+    /** Refuses, naming what differs, a state {@link #loadState} could not restore; changes nothing. */
+    public void checkState(OptimizerState saved) {
         ensureOpen();
         OptimizerState mine = state();
         Checks checks = new Checks("state");
@@ -404,15 +436,6 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
             }
         });
         checks.throwIfAny();
-        try (NDScope ignored = new NDScope()) {
-            mine.tensors().forEach((key, array) -> saved.tensors().get(key).copyTo(array));
-        }
-        for (Bucket<H> bucket : buckets) {
-            for (Slot<H> slot : bucket.slots) {
-                bucket.updates[slot.index] = saved.updates().get(slot.param.name());
-            }
-        }
-        step = saved.step();
     }
 
     /** Frees the state. Parameters belong to the model and stay. */

@@ -1,6 +1,7 @@
 package dev.anneal.param;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 
@@ -49,6 +50,19 @@ public final class Param {
 
     public Shape shape() {
         return array().getShape();
+    }
+
+    /**
+     * Overwrites the values in place with {@code values} (same shape and type), as a checkpoint
+     * or early stopping puts parameters back. An index assignment through a detached view, which
+     * shares the storage and is allowed where autograd would refuse an in-place change to a
+     * parameter (a thread with gradients on); DJL's {@code copyTo} makes libtorch print a
+     * deprecation warning.
+     */
+    public void assign(NDArray values) {
+        try (NDArray view = array().stopGradient()) {
+            view.set(new NDIndex("..."), values);
+        }
     }
 
     /** Whether the optimizer may update it now: not frozen and not a running statistic. */

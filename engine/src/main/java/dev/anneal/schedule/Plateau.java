@@ -105,6 +105,11 @@ public final class Plateau implements Schedule {
         return this;
     }
 
+    @Override
+    public java.util.List<Schedule> parts() {
+        return java.util.List.of(schedule);
+    }
+
     /** Feeds the metric measured after optimizer step {@code step}; it decides the values from step + 1 on. */
     public synchronized void observe(double metric, long step) {
         if (improved(metric)) {

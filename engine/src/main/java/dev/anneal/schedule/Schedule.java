@@ -36,6 +36,14 @@ public interface Schedule {
         return this;
     }
 
+    /**
+     * The schedules this one is made of (a product's factors, a join's pieces), so that tools
+     * can find the stateful ones ({@link Plateau}) inside any composition; none by default.
+     */
+    default java.util.List<Schedule> parts() {
+        return java.util.List.of();
+    }
+
     /** This schedule for {@code steps} steps, then {@code next}, which counts steps from its own start. */
     default Schedule then(long steps, Schedule next) {
         return Schedules.join(java.util.List.of(this, next), steps);
@@ -100,6 +108,11 @@ public interface Schedule {
         }
 
         @Override
+        public java.util.List<Schedule> parts() {
+            return java.util.List.of(left, right);
+        }
+
+        @Override
         public long validSteps() {
             return Math.min(left.validSteps(), right.validSteps());
         }
@@ -127,6 +140,11 @@ public interface Schedule {
         @Override
         public Schedule inSteps(long stepsPerEpoch) {
             return new Clamp(inner.inSteps(stepsPerEpoch), min, max);
+        }
+
+        @Override
+        public java.util.List<Schedule> parts() {
+            return java.util.List.of(inner);
         }
 
         @Override

@@ -88,6 +88,11 @@ public final class Schedules {
         }
 
         @Override
+        public List<Schedule> parts() {
+            return pieces;
+        }
+
+        @Override
         public long validSteps() {
             long start = boundaries.length == 0 ? 0 : boundaries[boundaries.length - 1];
             long last = pieces.get(pieces.size() - 1).validSteps();

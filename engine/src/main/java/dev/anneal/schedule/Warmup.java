@@ -64,6 +64,11 @@ public record Warmup(long steps, double start, Schedule after) implements Schedu
     }
 
     @Override
+    public java.util.List<Schedule> parts() {
+        return java.util.List.of(after);
+    }
+
+    @Override
     public long validSteps() {
         long rest = after.validSteps();
         return rest > Long.MAX_VALUE - steps ? Long.MAX_VALUE : steps + rest;

@@ -129,7 +129,7 @@ public final class Callbacks {
                 } else if (++waited > patience) {
                     if (bestValues != null) {
                         for (Param p : restoreBestOf.all()) {
-                            bestValues.get(p.name()).copyTo(p.array());
+                            p.assign(bestValues.get(p.name()));
                         }
                         bestValues.values().forEach(NDArray::close);
                         bestValues = null;

@@ -16,8 +16,9 @@ import java.util.function.DoubleSupplier;
 /**
  * The supervised step: a closure that clears the gradients and recomputes the loss and its
  * gradients (forward, loss, backward), then the gradient transforms, then one optimizer step.
- * The closure is PyTorch's {@code optimizer.step(closure)}: a first-order rule calls it once, a
- * line-search rule such as LBFGS may call it again.
+ * The closure is the one {@link Optimizer#step(DoubleSupplier)} takes; this step evaluates it
+ * itself so that a gradient transform can skip the update (a loss scaler on overflow), which a
+ * rule re-evaluating the closure could not honour (PyTorch's {@code GradScaler} refuses closures).
  */
 public final class SupervisedStep implements TrainingStep {
     private final Block block;

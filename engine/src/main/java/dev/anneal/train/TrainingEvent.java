@@ -1,6 +1,9 @@
 package dev.anneal.train;
 
-/** What a training loop reports to its callbacks, in order: batches, then each epoch's validation and end. */
+/**
+ * What a training loop reports to its callbacks, in order: batches, then each epoch's validation
+ * and end, with checkpoints as they are written.
+ */
 public sealed interface TrainingEvent {
     /**
      * After one optimizer step.
@@ -36,6 +39,16 @@ public sealed interface TrainingEvent {
         public Validated {
             metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
         }
+    }
+
+    /**
+     * After a checkpoint was written, between batches.
+     *
+     * @param epoch the 0-based epoch a run resumed from it starts in
+     * @param batch batches of that epoch already trained
+     * @param step  the optimizer's step count it holds
+     */
+    record Checkpointed(int epoch, long batch, long step, java.nio.file.Path file) implements TrainingEvent {
     }
 
     /** The loop stopped before its last epoch: cancelled, or a callback asked. */

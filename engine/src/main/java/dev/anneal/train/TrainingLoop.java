@@ -11,11 +11,18 @@ import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.data.EpochAware;
 import dev.anneal.optim.Optimizer;
+import dev.anneal.param.ParameterSet;
+import dev.anneal.state.Checkpoint;
+import dev.anneal.state.CheckpointFile;
+import dev.anneal.state.CheckpointPolicy;
 import dev.anneal.train.metric.Metric;
 import dev.anneal.train.metric.TopK;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -37,6 +44,12 @@ import java.util.function.BooleanSupplier;
  * every batch and epoch to its callbacks. Cancellation and a callback's stop are honoured between
  * batches only, so the model, the optimizers and their step counters always stand after a whole
  * number of steps. Batches can be read ahead on another executor ({@link Builder#prefetch}).
+ *
+ * <p>With a {@link CheckpointPolicy} the loop writes {@link Checkpoint}s between batches; a loop
+ * {@link Builder#resumeFrom resumed} from one continues at its epoch and batch, and, when the
+ * training set is {@link EpochAware} (a seeded shuffle), trains on the same batches in the same
+ * order as the uninterrupted run, with the same parameters, bit for bit. Callbacks keep no
+ * checkpointed state: a resumed early stopping counts its patience afresh.
  */
 public final class TrainingLoop {
     /** The name of the optimizer given with {@link Builder#optimizer(Optimizer)}. */
@@ -55,6 +68,8 @@ public final class TrainingLoop {
     private final BooleanSupplier cancelled;
     private final Executor prefetchExecutor;
     private final int prefetchDepth;
+    private final CheckpointPolicy checkpoints;
+    private final Path resumeFrom;
 
     private TrainingLoop(Builder b) {
         Checks c = new Checks("trainingLoop");
@@ -89,6 +104,8 @@ public final class TrainingLoop {
         this.cancelled = b.cancelled;
         this.prefetchExecutor = b.prefetchExecutor;
         this.prefetchDepth = b.prefetchDepth;
+        this.checkpoints = b.checkpoints;
+        this.resumeFrom = b.resumeFrom;
     }
 
     public static Builder builder() {
@@ -146,14 +163,30 @@ public final class TrainingLoop {
         Callback.Control control = reason -> stop[0] = Objects.requireNonNull(reason, "reason");
         double meanLoss = Double.NaN;
         Map<String, Double> measured = Map.of();
-        int completed = 0;
-        for (int epoch = 0; epoch < epochs && stop[0] == null; epoch++) {
+        ParameterSet model = checkpoints != null || resumeFrom != null ? ParameterSet.of(block) : null;
+        int startEpoch = 0;
+        long skip = 0;
+        if (resumeFrom != null) {
+            Checkpoint saved = restore(model);
+            startEpoch = saved.epoch();
+            skip = saved.batch();
+        }
+        int completed = startEpoch;
+        for (int epoch = startEpoch; epoch < epochs && stop[0] == null; epoch++) {
             long start = System.nanoTime();
             double lossSum = 0;
+            long trained = 0;
             long batch = 0;
             long batches = -1;
+            if (train instanceof EpochAware ordered) {
+                ordered.startEpoch(epoch);
+            }
             try (NDManager epochManager = manager.newSubManager();
                  Batches data = batches(epochManager)) {
+                for (; batch < skip && data.iterator.hasNext(); batch++) {
+                    data.iterator.next().close(); // trained before the checkpoint this run resumed from
+                }
+                skip = 0;
                 while (data.iterator.hasNext()) {
                     if (cancelled.getAsBoolean()) {
                         stop[0] = "cancelled";
@@ -166,16 +199,20 @@ public final class TrainingLoop {
                         }
                         double value = step.run(next, context);
                         lossSum += value;
+                        trained++;
                         batch++;
                         emit(new TrainingEvent.BatchEnd(epoch, epochs, batch, batches, first.stepCount(), value,
-                                lossSum / batch, (System.nanoTime() - batchStart) / 1e6, learningRate()), control);
+                                lossSum / trained, (System.nanoTime() - batchStart) / 1e6, learningRate()), control);
+                    }
+                    if (checkpoints != null && checkpoints.dueAtStep(first.stepCount())) {
+                        checkpoint(epoch, batch, model, control);
                     }
                     if (stop[0] != null) {
                         break;
                     }
                 }
             }
-            meanLoss = batch == 0 ? Double.NaN : lossSum / batch;
+            meanLoss = trained == 0 ? Double.NaN : lossSum / trained;
             if (stop[0] != null) {
                 break;
             }
@@ -186,12 +223,35 @@ public final class TrainingLoop {
             completed++;
             emit(new TrainingEvent.EpochEnd(epoch, epochs, first.stepCount(), batch, meanLoss,
                     (System.nanoTime() - start) / 1e6, measured.getOrDefault("accuracy", Double.NaN)), control);
+            if (checkpoints != null && checkpoints.dueAtEpochEnd(epoch)) {
+                checkpoint(epoch + 1, 0, model, control);
+            }
         }
         if (stop[0] != null) {
             emit(new TrainingEvent.Stopped(completed, first.stepCount(), stop[0]), reason -> { });
         }
         return new TrainingResult(completed, first.stepCount(), meanLoss,
                 measured.getOrDefault("accuracy", Double.NaN), stop[0], measured);
+    }
+
+    private Checkpoint restore(ParameterSet model) throws IOException {
+        try (NDManager loading = manager.newSubManager()) {
+            Checkpoint saved = CheckpointFile.read(resumeFrom, loading);
+            saved.restore(model, optimizers);
+            return saved;
+        }
+    }
+
+    /** Writes the state after {@code batch} batches of {@code epoch}, then reports where. */
+    private void checkpoint(int epoch, long batch, ParameterSet model, Callback.Control control) {
+        Path file = checkpoints.fileFor(first.stepCount());
+        try {
+            CheckpointFile.write(file, Checkpoint.capture(epoch, batch, model, optimizers));
+            checkpoints.prune();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + file, e);
+        }
+        emit(new TrainingEvent.Checkpointed(epoch, batch, first.stepCount(), file), control);
     }
 
     /** An epoch's batches, read ahead when asked; closing frees what was read and not trained on. */
@@ -265,6 +325,8 @@ public final class TrainingLoop {
         private BooleanSupplier cancelled = () -> false;
         private Executor prefetchExecutor;
         private int prefetchDepth;
+        private CheckpointPolicy checkpoints;
+        private Path resumeFrom;
 
         public Builder block(Block block) {
             this.block = block;
@@ -356,6 +418,22 @@ public final class TrainingLoop {
             }
             this.prefetchExecutor = Objects.requireNonNull(executor, "executor");
             this.prefetchDepth = depth;
+            return this;
+        }
+
+        /** Writes checkpoints as {@code policy} says, each reported as {@link TrainingEvent.Checkpointed}. */
+        public Builder checkpoints(CheckpointPolicy policy) {
+            this.checkpoints = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Starts from a checkpoint written by a loop of the same model and optimizers: its
+         * parameters, optimizer and plateau state, epoch and batch. The epochs still count from
+         * the first: resuming at epoch 3 of 10 trains epochs 3 to 9.
+         */
+        public Builder resumeFrom(Path checkpoint) {
+            this.resumeFrom = Objects.requireNonNull(checkpoint, "checkpoint");
             return this;
         }
 

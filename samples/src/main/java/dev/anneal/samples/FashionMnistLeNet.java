@@ -12,6 +12,7 @@ import dev.anneal.optim.Momentum;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.Optimizers;
 import dev.anneal.param.ParameterSet;
+import dev.anneal.state.CheckpointPolicy;
 import dev.anneal.train.LossMonitor;
 import dev.anneal.train.ProgressBar;
 import dev.anneal.train.TimeMonitor;
@@ -24,6 +25,7 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
  * The main job written with the Java builders ({@code ./anneal --java}): LeNet-5 on
@@ -38,12 +40,19 @@ public final class FashionMnistLeNet {
     private final int epochs;
     private final int seed;
     private final PrintStream out;
+    private final Path checkpoints;
 
     public FashionMnistLeNet(Path dataDir, int epochs, int seed, PrintStream out) {
+        this(dataDir, epochs, seed, out, null);
+    }
+
+    /** With {@code checkpoints}: a checkpoint there after each epoch, and a resume from the newest one found. */
+    public FashionMnistLeNet(Path dataDir, int epochs, int seed, PrintStream out, Path checkpoints) {
         this.dataDir = dataDir;
         this.epochs = epochs;
         this.seed = seed;
         this.out = out;
+        this.checkpoints = checkpoints;
     }
 
     /** Trains and returns the final test accuracy. */
@@ -54,8 +63,8 @@ public final class FashionMnistLeNet {
             model.setBlock(LeNet5.create());
             Block block = model.getBlock();
             block.initialize(model.getNDManager(), DataType.FLOAT32, LeNet5.inputShape(BATCH_SIZE));
-            IdxDataset train = FashionMnist.load(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, true);
-            IdxDataset test = FashionMnist.load(dataDir, FashionMnist.Split.TEST, data, BATCH_SIZE, false);
+            IdxDataset train = FashionMnist.loadShuffled(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, seed);
+            IdxDataset test = FashionMnist.load(dataDir, FashionMnist.Split.TEST, data, BATCH_SIZE);
             out.println(header(dataDir, train.size(), test.size(), epochs, seed));
 
             double accuracy;
@@ -64,6 +73,14 @@ public final class FashionMnistLeNet {
                 TrainingLoop.Builder loop = TrainingLoop.builder()
                         .block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
                         .train(train).validation(test).epochs(epochs).manager(model.getNDManager());
+                if (checkpoints != null) {
+                    loop.checkpoints(CheckpointPolicy.everyEpochs(checkpoints, 1).keep(3));
+                    Optional<Path> latest = CheckpointPolicy.latest(checkpoints);
+                    if (latest.isPresent()) {
+                        out.println(resumeLine(latest.get()));
+                        loop.resumeFrom(latest.get());
+                    }
+                }
                 if (System.console() != null && out == System.out) {
                     loop.callback(new ProgressBar(System.err)); // on a terminal only, off the log
                 }
@@ -81,6 +98,10 @@ public final class FashionMnistLeNet {
             out.printf(Locale.ROOT, "test accuracy: %.4f%n", accuracy);
             return accuracy;
         }
+    }
+
+    static String resumeLine(Path checkpoint) {
+        return "resuming from " + checkpoint;
     }
 
     /** The run's first lines: data and recipe. */

@@ -9,7 +9,7 @@ import java.util.List;
 /** Entry point of the {@code anneal} launcher. */
 public final class Main {
     private static final String USAGE = """
-            usage: anneal [--epochs N] [--data DIR] [--seed N] [--java]
+            usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--java]
                    anneal schedule '<schedule>' --steps N [--csv FILE] [--png FILE]   (see anneal schedule --help)
                    anneal gan [EPOCHS]          a GAN on a 1-D Gaussian mixture: two optimizers, one model
                    anneal bench [--quick] [--json FILE]
@@ -19,6 +19,9 @@ public final class Main {
               --data DIR   directory with the four Fashion-MNIST IDX .gz files; by default Debian's
                            dataset-fashion-mnist if installed, else the subset shipped in samples/data
               --seed N     seed for initialization and shuffling (default 42); the same seed gives the same numbers
+              --checkpoints DIR
+                           write a checkpoint into DIR after each epoch (the newest 3 stay), and resume
+                           from the newest one there: run again with more --epochs to continue
               --java       run the same job written with the Java builders instead of the Kotlin pipeline
             """;
 
@@ -37,12 +40,14 @@ public final class Main {
         int seed = 42;
         boolean java = false;
         Path data = null;
+        Path checkpoints = null;
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             switch (arg) {
                 case "--epochs" -> epochs = positiveInt(arg, value(args, ++i, arg));
                 case "--seed" -> seed = parseInt(arg, value(args, ++i, arg));
                 case "--data" -> data = Path.of(value(args, ++i, arg));
+                case "--checkpoints" -> checkpoints = Path.of(value(args, ++i, arg));
                 case "--java" -> java = true;
                 case "-h", "--help" -> {
                     System.out.print(USAGE);
@@ -56,9 +61,9 @@ public final class Main {
             fail(dir + " does not hold the four Fashion-MNIST files (train-images-idx3-ubyte.gz, ...)");
         }
         if (java) {
-            new FashionMnistLeNet(dir, epochs, seed, System.out).run();
+            new FashionMnistLeNet(dir, epochs, seed, System.out, checkpoints).run();
         } else {
-            new FashionMnistPipeline(dir, epochs, seed, System.out).run();
+            new FashionMnistPipeline(dir, epochs, seed, System.out, checkpoints).run();
         }
     }
 

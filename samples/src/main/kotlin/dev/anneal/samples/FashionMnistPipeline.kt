@@ -5,6 +5,8 @@ import ai.djl.engine.Engine
 import ai.djl.ndarray.NDManager
 import ai.djl.ndarray.types.DataType
 import dev.anneal.data.FashionMnist
+import dev.anneal.dsl.epochs
+import dev.anneal.dsl.latestCheckpoint
 import dev.anneal.dsl.momentum
 import dev.anneal.dsl.pipeline
 import dev.anneal.dsl.steps
@@ -18,9 +20,16 @@ import java.util.Locale
  * The main job as a pipeline: LeNet-5 on Fashion-MNIST with the recipe of MindSpore's training
  * tutorial (Momentum, lr 0.01, momentum 0.9, batch 32), MindSpore's loss-monitor lines and a
  * progress bar on a terminal. [FashionMnistLeNet] is the same run written with the Java builders;
- * for one seed both print the same numbers.
+ * for one seed both print the same numbers, and either resumes from the other's checkpoints.
  */
-class FashionMnistPipeline(private val dataDir: Path, private val epochs: Int, private val seed: Int, private val out: PrintStream) {
+class FashionMnistPipeline(
+    private val dataDir: Path,
+    private val epochs: Int,
+    private val seed: Int,
+    private val out: PrintStream,
+    /** Where to write a checkpoint after each epoch, and to resume from the newest one found. */
+    private val checkpoints: Path? = null,
+) {
     /** Trains and returns the final test accuracy. */
     fun run(): Double {
         Engine.getInstance().setRandomSeed(seed)
@@ -28,8 +37,8 @@ class FashionMnistPipeline(private val dataDir: Path, private val epochs: Int, p
             NDManager.newBaseManager().use { data ->
                 model.block = LeNet5.create()
                 model.block.initialize(model.ndManager, DataType.FLOAT32, LeNet5.inputShape(BATCH_SIZE))
-                val train = FashionMnist.load(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, true)
-                val test = FashionMnist.load(dataDir, FashionMnist.Split.TEST, data, BATCH_SIZE, false)
+                val train = FashionMnist.loadShuffled(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, seed.toLong())
+                val test = FashionMnist.load(dataDir, FashionMnist.Split.TEST, data, BATCH_SIZE)
                 out.println(FashionMnistLeNet.header(dataDir, train.size(), test.size(), epochs, seed))
 
                 val run = pipeline {
@@ -41,7 +50,11 @@ class FashionMnistPipeline(private val dataDir: Path, private val epochs: Int, p
                     prefetch = 0 // in memory already; reads on another thread would slow libtorch here
                     epochs = this@FashionMnistPipeline.epochs
                     metrics { accuracy() }
+                    checkpoints?.let { dir ->
+                        resumeFrom = latestCheckpoint(dir)?.also { out.println(FashionMnistLeNet.resumeLine(it)) }
+                    }
                     callbacks {
+                        checkpoints?.let { checkpoint(it, every = 1.epochs, keep = 3) }
                         if (out === System.out) progressBar() // on a terminal only, off the log
                         lossMonitor(every = 500.steps, out = out)
                         timeMonitor(out)

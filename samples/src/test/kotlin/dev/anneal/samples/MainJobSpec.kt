@@ -2,26 +2,28 @@ package dev.anneal.samples
 
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeGreaterThanOrEqual
+import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
 import java.io.ByteArrayOutputStream
 import java.io.PrintStream
+import java.nio.file.Files
 import java.nio.file.Path
 
 class MainJobSpec : FunSpec({
     val subset = Path.of("data", "fashion-mnist")
     val timings = Regex("""[0-9.]+ ms""")
 
-    fun kotlinRun(seed: Int): Pair<Double, String> {
+    fun kotlinRun(seed: Int, epochs: Int = 1, checkpoints: Path? = null): Pair<Double, String> {
         val out = ByteArrayOutputStream()
-        val accuracy = FashionMnistPipeline(subset, 1, seed, PrintStream(out, true)).run()
+        val accuracy = FashionMnistPipeline(subset, epochs, seed, PrintStream(out, true), checkpoints).run()
         return accuracy to out.toString()
     }
 
-    fun javaRun(seed: Int): Pair<Double, String> {
+    fun javaRun(seed: Int, epochs: Int = 1, checkpoints: Path? = null): Pair<Double, String> {
         val out = ByteArrayOutputStream()
-        val accuracy = FashionMnistLeNet(subset, 1, seed, PrintStream(out, true)).run()
+        val accuracy = FashionMnistLeNet(subset, epochs, seed, PrintStream(out, true), checkpoints).run()
         return accuracy to out.toString()
     }
 
@@ -38,5 +40,17 @@ class MainJobSpec : FunSpec({
         javaAccuracy shouldBe kotlinAccuracy
         timings.replace(javaOutput, "time") shouldBe timings.replace(kotlinOutput, "time")
         timings.replace(kotlinRun(6).second, "time") shouldNotBe timings.replace(kotlinOutput, "time")
+    }
+
+    test("stopped after one epoch and resumed from its checkpoint, by the other language, the job ends as an unbroken one") {
+        val dir = Files.createTempDirectory("lenet-checkpoints")
+        val (straight, straightOutput) = kotlinRun(7, epochs = 2)
+        kotlinRun(7, epochs = 1, checkpoints = dir)
+        val (resumed, resumedOutput) = javaRun(7, epochs = 2, checkpoints = dir)
+        resumedOutput shouldContain "resuming from $dir/checkpoint-0000000297.anneal"
+        resumed shouldBe straight
+        val secondEpoch = { output: String -> timings.replace(output, "time").lines().filter { it.startsWith("Epoch:[  1/  2]") || it.startsWith("epoch 2/2") } }
+        secondEpoch(resumedOutput).size shouldBeGreaterThanOrEqual 2
+        secondEpoch(resumedOutput) shouldBe secondEpoch(straightOutput)
     }
 })
