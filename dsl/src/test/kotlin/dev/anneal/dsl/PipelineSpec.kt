@@ -156,6 +156,32 @@ class PipelineSpec : FunSpec({
         }
     }
 
+    test("a step rule in PyTorch's closure form trains exactly as the supervised step does") {
+        NDManager.newBaseManager().use { m ->
+            val (supervisedBlock, supervisedData) = setUp(m, limit = 160)
+            supervised(supervisedBlock, supervisedData).use { it.run() }
+            val (block, data) = setUp(m, limit = 160)
+            val criterion = Losses.softmaxCrossEntropy()
+            var evaluations = 0
+            pipeline {
+                model = block
+                this.data = data
+                optimizer { sgd(lr = 0.1, momentum = 0.9) }
+                epochs = 3
+                step { batch ->
+                    val optimizer = optimizer("default")
+                    optimizer.step {
+                        evaluations++
+                        optimizer.zeroGrad()
+                        backward { criterion.evaluate(batch.labels, forward(batch.data)) }.toDouble()
+                    }
+                }
+            }.use { it.run() }.steps() shouldBe 30
+            evaluations shouldBe 30
+            values(block) shouldBe values(supervisedBlock)
+        }
+    }
+
     test("whatever ends a run ends its event flow, a CancellationException thrown by a callback too") {
         NDManager.newBaseManager().use { m ->
             val (block, data) = setUp(m)
