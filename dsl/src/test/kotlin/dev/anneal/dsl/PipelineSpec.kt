@@ -1,10 +1,7 @@
 package dev.anneal.dsl
 
 import ai.djl.ndarray.NDManager
-import ai.djl.ndarray.types.DataType
-import ai.djl.ndarray.types.Shape
 import ai.djl.nn.SequentialBlock
-import ai.djl.nn.core.Linear
 import ai.djl.training.dataset.ArrayDataset
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Optimizers
@@ -35,18 +32,8 @@ import java.nio.file.Files
 import java.util.concurrent.atomic.AtomicInteger
 
 class PipelineSpec : FunSpec({
-    /** Two linear layers on fixed data, 40 batches an epoch, with deterministic parameters. */
-    fun setUp(manager: NDManager, limit: Long = 640): Pair<SequentialBlock, ArrayDataset> {
-        val block = SequentialBlock().add(Linear.builder().setUnits(5).build()).add(Linear.builder().setUnits(3).build())
-        block.initialize(manager, DataType.FLOAT32, Shape(16, 4))
-        block.parameters.values().forEachIndexed { i, p ->
-            manager.create(FloatArray(p.array.shape.size().toInt()) { j -> ((i + 1) * (j + 1) % 7 - 3) / 10f }, p.array.shape)
-                .copyTo(p.array)
-        }
-        val x = manager.create(FloatArray(640 * 4) { ((it * 37) % 11 - 5) / 5f }, Shape(640, 4))
-        val y = manager.create(FloatArray(640) { (it % 3).toFloat() })
-        return block to ArrayDataset.Builder().setData(x).optLabels(y).setSampling(16, false).optLimit(limit).build()
-    }
+    /** Two linear layers on fixed data, 40 batches an epoch (limit 640), with deterministic parameters. */
+    fun setUp(manager: NDManager, limit: Long = 640) = fixedRun(manager, limit, 5, 3)
 
     fun supervised(block: SequentialBlock, data: ArrayDataset, runEpochs: Int = 3, extra: PipelineScope.() -> Unit = {}) = pipeline {
         model = block

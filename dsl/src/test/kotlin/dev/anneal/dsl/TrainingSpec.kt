@@ -1,10 +1,7 @@
 package dev.anneal.dsl
 
 import ai.djl.ndarray.NDManager
-import ai.djl.ndarray.types.DataType
-import ai.djl.ndarray.types.Shape
 import ai.djl.nn.SequentialBlock
-import ai.djl.nn.core.Linear
 import ai.djl.training.dataset.ArrayDataset
 import dev.anneal.optim.Optimizer
 import dev.anneal.optim.Optimizers
@@ -27,17 +24,9 @@ import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 
 class TrainingSpec : FunSpec({
-    /** A linear classifier on fixed data, 40 batches an epoch, with deterministic parameters. */
+    /** A linear classifier on fixed data, 40 batches an epoch (limit 640), with deterministic parameters. */
     fun setUp(manager: NDManager, limit: Long = 640): Triple<SequentialBlock, ArrayDataset, Optimizer<*>> {
-        val block = SequentialBlock().add(Linear.builder().setUnits(3).build())
-        block.initialize(manager, DataType.FLOAT32, Shape(16, 4))
-        block.parameters.values().forEachIndexed { i, p ->
-            manager.create(FloatArray(p.array.shape.size().toInt()) { j -> ((i + 1) * (j + 1) % 7 - 3) / 10f }, p.array.shape)
-                .copyTo(p.array)
-        }
-        val x = manager.create(FloatArray(640 * 4) { ((it * 37) % 11 - 5) / 5f }, Shape(640, 4))
-        val y = manager.create(FloatArray(640) { (it % 3).toFloat() })
-        val data = ArrayDataset.Builder().setData(x).optLabels(y).setSampling(16, false).optLimit(limit).build()
+        val (block, data) = fixedRun(manager, limit, 3)
         return Triple(block, data, Optimizers.sgd().lr(0.1).momentum(0.9).build().compile(ParameterSet.of(block)))
     }
 

@@ -39,7 +39,7 @@ public final class EpochShuffle implements Sampler.SubSampler, EpochAware {
     }
 
     /** The order of {@code epoch} over {@code n} records. */
-    public long[] permutation(int n, int epoch) {
+    private long[] permutation(int n, int epoch) {
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
         long[] order = new long[n];
         for (int i = 0; i < n; i++) {
