@@ -66,11 +66,8 @@ final class FusedBucket implements AutoCloseable {
         this.parallel = total >= PARALLEL_MIN;
     }
 
-    /** A fused bucket when every parameter is float32 on the CPU and the rule has a kernel; else null. */
-    static FusedBucket of(List<Param> params, List<NDArray[]> states, boolean hasKernel) {
-        if (!hasKernel) {
-            return null;
-        }
+    /** A fused bucket when every parameter is float32 on the CPU of the PyTorch engine; else null. */
+    static FusedBucket of(List<Param> params, List<NDArray[]> states) {
         for (Param p : params) {
             NDArray w = p.array();
             if (w.getDataType() != DataType.FLOAT32 || !w.getDevice().equals(Device.cpu())

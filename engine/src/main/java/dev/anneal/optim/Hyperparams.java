@@ -1,43 +1,101 @@
 package dev.anneal.optim;
 
-import dev.anneal.config.Checks;
-
 import dev.anneal.schedule.Schedule;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
- * The hyperparameters of one optimizer, as a record with one field per hyperparameter (a
- * {@link dev.anneal.schedule.Schedule} or a flag). The same type serves as a complete set (the
- * optimizer's defaults, or a group's effective values) and as a group's overrides, in which a
- * null field means "inherit".
+ * Values of an optimizer's hyperparameters, keyed by their declarations: complete (an optimizer's
+ * defaults, a group's effective values) or partial (a group's overrides, where what is absent is
+ * inherited). Immutable; reads are typed by the key, {@code get(Adam.BETA1)} is a schedule and
+ * {@code flag(Hyperparameter.MAXIMIZE)} a boolean.
  */
-public interface Hyperparams<H extends Hyperparams<H>> {
-    /** The update rule these hyperparameters configure. */
-    UpdateRule<H> rule();
+public final class Hyperparams {
+    static final Hyperparams NONE = new Hyperparams(Map.of());
 
-    /** These values with every field that {@code override} sets taking its place. */
-    H overriddenBy(H override);
+    private final Map<Hyperparameter<?>, Object> values;
 
-    /** These values with weight decay switched off (for biases and norms). */
-    H withoutWeightDecay();
+    Hyperparams(Map<Hyperparameter<?>, Object> values) {
+        this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
+    }
 
-    /** Checks a complete set: every field present and in range. */
-    void check(Checks checks);
+    /** The value set for {@code h}, or null when it is not set here. */
+    public <T> T get(Hyperparameter<T> h) {
+        return h.type().cast(values.get(h));
+    }
+
+    /** The value of {@code h} at optimizer step {@code step}. */
+    public double at(Hyperparameter<Schedule> h, long step) {
+        return required(h).at(step);
+    }
+
+    /** A flag's value. */
+    public boolean flag(Hyperparameter<Boolean> h) {
+        return required(h);
+    }
+
+    private <T> T required(Hyperparameter<T> h) {
+        T value = get(h);
+        if (value == null) {
+            throw new IllegalArgumentException("no value for " + h + " among " + values.keySet());
+        }
+        return value;
+    }
+
+    /** The hyperparameters set here, in the optimizer's order. */
+    public Set<Hyperparameter<?>> keys() {
+        return values.keySet();
+    }
+
+    /** These values with every one {@code override} sets taking its place. */
+    public Hyperparams overriddenBy(Hyperparams override) {
+        Map<Hyperparameter<?>, Object> merged = new LinkedHashMap<>(values);
+        merged.putAll(override.values);
+        return new Hyperparams(merged);
+    }
+
+    /** These values with {@code h} set to {@code value}. */
+    public <T> Hyperparams with(Hyperparameter<T> h, T value) {
+        Map<Hyperparameter<?>, Object> changed = new LinkedHashMap<>(values);
+        changed.put(h, h.type().cast(value));
+        return new Hyperparams(changed);
+    }
 
     /** These values with {@code f} applied to every schedule; flags stay as they are. */
-    default H mapSchedules(UnaryOperator<Schedule> f) {
-        return Rules.mapSchedules(self(), f);
+    public Hyperparams mapSchedules(UnaryOperator<Schedule> f) {
+        Map<Hyperparameter<?>, Object> mapped = new LinkedHashMap<>();
+        values.forEach((h, v) -> mapped.put(h, v instanceof Schedule s ? f.apply(s) : v));
+        return new Hyperparams(mapped);
     }
 
-    /** Field name to value (a schedule or a flag), in declaration order; null fields left out. */
-    default Map<String, Object> fields() {
-        return Rules.fields(this);
+    /** True when some value changes with the step (a schedule that is not a constant). */
+    public boolean isScheduled() {
+        return values.values().stream().anyMatch(v -> v instanceof Schedule s && Schedule.constantValue(s).isEmpty());
     }
 
-    @SuppressWarnings("unchecked")
-    private H self() {
-        return (H) this;
+    /** Name to value (a schedule or a flag), in the optimizer's order: for tables and logs. */
+    public Map<String, Object> fields() {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        values.forEach((h, v) -> fields.put(h.name(), v));
+        return fields;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Hyperparams other && values.equals(other.values);
+    }
+
+    @Override
+    public int hashCode() {
+        return values.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return fields().toString();
     }
 }

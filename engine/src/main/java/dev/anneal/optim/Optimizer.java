@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
 /**
@@ -42,29 +43,29 @@ import java.util.function.DoubleSupplier;
  * <p>Temporaries of each parameter's update live in an {@link NDScope} closed right after it;
  * the state lives in a manager this optimizer owns and frees on {@link #close()}. Not thread-safe.
  */
-public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable {
-    private final H defaults;
+public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
+    private final OptimizerSpec<G> spec;
+    private final Hyperparams defaults;
     private final List<Selector> noWeightDecay;
     private final ParameterSet parameters;
-    private final UpdateRule<H> rule;
+    private final Chain chain;
     private final Execution execution;
-    private final List<Bucket<H>> buckets = new ArrayList<>();
-    private final Map<String, Slot<H>> slotsByParam = new HashMap<>();
-    private final Map<String, H> groupHyperparams = new LinkedHashMap<>();
-    /** Each group's fields, read once: reading a record's fields is reflection, too slow for every batch. */
-    private final Map<String, Map<String, Object>> groupFields = new LinkedHashMap<>();
+    private final List<Bucket> buckets = new ArrayList<>();
+    private final Map<String, Slot> slotsByParam = new HashMap<>();
+    private final Map<String, Hyperparams> groupHyperparams = new LinkedHashMap<>();
     /** Parameters of the set that no group manages: frozen when compiled, or never grouped. */
     private List<Param> unmanaged;
     private NDManager stateManager;
     private long step;
     private boolean closed;
 
-    Optimizer(OptimizerSpec<H> spec, ParameterSet parameters, Execution execution) {
+    Optimizer(OptimizerSpec<G> spec, ParameterSet parameters, Execution execution) {
+        this.spec = spec;
         this.execution = execution;
         this.defaults = spec.defaults();
         this.noWeightDecay = spec.noWeightDecay();
         this.parameters = parameters;
-        this.rule = defaults.rule();
+        this.chain = spec.chain();
         Checks checks = new Checks("optimizer");
         Grouping grouping = Grouping.resolve(spec.groups(), parameters.trainable(), parameters.all(), checks);
         for (int i = 0; i < noWeightDecay.size(); i++) {
@@ -75,7 +76,7 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
         checks.throwIfAny();
         addBuckets(OptimizerSpec.DEFAULT_GROUP, defaults, grouping.rest());
         for (int i = 0; i < spec.groups().size(); i++) {
-            GroupSpec<H> group = spec.groups().get(i);
+            GroupSpec<Hyperparams> group = spec.groups().get(i);
             addBuckets(group.name(), defaults.overriddenBy(group.overrides()), grouping.members(i));
         }
         unmanaged = unmanagedParams();
@@ -87,13 +88,14 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
 
     /**
      * Adds a group of parameters that no group manages yet, typically ones just unfrozen for
-     * fine-tuning. Build the overrides with the optimizer's {@code overrides(...)}, e.g.
-     * {@code Adam.overrides(g -> g.lr(1e-4))}. Other groups' state is untouched.
+     * fine-tuning, with its own values: {@code addGroup("backbone", Selector.layer(Conv2d.class), g -> g.lr(1e-5))}.
+     * Other groups' state is untouched.
      */
-    public void addGroup(GroupSpec<H> group) {
+    public void addGroup(String name, Selector selector, Consumer<? super G> settings) {
         ensureOpen();
+        GroupSpec<Hyperparams> group = new GroupSpec<>(name, selector, spec.overrides(settings));
         Checks checks = new Checks("optimizer");
-        OptimizerSpec.checkGroup(defaults, group, checks);
+        OptimizerSpec.checkGroup(chain, defaults, group, checks);
         if (groupHyperparams.containsKey(group.name()) && !OptimizerSpec.DEFAULT_GROUP.equals(group.name())) {
             checks.at(GroupSpec.path(group.name())).fail("", "already exists; group names must be unique");
         }
@@ -105,36 +107,37 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
         unmanaged = unmanagedParams();
     }
 
-    private void addBuckets(String group, H hyperparams, List<Param> members) {
+    private void addBuckets(String group, Hyperparams hyperparams, List<Param> members) {
         if (members.isEmpty()) {
             return;
         }
         groupHyperparams.put(group, hyperparams);
-        groupFields.put(group, hyperparams.fields());
         List<Param> decayed = members.stream().filter(p -> !exempt(p)).toList();
         List<Param> exempt = members.stream().filter(this::exempt).toList();
         addBucket(group, hyperparams, decayed);
-        addBucket(group, hyperparams.withoutWeightDecay(), exempt);
+        if (!exempt.isEmpty()) {
+            addBucket(group, hyperparams.with(Hyperparameter.WEIGHT_DECAY, Schedule.constant(0)), exempt);
+        }
     }
 
     private boolean exempt(Param p) {
         return noWeightDecay.stream().anyMatch(s -> s.matches(p));
     }
 
-    private void addBucket(String group, H hyperparams, List<Param> members) {
+    private void addBucket(String group, Hyperparams hyperparams, List<Param> members) {
         if (members.isEmpty()) {
             return;
         }
-        Bucket<H> bucket = new Bucket<>(group, hyperparams, members.size());
-        List<String> stateNames = rule.stateNames(hyperparams);
+        Bucket bucket = new Bucket(group, hyperparams, members.size());
+        List<String> stateNames = chain.stateNames(hyperparams);
         List<NDArray[]> states = newState(members, stateNames);
         for (int i = 0; i < members.size(); i++) {
-            Slot<H> slot = new Slot<>(members.get(i), bucket, i, stateNames, states.get(i));
+            Slot slot = new Slot(members.get(i), bucket, i, stateNames, states.get(i));
             bucket.slots.add(slot);
             slotsByParam.put(slot.param.name(), slot);
         }
         if (execution == Execution.FUSED) {
-            bucket.fused = FusedBucket.of(members, states, rule.kernel(hyperparams, 1, 1) != null);
+            bucket.fused = FusedBucket.of(members, states);
         }
         buckets.add(bucket);
     }
@@ -189,13 +192,13 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
         ensureOpen();
         refuseUnmanaged();
         step++;
-        for (Bucket<H> bucket : buckets) {
+        for (Bucket bucket : buckets) {
             checkScheduled(bucket);
             if (bucket.fused != null) {
-                bucket.fused.step(bucket.updates, count -> rule.kernel(bucket.hyperparams, step, count));
+                bucket.fused.step(bucket.updates, count -> chain.kernel(bucket.hyperparams, step, count));
                 continue;
             }
-            for (Slot<H> slot : bucket.slots) {
+            for (Slot slot : bucket.slots) {
                 if (slot.param.isTrainable()) {
                     try (NDScope ignored = new NDScope()) {
                         NDArray weight = slot.param.array();
@@ -226,7 +229,7 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
      */
     void update(String paramName, NDArray weight, NDArray grad) {
         ensureOpen();
-        Slot<H> slot = slotsByParam.get(paramName);
+        Slot slot = slotsByParam.get(paramName);
         if (slot == null) {
             throw unmanaged(List.of(paramName));
         }
@@ -247,17 +250,17 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
         return slotsByParam.containsKey(paramName);
     }
 
-    private void apply(Slot<H> slot, NDArray weight, NDArray grad) {
+    private void apply(Slot slot, NDArray weight, NDArray grad) {
         long count = ++slot.bucket.updates[slot.index];
-        rule.update(weight, grad, slot.state, slot.bucket.hyperparams, step, count);
+        chain.apply(weight, grad, slot.state, slot.bucket.hyperparams, step, count);
     }
 
     /** Scheduled values are checked as they come, with the rules constants are checked by before training. */
-    private void checkScheduled(Bucket<H> bucket) {
+    private void checkScheduled(Bucket bucket) {
         if (bucket.scheduled) {
             String group = bucket.group.equals(OptimizerSpec.DEFAULT_GROUP) ? "" : GroupSpec.path(bucket.group) + ".";
-            Checks checks = new Checks("optimizer." + group + rule.name()).atStep(step);
-            bucket.hyperparams.check(checks);
+            Checks checks = new Checks("optimizer." + group + chain.name()).atStep(step);
+            chain.check(bucket.hyperparams, checks);
             checks.throwIfAny();
         }
     }
@@ -282,12 +285,12 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
     /** Sets the gradient of every trainable parameter of the set to zero. */
     public void zeroGrad() {
         ensureOpen();
-        for (Bucket<H> bucket : buckets) {
+        for (Bucket bucket : buckets) {
             if (bucket.fused != null) {
                 bucket.fused.zeroGrad();
                 continue;
             }
-            for (Slot<H> slot : bucket.slots) {
+            for (Slot slot : bucket.slots) {
                 // DJL drops the gradient of a frozen parameter; there is nothing to clear.
                 if (slot.param.isTrainable()) {
                     clearGradient(slot.param.array());
@@ -331,8 +334,8 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
     }
 
     /** A group's effective hyperparameters (defaults with its overrides applied). */
-    public H hyperparams(String group) {
-        H h = groupHyperparams.get(group);
+    public Hyperparams hyperparams(String group) {
+        Hyperparams h = groupHyperparams.get(group);
         if (h == null) {
             throw new IllegalArgumentException("no group named \"" + group + "\"; groups are " + groups());
         }
@@ -341,13 +344,17 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
 
     /** A group's hyperparameter values at step {@code step}: schedules evaluated, flags as set. */
     public Map<String, Object> valuesAt(String group, long step) {
-        hyperparams(group);
-        return evaluate(groupFields.get(group), step);
+        return evaluate(hyperparams(group).fields(), step);
     }
 
     /** Values of the last step taken (of the first step before any). */
     public Map<String, Object> currentValues(String group) {
         return valuesAt(group, Math.max(step, 1));
+    }
+
+    /** One value of a group at the last step taken (the first step before any): {@code current("conv", Hyperparameter.LR)}. */
+    public double current(String group, Hyperparameter<Schedule> h) {
+        return hyperparams(group).at(h, Math.max(step, 1));
     }
 
     private static Map<String, Object> evaluate(Map<String, Object> fields, long step) {
@@ -364,7 +371,7 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
         ensureOpen();
         List<AuditRow> rows = new ArrayList<>();
         for (Param p : parameters.all()) {
-            Slot<H> slot = slotsByParam.get(p.name());
+            Slot slot = slotsByParam.get(p.name());
             if (slot == null || !p.isTrainable()) {
                 String why = p.isTrainable() ? "not managed" : "frozen";
                 rows.add(new AuditRow(p.name(), p.shape().toString(), "-", Map.of("status", why)));
@@ -389,15 +396,15 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
         ensureOpen();
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         Map<String, Long> updates = new LinkedHashMap<>();
-        for (Bucket<H> bucket : buckets) {
-            for (Slot<H> slot : bucket.slots) {
+        for (Bucket bucket : buckets) {
+            for (Slot slot : bucket.slots) {
                 updates.put(slot.param.name(), bucket.updates[slot.index]);
                 for (int i = 0; i < slot.state.length; i++) {
                     tensors.put(slot.param.name() + "/" + slot.stateNames.get(i), slot.state[i]);
                 }
             }
         }
-        return new OptimizerState(rule.name(), step, updates, tensors);
+        return new OptimizerState(chain.name(), step, updates, tensors);
     }
 
     /** Restores a state taken from an optimizer over the same parameters, groups and settings. */
@@ -408,8 +415,8 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
             // An index assignment, as Param.assign: copyTo makes libtorch print a deprecation warning.
             mine.tensors().forEach((key, array) -> array.set(new NDIndex("..."), saved.tensors().get(key)));
         }
-        for (Bucket<H> bucket : buckets) {
-            for (Slot<H> slot : bucket.slots) {
+        for (Bucket bucket : buckets) {
+            for (Slot slot : bucket.slots) {
                 bucket.updates[slot.index] = saved.updates().get(slot.param.name());
             }
         }
@@ -443,7 +450,7 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
     public void close() {
         if (!closed) {
             closed = true;
-            for (Bucket<H> bucket : buckets) {
+            for (Bucket bucket : buckets) {
                 if (bucket.fused != null) {
                     bucket.fused.close();
                 }
@@ -461,27 +468,25 @@ public final class Optimizer<H extends Hyperparams<H>> implements AutoCloseable 
     }
 
     /** Parameters of one group sharing one set of effective hyperparameters. */
-    private static final class Bucket<H extends Hyperparams<H>> {
+    private static final class Bucket {
         final String group;
-        final H hyperparams;
+        final Hyperparams hyperparams;
         final Map<String, Object> fields;
         final boolean scheduled;
-        final List<Slot<H>> slots = new ArrayList<>();
+        final List<Slot> slots = new ArrayList<>();
         /** Updates each member has received: PyTorch's per-parameter step. */
         final long[] updates;
         FusedBucket fused;
 
-        Bucket(String group, H hyperparams, int size) {
+        Bucket(String group, Hyperparams hyperparams, int size) {
             this.group = group;
             this.hyperparams = hyperparams;
             this.fields = hyperparams.fields();
-            this.scheduled = fields.values().stream()
-                    .anyMatch(v -> v instanceof Schedule s && Schedule.constantValue(s).isEmpty());
+            this.scheduled = hyperparams.isScheduled();
             this.updates = new long[size];
         }
     }
 
-    private record Slot<H extends Hyperparams<H>>(Param param, Bucket<H> bucket, int index, List<String> stateNames,
-                                                  NDArray[] state) {
+    private record Slot(Param param, Bucket bucket, int index, List<String> stateNames, NDArray[] state) {
     }
 }

@@ -9,13 +9,12 @@ import java.util.function.Consumer;
  * exemptions and {@link #build()}. A group is configured on {@code G}, a type with exactly the
  * optimizer's hyperparameters, so a group cannot set one the optimizer does not have.
  *
- * @param <H> the optimizer's hyperparameters
  * @param <G> the type a group's overrides are set on
  * @param <B> the builder itself
  */
-public interface OptimizerBuilder<H extends Hyperparams<H>, G, B extends OptimizerBuilder<H, G, B>> {
-    /** The groups and rules collected so far; opaque outside this package. */
-    SpecParts<H, G> parts();
+public interface OptimizerBuilder<G extends Settings<G>, B extends OptimizerBuilder<G, B>> {
+    /** The groups and exemptions collected so far; opaque outside this package. */
+    SpecParts<G> parts();
 
     /** A group of the parameters {@code selector} picks, with its own values. */
     @SuppressWarnings("unchecked")
@@ -37,7 +36,7 @@ public interface OptimizerBuilder<H extends Hyperparams<H>, G, B extends Optimiz
     }
 
     /** The validated spec; every problem is reported at once in an {@code InvalidConfigException}. */
-    default OptimizerSpec<H> build() {
+    default OptimizerSpec<G> build() {
         return parts().build();
     }
 }

@@ -1,6 +1,7 @@
 package dev.anneal.optim;
 
 import dev.anneal.config.Checks;
+import dev.anneal.config.InvalidConfigException;
 import dev.anneal.param.GroupSpec;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.param.Selector;
@@ -13,32 +14,46 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 
 /**
- * An optimizer, fully described and validated: default hyperparameters, named groups with their
- * overrides, and the parameters exempt from weight decay. Immutable; {@link #compile} binds it to
- * a model's parameters and returns the runtime that owns the state.
+ * An optimizer, fully described and validated: its {@link Chain}, default hyperparameters, named
+ * groups with their overrides, and the parameters exempt from weight decay. Immutable;
+ * {@link #compile} binds it to a model's parameters and returns the runtime that owns the state.
+ * Two specs are equal when chain, values, groups and exemptions are.
  *
- * @param defaults      complete hyperparameters for parameters of no explicit group
- * @param groups        explicit groups; each trainable parameter may be selected by at most one
- * @param noWeightDecay selectors of parameters whose weight decay is forced to zero, whatever
- *                      their group; each must select some trainable parameter
+ * @param <G> the type a group's overrides are set on, for {@link Optimizer#addGroup}
  */
-public record OptimizerSpec<H extends Hyperparams<H>>(H defaults, List<GroupSpec<H>> groups,
-                                                      List<Selector> noWeightDecay) {
+public final class OptimizerSpec<G extends Settings<G>> {
     /** Name of the group that holds every parameter no explicit group selects. */
     public static final String DEFAULT_GROUP = "default";
 
-    public OptimizerSpec {
-        Objects.requireNonNull(defaults, "defaults");
-        groups = List.copyOf(groups);
-        noWeightDecay = List.copyOf(noWeightDecay);
+    private final Chain chain;
+    private final Hyperparams defaults;
+    private final List<GroupSpec<Hyperparams>> groups;
+    private final List<Selector> noWeightDecay;
+    private final Supplier<G> newGroup;
+
+    /**
+     * @param defaults      complete hyperparameters for parameters of no explicit group
+     * @param groups        explicit groups; each trainable parameter may be selected by at most one
+     * @param noWeightDecay selectors of parameters whose weight decay is forced to zero, whatever
+     *                      their group; each must select some trainable parameter
+     */
+    OptimizerSpec(Chain chain, Hyperparams defaults, List<GroupSpec<Hyperparams>> groups,
+                  List<Selector> noWeightDecay, Supplier<G> newGroup) {
+        this.chain = Objects.requireNonNull(chain, "chain");
+        this.defaults = Objects.requireNonNull(defaults, "defaults");
+        this.groups = List.copyOf(groups);
+        this.noWeightDecay = List.copyOf(noWeightDecay);
+        this.newGroup = newGroup;
         Checks checks = new Checks("optimizer");
-        defaults.check(checks.at(defaults.rule().name()));
+        chain.check(defaults, checks.at(chain.name()));
         Set<String> names = new HashSet<>();
-        for (GroupSpec<H> group : groups) {
+        for (GroupSpec<Hyperparams> group : this.groups) {
             if (names.add(group.name())) {
-                checkGroup(defaults, group, checks);
+                checkGroup(chain, defaults, group, checks);
             } else {
                 checks.at(GroupSpec.path(group.name())).fail("", "is declared twice; group names must be unique");
             }
@@ -50,7 +65,7 @@ public record OptimizerSpec<H extends Hyperparams<H>>(H defaults, List<GroupSpec
      * Checks a group's name and its effective values. A problem it inherits from the defaults is
      * reported once, at the defaults, not again for every group.
      */
-    static <H extends Hyperparams<H>> void checkGroup(H defaults, GroupSpec<H> group, Checks checks) {
+    static void checkGroup(Chain chain, Hyperparams defaults, GroupSpec<Hyperparams> group, Checks checks) {
         Checks at = checks.at(GroupSpec.path(group.name()));
         if (group.name().isBlank()) {
             at.fail("", "needs a non-blank name");
@@ -58,17 +73,38 @@ public record OptimizerSpec<H extends Hyperparams<H>>(H defaults, List<GroupSpec
             at.fail("", "uses the reserved name \"" + DEFAULT_GROUP + "\"; set defaults on the optimizer itself");
         }
         Checks inherited = new Checks("");
-        defaults.check(inherited);
+        chain.check(defaults, inherited);
         Checks own = new Checks("");
-        defaults.overriddenBy(group.overrides()).check(own);
-        String rule = defaults.rule().name();
+        chain.check(defaults.overriddenBy(group.overrides()), own);
         own.violations().stream()
                 .filter(v -> !inherited.violations().contains(v))
-                .forEach(v -> at.at(rule).fail(v.path(), v.problem()));
+                .forEach(v -> at.at(chain.name()).fail(v.path(), v.problem()));
+    }
+
+    public Chain chain() {
+        return chain;
     }
 
     public String name() {
-        return defaults.rule().name();
+        return chain.name();
+    }
+
+    /** Values of parameters in no explicit group. */
+    public Hyperparams defaults() {
+        return defaults;
+    }
+
+    public List<GroupSpec<Hyperparams>> groups() {
+        return groups;
+    }
+
+    public List<Selector> noWeightDecay() {
+        return noWeightDecay;
+    }
+
+    /** A group's overrides, set as {@code settings} says: for {@link Optimizer#addGroup}. */
+    Hyperparams overrides(java.util.function.Consumer<? super G> settings) {
+        return SpecParts.overrides(newGroup, settings);
     }
 
     /**
@@ -78,7 +114,7 @@ public record OptimizerSpec<H extends Hyperparams<H>>(H defaults, List<GroupSpec
     public Map<String, Object> hyperparameters() {
         Map<String, Object> all = new LinkedHashMap<>();
         defaults.fields().forEach((field, value) -> all.put(DEFAULT_GROUP + "." + field, value));
-        for (GroupSpec<H> group : groups) {
+        for (GroupSpec<Hyperparams> group : groups) {
             defaults.overriddenBy(group.overrides()).fields()
                     .forEach((field, value) -> all.put(GroupSpec.path(group.name()) + "." + field, value));
         }
@@ -115,10 +151,9 @@ public record OptimizerSpec<H extends Hyperparams<H>>(H defaults, List<GroupSpec
      * ({@code warmup(steps = 500) then cosine(epochs = 10)}); a pipeline does this once it knows
      * its data. Schedules counted in steps are unchanged.
      */
-    public OptimizerSpec<H> withStepsPerEpoch(long stepsPerEpoch) {
+    public OptimizerSpec<G> withStepsPerEpoch(long stepsPerEpoch) {
         if (stepsPerEpoch < 1) {
-            throw new dev.anneal.config.InvalidConfigException("optimizer.stepsPerEpoch",
-                    "must be at least 1, got " + stepsPerEpoch);
+            throw new InvalidConfigException("optimizer.stepsPerEpoch", "must be at least 1, got " + stepsPerEpoch);
         }
         return mapSchedules(s -> s.inSteps(stepsPerEpoch));
     }
@@ -128,24 +163,41 @@ public record OptimizerSpec<H extends Hyperparams<H>>(H defaults, List<GroupSpec
         return hyperparameters().values().stream().anyMatch(v -> v instanceof Schedule s && s.countsEpochs());
     }
 
-    private OptimizerSpec<H> mapSchedules(java.util.function.UnaryOperator<Schedule> f) {
-        return new OptimizerSpec<>(defaults.mapSchedules(f),
+    private OptimizerSpec<G> mapSchedules(UnaryOperator<Schedule> f) {
+        return new OptimizerSpec<>(chain, defaults.mapSchedules(f),
                 groups.stream().map(g -> new GroupSpec<>(g.name(), g.selector(), g.overrides().mapSchedules(f))).toList(),
-                noWeightDecay);
+                noWeightDecay, newGroup);
     }
 
     /** Binds this spec to parameters, fused where possible; fails with every grouping problem at once. */
-    public Optimizer<H> compile(ParameterSet parameters) {
+    public Optimizer<G> compile(ParameterSet parameters) {
         return compile(parameters, Execution.FUSED);
     }
 
     /** Binds this spec to parameters with the given execution. */
-    public Optimizer<H> compile(ParameterSet parameters, Execution execution) {
+    public Optimizer<G> compile(ParameterSet parameters, Execution execution) {
         Checks checks = new Checks("optimizer");
         hyperparameters().forEach((path, value) -> checks.require(!(value instanceof Schedule s && s.countsEpochs()),
                 path, "is a schedule counted in epochs; give the steps per epoch first: "
                         + "spec.withStepsPerEpoch(n).compile(...), or run it in a pipeline, which knows them"));
         checks.throwIfAny();
         return new Optimizer<>(mapSchedules(s -> s.inSteps(0)), parameters, execution);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof OptimizerSpec<?> other && chain == other.chain && defaults.equals(other.defaults)
+                && groups.equals(other.groups) && noWeightDecay.equals(other.noWeightDecay);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(chain.name(), defaults, groups, noWeightDecay);
+    }
+
+    @Override
+    public String toString() {
+        return "OptimizerSpec[" + chain.name() + ", defaults=" + defaults + ", groups=" + groups
+                + ", noWeightDecay=" + noWeightDecay + "]";
     }
 }

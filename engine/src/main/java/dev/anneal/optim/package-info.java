@@ -1,13 +1,17 @@
 /**
- * Optimizers: validated specs ({@link dev.anneal.optim.OptimizerSpec}), built with one builder per
- * optimizer ({@link dev.anneal.optim.Optimizers}), compiled into a runtime
+ * Optimizers: each a {@link dev.anneal.optim.Chain} of {@link dev.anneal.optim.Stage}s (gradient
+ * stages from {@code dev.anneal.grad}, one update rule, parameter stages), with hyperparameters
+ * declared once ({@link dev.anneal.optim.Hyperparameter}) and typed builders generated from those
+ * declarations ({@link dev.anneal.optim.Optimizers}, {@code tools/codegen}); validated specs
+ * ({@link dev.anneal.optim.OptimizerSpec}), compiled into a runtime
  * ({@link dev.anneal.optim.Optimizer}) that owns the state and the step counter.
  *
- * <p>Each optimizer is one file holding its update rule ({@link dev.anneal.optim.UpdateRule}),
- * its hyperparameter record and its builder. A rule has two forms that give the same bits: a
- * generic one in NDArray operations (any DJL engine, any device; it rounds as PyTorch's CPU
- * kernels do, see {@code FusedOps}) and an {@link dev.anneal.optim.ElementKernel} for the fused
- * path ({@link dev.anneal.optim.Execution#FUSED}).
+ * <p>One file per update rule holds the rule, its hyperparameters and the chains built on it
+ * ({@code Adam.ADAM}, {@code Adam.ADAMW}). A stage has two forms that give the same bits: NDArray
+ * operations (any DJL engine, any device; rounding as PyTorch's CPU kernels, see
+ * {@code dev.anneal.internal.FusedOps}) and an {@link dev.anneal.optim.ElementKernel} for the
+ * fused path ({@link dev.anneal.optim.Execution#FUSED}), where a chain's kernels run one after
+ * another over each block of memory.
  *
  * <h2>How the fused path gets at the memory (DJL 0.35.1, PyTorch engine, CPU)</h2>
  *

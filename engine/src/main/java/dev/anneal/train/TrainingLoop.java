@@ -12,6 +12,7 @@ import ai.djl.translate.TranslateException;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.data.EpochAware;
+import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.state.Checkpoint;
@@ -299,8 +300,7 @@ public final class TrainingLoop {
     }
 
     private double learningRate() {
-        Object lr = first.currentValues(first.groups().get(0)).get("lr");
-        return lr instanceof Double d ? d : Double.NaN;
+        return first.current(first.groups().get(0), Hyperparameter.LR);
     }
 
     private void emit(TrainingEvent event, Callback.Control control) {

@@ -47,8 +47,6 @@ class InvalidConfigSpec : FunSpec({
         return ParameterSet.of(arrays)
     }
 
-    fun adamLr(lr: Double?) = Adam.Hyper(lr?.let { Schedule.constant(it) }, null, null, null, null, null, null, null)
-
     data class Bad(val description: String, val path: String, val fragments: List<String>, val attempt: () -> Any?)
 
     val rows = listOf(
@@ -228,14 +226,14 @@ class InvalidConfigSpec : FunSpec({
             val set = params()
             Optimizers.adam().build().compile(set).use { optimizer ->
                 set.get("embed.weight").get().array().setRequiresGradient(true)
-                optimizer.addGroup(GroupSpec("embed", Selector.name("embed.weight"), adamLr(-0.5)))
+                optimizer.addGroup("embed", Selector.name("embed.weight")) { it.lr(-0.5) }
             }
         },
         Bad("addGroup: a name already in use", "optimizer.group[\"head\"]", listOf("already exists", "must be unique")) {
             val set = params()
             Optimizers.adam().group("head", Selector.nameContains("fc")) {}.build().compile(set).use { optimizer ->
                 set.get("embed.weight").get().array().setRequiresGradient(true)
-                optimizer.addGroup(GroupSpec("head", Selector.name("embed.weight"), adamLr(null)))
+                optimizer.addGroup("head", Selector.name("embed.weight")) {}
             }
         },
         Bad(
@@ -245,7 +243,7 @@ class InvalidConfigSpec : FunSpec({
             val set = params()
             Optimizers.adam().build().compile(set).use { optimizer ->
                 set.get("embed.weight").get().array().setRequiresGradient(true)
-                optimizer.addGroup(GroupSpec("late", Selector.glob("*.weight").and(Selector.nameContains("conv").not()), adamLr(null)))
+                optimizer.addGroup("late", Selector.glob("*.weight").and(Selector.nameContains("conv").not())) {}
             }
         },
         Bad(
@@ -255,7 +253,7 @@ class InvalidConfigSpec : FunSpec({
             val set = params()
             Optimizers.adam().build().compile(set).use { optimizer ->
                 set.get("embed.weight").get().array().setRequiresGradient(true)
-                optimizer.addGroup(GroupSpec("late", Selector.name("decoder.weight"), adamLr(null)))
+                optimizer.addGroup("late", Selector.name("decoder.weight")) {}
             }
         },
     )

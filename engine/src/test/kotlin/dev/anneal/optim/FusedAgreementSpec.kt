@@ -15,9 +15,10 @@ import io.kotest.matchers.shouldBe
 import kotlin.random.Random
 
 /**
- * The fused path gives the generic path's bits: random optimizers, options, shapes (some large
- * enough to be split across threads), groups and exemptions, 50 steps, parameters compared after
- * every step and state at the end.
+ * The fused path gives the generic path's bits: random chains among every engine optimizer,
+ * hyperparameters drawn from their declared ranges, shapes (some large enough to be split across
+ * threads), groups and exemptions, 50 steps, parameters compared after every step and state at
+ * the end.
  */
 class FusedAgreementSpec : FunSpec({
     val manager = NDManager.newBaseManager()
@@ -40,7 +41,7 @@ class FusedAgreementSpec : FunSpec({
         return out
     }
 
-    withData(nameFn = { it.toString() }, (1..60).map { Config(it) }) { config ->
+    withData(nameFn = { it.toString() }, (1..80).map { Config(it) }) { config ->
         val fusedArrays = arrays(config)
         val genericArrays = arrays(config)
         config.spec.compile(ParameterSet.of(fusedArrays), Execution.FUSED).use { fused ->
@@ -79,36 +80,38 @@ private fun randomShape(random: Random): Shape = when (random.nextInt(6)) {
     else -> Shape(random.nextLong(1, 6), random.nextLong(1, 6), random.nextLong(1, 6))
 }
 
-private fun pick(random: Random, vararg values: Double) = values[random.nextInt(values.size)]
+/** Values to draw for each range: every range's edges and common settings, all safe in float32 over 50 steps. */
+private val pools = mapOf(
+    Hyperparameter.Range.NON_NEGATIVE to listOf(0.0, 0.01, 0.1, 0.5),
+    Hyperparameter.Range.POSITIVE to listOf(1e-8, 1e-3, 1.0, 128.0),
+    Hyperparameter.Range.UNIT_INTERVAL to listOf(0.0, 0.5, 0.9, 0.99),
+    Hyperparameter.Range.CLOSED_UNIT_INTERVAL to listOf(0.0, 0.3, 1.0),
+)
 
+/** A random value of [h] from its declared range. */
+private fun draw(random: Random, h: Hyperparameter<*>): Any =
+    if (h.isFlag) random.nextBoolean() else pools.getValue(h.range()).random(random)
+
+/**
+ * A random spec of a random engine optimizer: every hyperparameter drawn from its range, groups
+ * that override a random part of them, and perhaps an exemption from weight decay. Drawn again
+ * while the optimizer refuses the combination (SGD's Nesterov without momentum).
+ */
 private fun randomSpec(random: Random, params: Int, hasVectors: Boolean): OptimizerSpec<*> {
-    val groups = (0 until random.nextInt(0, minOf(3, params) + 1)).map { Selector.name("p$it") }
-    val exempt = if (random.nextBoolean() && hasVectors) listOf(Selector.oneDimensional()) else listOf()
-    return when (random.nextInt(4)) {
-        0 -> Optimizers.sgd().also { b ->
-            sgdOptions(random, b)
-            groups.forEachIndexed { i, s -> b.group("g$i", s) { g -> sgdOptions(random, g) } }
-        }.also { b -> exempt.forEach { b.noWeightDecayOn(it) } }.build()
-        1 -> Optimizers.momentum().lr(pick(random, 0.01, 0.1)).momentum(pick(random, 0.0, 0.9)).also { b ->
-            b.nesterov(random.nextBoolean()).weightDecay(pick(random, 0.0, 1e-3)).lossScale(pick(random, 1.0, 128.0))
-            groups.forEachIndexed { i, s -> b.group("g$i", s) { g -> g.lr(pick(random, 0.02, 0.2)).weightDecay(pick(random, 0.0, 0.1)) } }
-        }.also { b -> exempt.forEach { b.noWeightDecayOn(it) } }.build()
-        else -> (if (random.nextBoolean()) Optimizers.adam() else Optimizers.adamW()).also { b ->
-            adamOptions(random, b)
-            groups.forEachIndexed { i, s -> b.group("g$i", s) { g -> adamOptions(random, g) } }
-        }.also { b -> exempt.forEach { b.noWeightDecayOn(it) } }.build()
+    val chain = Optimizers.chains().random(random)
+    while (true) {
+        val builder = chain.options()
+        chain.hyperparameters().forEach { builder.set(it.name(), draw(random, it)) }
+        repeat(random.nextInt(0, minOf(3, params) + 1)) { i ->
+            builder.group("g$i", Selector.name("p$i")) { g ->
+                chain.hyperparameters().filter { random.nextBoolean() }.forEach { g.set(it.name(), draw(random, it)) }
+            }
+        }
+        if (random.nextBoolean() && hasVectors) builder.noWeightDecayOn(Selector.oneDimensional())
+        try {
+            return builder.build()
+        } catch (e: dev.anneal.config.InvalidConfigException) {
+            continue
+        }
     }
-}
-
-private fun sgdOptions(random: Random, s: Sgd.Settings<*>) {
-    val nesterov = random.nextBoolean()
-    s.lr(pick(random, 0.01, 0.1, 0.5)).momentum(if (nesterov) 0.9 else pick(random, 0.0, 0.5, 0.9))
-        .dampening(if (nesterov) 0.0 else pick(random, 0.0, 0.3)).weightDecay(pick(random, 0.0, 1e-2))
-        .nesterov(nesterov).maximize(random.nextBoolean())
-}
-
-private fun adamOptions(random: Random, s: Adam.Settings<*>) {
-    s.lr(pick(random, 1e-3, 1e-2, 0.1)).betas(pick(random, 0.8, 0.9), pick(random, 0.99, 0.999))
-        .eps(pick(random, 1e-8, 1e-6)).weightDecay(pick(random, 0.0, 0.01, 0.1))
-        .amsgrad(random.nextBoolean()).maximize(random.nextBoolean())
 }

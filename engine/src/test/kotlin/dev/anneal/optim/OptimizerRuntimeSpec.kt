@@ -122,7 +122,7 @@ class OptimizerRuntimeSpec : FunSpec({
             optimizer.zeroGrad()
             b.gradient.toFloatArray().toList() shouldBe listOf(0f, 0f)
 
-            optimizer.addGroup(GroupSpec("late", Selector.name("b"), Sgd.overrides { it.lr(0.25) }))
+            optimizer.addGroup("late", Selector.name("b")) { it.lr(0.25) }
             backward(manager, mapOf(a to floatArrayOf(1f, 1f, 1f), b to floatArrayOf(2f, 2f)))
             optimizer.step()
             a.toFloatArray().toList() shouldBe listOf(0.5f, 0.5f, 0.5f)

@@ -60,9 +60,6 @@ class GroupingSpec : FunSpec({
 
     fun names(set: ParameterSet, selector: Selector) = set.select { selector.matches(it) }.map { it.name() }
 
-    fun adamOverrides(lr: Double? = null) =
-        Adam.Hyper(lr?.let { Schedule.constant(it) }, null, null, null, null, null, null, null)
-
     /** Plain arrays, trainable unless listed in [frozen]; 0 dimensions for an empty shape. */
     fun plain(shapes: Map<String, LongArray>, frozen: Set<String> = emptySet()): ParameterSet {
         val arrays = LinkedHashMap<String, NDArray>()
@@ -463,7 +460,7 @@ class GroupingSpec : FunSpec({
                     conv.forEach { net.parameter(it).freeze(false) }
                     optimizer.audit().filter { it.param() in conv }.map { it.values() }.distinct() shouldBe
                         listOf(mapOf("status" to "not managed"))
-                    optimizer.addGroup(GroupSpec("backbone", Selector.layer(Conv2d::class.java), adamOverrides(lr = backboneLr)))
+                    optimizer.addGroup("backbone", Selector.layer(Conv2d::class.java)) { it.lr(backboneLr) }
 
                     // (a) nothing that existed changed: state tensors and every parameter value
                     optimizer.groups() shouldContainExactly listOf("default", "head", "backbone")
@@ -535,7 +532,7 @@ class GroupingSpec : FunSpec({
                 val stateKeys = optimizer.state().tensors().keys
 
                 val onlyManaged = shouldThrowExactly<InvalidConfigException> {
-                    optimizer.addGroup(GroupSpec("linear", Selector.layer(Linear::class.java), adamOverrides()))
+                    optimizer.addGroup("linear", Selector.layer(Linear::class.java)) {}
                 }
                 onlyManaged.violations() shouldContainExactly listOf(
                     Violation(
@@ -547,7 +544,7 @@ class GroupingSpec : FunSpec({
 
                 // 01Conv2d_bias is free, 06Linear_bias is in "head": still an error, naming only the managed one
                 val mixed = shouldThrowExactly<InvalidConfigException> {
-                    optimizer.addGroup(GroupSpec("biases", Selector.bias(), adamOverrides()))
+                    optimizer.addGroup("biases", Selector.bias()) {}
                 }
                 mixed.violations() shouldContainExactly listOf(
                     Violation(
@@ -569,7 +566,7 @@ class GroupingSpec : FunSpec({
                 net.parameter(CONV1_B).freeze(false)
 
                 val nothing = shouldThrowExactly<InvalidConfigException> {
-                    optimizer.addGroup(GroupSpec("decoder", Selector.nameContains("decoder"), adamOverrides()))
+                    optimizer.addGroup("decoder", Selector.nameContains("decoder")) {}
                 }
                 nothing.violations() shouldContainExactly listOf(
                     Violation(
@@ -580,7 +577,7 @@ class GroupingSpec : FunSpec({
                 )
 
                 val frozen = shouldThrowExactly<InvalidConfigException> {
-                    optimizer.addGroup(GroupSpec("conv2", Selector.name(CONV2_W), adamOverrides()))
+                    optimizer.addGroup("conv2", Selector.name(CONV2_W)) {}
                 }
                 frozen.violations() shouldContainExactly listOf(
                     Violation(

@@ -8,7 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.translate.TranslateException;
 import dev.anneal.data.FashionMnist;
 import dev.anneal.data.IdxDataset;
-import dev.anneal.optim.Momentum;
+import dev.anneal.optim.MomentumOptions;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.Optimizers;
 import dev.anneal.param.ParameterSet;
@@ -68,7 +68,7 @@ public final class FashionMnistLeNet {
             out.println(header(dataDir, train.size(), test.size(), epochs, seed));
 
             double accuracy;
-            try (Optimizer<Momentum.Hyper> optimizer = Optimizers.momentum().lr(0.01).momentum(0.9).build()
+            try (Optimizer<MomentumOptions.Group> optimizer = Optimizers.momentum().lr(0.01).momentum(0.9).build()
                     .compile(ParameterSet.of(block))) {
                 TrainingLoop.Builder loop = TrainingLoop.builder()
                         .block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)

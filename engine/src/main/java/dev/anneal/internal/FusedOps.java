@@ -1,4 +1,4 @@
-package dev.anneal.optim;
+package dev.anneal.internal;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
@@ -10,12 +10,12 @@ import ai.djl.ndarray.types.DataType;
  * values is exact, and rounded back once. Without this, float32 trajectories drift from
  * PyTorch's by up to 1e-3 relative over 100 steps wherever a value passes near zero.
  */
-final class FusedOps {
+public final class FusedOps {
     private FusedOps() {
     }
 
     /** {@code a + s * b} as a new array, rounded once; {@code s} is used as a float32 first. */
-    static NDArray addScaled(NDArray a, NDArray b, double s) {
+    public static NDArray addScaled(NDArray a, NDArray b, double s) {
         DataType type = a.getDataType();
         if (type == DataType.FLOAT64) {
             return a.add(b.mul(s)); // double scalar, double tensor: no promotion
@@ -26,12 +26,12 @@ final class FusedOps {
     }
 
     /** {@code a += s * b}, rounded once. */
-    static void addScaledInPlace(NDArray a, NDArray b, double s) {
+    public static void addScaledInPlace(NDArray a, NDArray b, double s) {
         addScaled(a, b, s).copyTo(a);
     }
 
     /** {@code v += (s * t1) * t2}, the product {@code s * t1} rounded, the multiply-add rounded once. */
-    static void addProductInPlace(NDArray v, NDArray t1, NDArray t2, double s) {
+    public static void addProductInPlace(NDArray v, NDArray t1, NDArray t2, double s) {
         addScaled(v, t1.mul(scalar(t1, s)), t2).copyTo(v);
     }
 
@@ -40,7 +40,7 @@ final class FusedOps {
      * within one ulp but not always the nearest float (measured: 17% of random inputs differ);
      * the square root of a float32 computed in float64 and rounded once is exact.
      */
-    static NDArray sqrt(NDArray x) {
+    public static NDArray sqrt(NDArray x) {
         DataType type = x.getDataType();
         if (type == DataType.FLOAT64) {
             return x.sqrt();
@@ -65,7 +65,7 @@ final class FusedOps {
      * double would be computed in double, unlike PyTorch, where the Python scalar adopts the
      * tensor's type.
      */
-    static Number scalar(NDArray like, double value) {
+    public static Number scalar(NDArray like, double value) {
         return like.getDataType() == DataType.FLOAT64 ? (Number) value : (Number) (float) value;
     }
 }

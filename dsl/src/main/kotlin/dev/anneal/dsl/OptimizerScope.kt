@@ -1,0 +1,67 @@
+package dev.anneal.dsl
+
+import dev.anneal.config.InvalidConfigException
+import dev.anneal.optim.OptimizerBuilder
+import dev.anneal.optim.OptimizerSpec
+import dev.anneal.optim.Settings
+import dev.anneal.param.Selector
+
+/**
+ * An optimizer with its groups, as the engine's [OptimizerSpec]:
+ * ```
+ * optimizer {
+ *     adam(lr = schedule { warmup(steps = 500) then cosine(epochs = 10, peak = 1e-3) }, beta1 = 0.9)
+ *     group("conv") { weightDecay = 0.01 }
+ *     group(bias or norm) { weightDecay = 0.0 }
+ * }
+ * ```
+ * The block names exactly one optimizer ([sgd], [momentum], [adam], [adamW], ...: one function per
+ * engine optimizer, generated from its declaration in `Optimizers.kt`); that choice fixes what a
+ * `group { }` offers, so a hyperparameter the optimizer lacks does not compile. Problems of values
+ * are reported together by the engine's checks as an `InvalidConfigException`.
+ */
+public fun <G> optimizer(block: OptimizerScope<G>.() -> Unit): OptimizerSpec<*> {
+    val scope = OptimizerScope<G>()
+    scope.block()
+    return scope.build()
+}
+
+/** The inside of `optimizer { }`: one optimizer, then its groups and weight-decay exemptions. */
+@AnnealDsl
+public class OptimizerScope<G> internal constructor() {
+    private var name: String? = null
+    private var builder: OptimizerBuilder<*, *>? = null
+    private var addGroup: ((String, Selector, G.() -> Unit) -> Unit)? = null
+
+    internal fun <J : Settings<J>> choose(name: String, builder: OptimizerBuilder<J, *>, wrap: (J) -> G) {
+        this.name?.let {
+            throw InvalidConfigException("optimizer", "names one optimizer, got $it and then $name")
+        }
+        this.name = name
+        this.builder = builder
+        addGroup = { groupName, selector, settings -> builder.group(groupName, selector) { wrap(it).settings() } }
+    }
+
+    private fun chosen(what: String): OptimizerBuilder<*, *> = builder
+        ?: throw InvalidConfigException("optimizer", "needs its optimizer (adam(...), sgd(...), ...) before $what")
+
+    /** A group of the parameters whose names contain [name], ignoring case, with its own values. */
+    public fun group(name: String, settings: G.() -> Unit): Unit = group(name, Selector.nameContains(name), settings)
+
+    /** A group named [name] of the parameters [selector] picks, with its own values. */
+    public fun group(name: String, selector: Selector, settings: G.() -> Unit) {
+        chosen("group(\"$name\")")
+        addGroup!!(name, selector, settings)
+    }
+
+    /** A group of the parameters [selector] picks, named after it: `group(bias or norm) { weightDecay = 0.0 }`. */
+    public fun group(selector: Selector, settings: G.() -> Unit): Unit =
+        group(selector.toString().removeSurrounding("(", ")"), selector, settings)
+
+    /** No weight decay for the parameters [selector] picks, whatever their group; calls add up. */
+    public fun noWeightDecayOn(selector: Selector) {
+        chosen("noWeightDecayOn($selector)").noWeightDecayOn(selector)
+    }
+
+    internal fun build(): OptimizerSpec<*> = chosen("the end of optimizer { }").build()
+}

@@ -1,0 +1,228 @@
+package dev.anneal.optim;
+
+import ai.djl.ndarray.NDArray;
+import dev.anneal.config.Checks;
+import dev.anneal.config.InvalidConfigException;
+import dev.anneal.schedule.Schedule;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * An optimizer as a chain of {@link Stage}s, run in order on each tensor, with the defaults of the
+ * system it follows: Optax's {@code chain(scale_by_adam(), add_decayed_weights(), scale(-lr))},
+ * but with each stage's NDArray path and fused kernel, so a chain is still one pass over memory.
+ * Its hyperparameters are those its stages read, in the order declared here, which the generated
+ * builders ({@code Optimizers}) and the DSL's functions follow. A hyperparameter without a default
+ * must be set (MindSpore's Momentum has none for its learning rate).
+ */
+public final class Chain {
+    private final String typeName;
+    private final String summary;
+    private final List<Stage> stages;
+    private final List<Hyperparameter<?>> hyperparameters;
+    private final Hyperparams defaults;
+    private static final NDArray[] NO_ARRAYS = new NDArray[0];
+    private static final float[][] NO_BLOCKS = new float[0][];
+
+    private Chain(Builder b) {
+        this.typeName = b.typeName;
+        this.summary = b.summary;
+        this.stages = List.copyOf(b.stages);
+        this.hyperparameters = List.copyOf(b.entries.keySet());
+        Map<Hyperparameter<?>, Object> set = new LinkedHashMap<>(b.entries);
+        set.values().removeIf(Objects::isNull);
+        this.defaults = new Hyperparams(set);
+        Set<Hyperparameter<?>> read = new LinkedHashSet<>();
+        stages.forEach(s -> read.addAll(s.hyperparameters()));
+        if (!read.equals(b.entries.keySet())) {
+            throw new IllegalStateException(typeName + " declares " + b.entries.keySet() + " but its stages read " + read);
+        }
+        Checks checks = new Checks(name());
+        defaults.keys().forEach(h -> h.check(checks, defaults.get(h)));
+        checks.throwIfAny();
+    }
+
+    /** A chain named {@code typeName} ({@code "AdamW"}: {@code Optimizers.adamW()}, {@code adamW(...)} in the DSL). */
+    public static Builder builder(String typeName, String summary) {
+        return new Builder(typeName, summary);
+    }
+
+    /** A chain like this one under another name: swap stages, change defaults. */
+    public Builder toBuilder(String typeName, String summary) {
+        Builder b = new Builder(typeName, summary);
+        b.stages.addAll(stages);
+        b.entries.putAll(defaultsOrRequired());
+        return b;
+    }
+
+    private Map<Hyperparameter<?>, Object> defaultsOrRequired() {
+        Map<Hyperparameter<?>, Object> entries = new LinkedHashMap<>();
+        hyperparameters.forEach(h -> entries.put(h, defaults.get(h)));
+        return entries;
+    }
+
+    /** Lower-case name used in error paths and state files: {@code adamw}. */
+    public String name() {
+        return typeName.toLowerCase(Locale.ROOT);
+    }
+
+    /** The name of its builder and DSL function, capitalised: {@code AdamW}. */
+    public String typeName() {
+        return typeName;
+    }
+
+    /** One sentence on what it computes and whose numbers it follows. */
+    public String summary() {
+        return summary;
+    }
+
+    public List<Stage> stages() {
+        return stages;
+    }
+
+    /** Its hyperparameters, in declaration order. */
+    public List<Hyperparameter<?>> hyperparameters() {
+        return hyperparameters;
+    }
+
+    /** The defaults; a hyperparameter without one is absent and must be set. */
+    public Hyperparams defaults() {
+        return defaults;
+    }
+
+    /** The hyperparameter called {@code name}, or an error that lists the ones there are. */
+    public Hyperparameter<?> hyperparameter(String name) {
+        return hyperparameters.stream().filter(h -> h.name().equals(name)).findFirst()
+                .orElseThrow(() -> new InvalidConfigException("optimizer." + name() + "." + name,
+                        "is not a hyperparameter of " + name() + "; it has " + hyperparameters));
+    }
+
+    /** Settings for this chain with no static types: {@code set("beta1", 0.95)}, for configuration read at run time. */
+    public Options options() {
+        return new Options(this);
+    }
+
+    /** Checks a complete set: every hyperparameter present and in range, then each stage's own rules. */
+    void check(Hyperparams h, Checks c) {
+        boolean complete = true;
+        for (Hyperparameter<?> p : hyperparameters) {
+            Object value = h.get(p);
+            if (value == null) {
+                c.fail(p.name(), "is required (this optimizer has no default for it)");
+                complete = false;
+            } else {
+                p.check(c, value);
+            }
+        }
+        if (complete) {
+            stages.forEach(s -> s.check(h, c));
+        }
+    }
+
+    /** The per-tensor state for these values: each stage's arrays, in chain order. */
+    List<String> stateNames(Hyperparams h) {
+        List<String> names = new ArrayList<>();
+        stages.forEach(s -> names.addAll(s.stateNames(h)));
+        return names;
+    }
+
+    /** One update of one tensor on the generic path: every stage in order. */
+    void apply(NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
+        NDArray g = grad;
+        int first = 0;
+        for (Stage stage : stages) {
+            int states = stage.stateNames(h).size();
+            NDArray[] own = states == 0 ? NO_ARRAYS : Arrays.copyOfRange(state, first, first + states);
+            g = stage.apply(weight, g, own, h, step, count);
+            first += states;
+        }
+    }
+
+    /** One update as a kernel over blocks: the active stages' kernels in order, each on its own state. */
+    ElementKernel kernel(Hyperparams h, long step, long count) {
+        List<ElementKernel> kernels = new ArrayList<>();
+        List<int[]> ranges = new ArrayList<>();
+        int first = 0;
+        for (Stage stage : stages) {
+            int states = stage.stateNames(h).size();
+            ElementKernel k = stage.kernel(h, step, count);
+            if (k != null) {
+                kernels.add(k);
+                ranges.add(new int[] {first, first + states});
+            }
+            first += states;
+        }
+        int total = first;
+        if (kernels.size() == 1 && ranges.get(0)[0] == 0 && ranges.get(0)[1] == total) {
+            return kernels.get(0);
+        }
+        ElementKernel[] ks = kernels.toArray(new ElementKernel[0]);
+        int[][] rs = ranges.toArray(new int[0][]);
+        return (w, g, state, n) -> {
+            for (int i = 0; i < ks.length; i++) {
+                ks[i].apply(w, g, slice(state, rs[i], total), n);
+            }
+        };
+    }
+
+    private static float[][] slice(float[][] state, int[] range, int total) {
+        if (range[0] == range[1]) {
+            return NO_BLOCKS;
+        }
+        return range[0] == 0 && range[1] == total ? state : Arrays.copyOfRange(state, range[0], range[1]);
+    }
+
+    @Override
+    public String toString() {
+        return name() + stages.stream().map(s -> s.getClass().getSimpleName()).collect(Collectors.joining(", ", "(", ")"));
+    }
+
+    /** Declares a chain: its stages in order, then each hyperparameter with its default, in signature order. */
+    public static final class Builder {
+        private final String typeName;
+        private final String summary;
+        private final List<Stage> stages = new ArrayList<>();
+        private final Map<Hyperparameter<?>, Object> entries = new LinkedHashMap<>();
+
+        private Builder(String typeName, String summary) {
+            this.typeName = Objects.requireNonNull(typeName, "typeName");
+            this.summary = Objects.requireNonNull(summary, "summary");
+        }
+
+        /** The stages, in the order they run on each tensor; replaces any given before. */
+        public Builder stages(Stage... stages) {
+            this.stages.clear();
+            this.stages.addAll(List.of(stages));
+            return this;
+        }
+
+        public Builder value(Hyperparameter<Schedule> h, double defaultValue) {
+            entries.put(h, Schedule.constant(defaultValue));
+            return this;
+        }
+
+        public Builder flag(Hyperparameter<Boolean> h, boolean defaultValue) {
+            entries.put(h, defaultValue);
+            return this;
+        }
+
+        /** A hyperparameter the user must set. */
+        public Builder required(Hyperparameter<?> h) {
+            entries.put(h, null);
+            return this;
+        }
+
+        public Chain build() {
+            return new Chain(this);
+        }
+    }
+}

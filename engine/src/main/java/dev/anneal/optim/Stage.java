@@ -1,0 +1,49 @@
+package dev.anneal.optim;
+
+import ai.djl.ndarray.NDArray;
+import dev.anneal.config.Checks;
+
+import java.util.List;
+
+/**
+ * One step of an optimizer's {@link Chain}, as Optax's gradient transformations are: a gradient
+ * stage (maximize, L2 decay) turns the gradient into the one the next stage sees, an update rule
+ * (Adam's, SGD's) moves the weights with it and its state, and a parameter stage (decoupled
+ * decay) changes the weights directly. Each holds only its own hyperparameters, and has two forms
+ * that give the same bits: NDArray operations (any DJL engine, any device; rounding as PyTorch's
+ * CPU kernels, see {@code dev.anneal.internal.FusedOps}) and an {@link ElementKernel} over float32
+ * blocks, so that a whole chain runs in one pass over memory on the fused path.
+ */
+public interface Stage {
+    /** The hyperparameters this stage reads. */
+    List<Hyperparameter<?>> hyperparameters();
+
+    /** Names of this stage's per-tensor state arrays for these values, in PyTorch's names. */
+    default List<String> stateNames(Hyperparams h) {
+        return List.of();
+    }
+
+    /** Checks that involve several values (each value's range is checked from its declaration). */
+    default void check(Hyperparams h, Checks c) {
+    }
+
+    /**
+     * Applies this stage to one tensor on the generic path and returns the gradient the next
+     * stage sees: a new array when this stage changes it (the model's gradient is never written),
+     * else {@code grad} itself. {@code weight} and {@code state} change in place; temporaries are
+     * the caller's to scope.
+     *
+     * @param state this stage's arrays, zero before the first update, in {@link #stateNames} order
+     * @param step  the optimizer's step counter (1 for the first step): schedules are read at it
+     * @param count this tensor's update number (1 for its first): bias correction and buffer starts
+     *              use it, as PyTorch's per-parameter {@code state["step"]}
+     */
+    NDArray apply(NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step, long count);
+
+    /**
+     * The same as {@link #apply} for the fused path, over blocks whose gradient is a scratch copy
+     * (a kernel may overwrite it); null when these values leave everything as it is (no decay,
+     * maximize off), so that the chain skips the stage.
+     */
+    ElementKernel kernel(Hyperparams h, long step, long count);
+}
