@@ -31,7 +31,7 @@ public sealed interface Phase {
         return new Constant(length, value);
     }
 
-    /** {@code from + (next - from) * c / n}. */
+    /** The {@link dev.anneal.schedule.Warmup} schedule's rule at {@code min(c, n)}, rising to {@code next}. */
     record Warmup(Duration length, double from) implements Phase {
         public Warmup {
             Checks c = new Checks("schedule.warmup");
@@ -41,7 +41,7 @@ public sealed interface Phase {
 
         @Override
         public double value(long c, long n, double next) {
-            return from + (next - from) * Math.min(c, n) / n;
+            return dev.anneal.schedule.Warmup.ramp(from, next, Math.min(c, n), n);
         }
     }
 
