@@ -45,7 +45,7 @@ public sealed interface Phase {
         }
     }
 
-    /** {@code end + (peak - end) * (1 + cos(pi * min(c, n) / n)) / 2}. */
+    /** {@link CosineAnnealing} at {@code min(c, n)}. */
     record Cosine(Duration length, double peak, double end) implements Phase {
         public Cosine {
             Checks c = new Checks("schedule.cosine");
@@ -56,7 +56,7 @@ public sealed interface Phase {
 
         @Override
         public double value(long c, long n, double next) {
-            return end + (peak - end) * (1 + Math.cos(Math.PI * Math.min(c, n) / n)) / 2;
+            return CosineAnnealing.value(peak, end, Math.min(c, n), n);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.mindspore;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 
 import java.util.Arrays;
 
@@ -118,11 +119,9 @@ public final class DynamicLr {
         c.require(!(minLr >= maxLr), "maxLr", "must be greater than minLr " + minLr + ", got " + maxLr);
         checkCounts(c, totalStep, stepPerEpoch, "decayEpoch", decayEpoch);
         c.throwIfAny();
-        double delta = 0.5 * (maxLr - minLr);
         double[] lr = new double[totalStep];
         for (int i = 0; i < totalStep; i++) {
-            int t = Math.min(i / stepPerEpoch, decayEpoch);
-            lr[i] = minLr + delta * (1 + Math.cos(Math.PI * t / decayEpoch));
+            lr[i] = CosineAnnealing.value(maxLr, minLr, Math.min(i / stepPerEpoch, decayEpoch), decayEpoch);
         }
         return lr;
     }

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.optax;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 import java.util.OptionalDouble;
@@ -81,8 +82,7 @@ public record CosineDecay(double initialValue, long decaySteps, double alpha, do
 
     /** Optax's {@code cosine_decay_schedule} at {@code count}. */
     static double cosine(double from, long decaySteps, double alpha, double exponent, long count) {
-        double c = Math.min(count, decaySteps);
-        double cosineDecay = 0.5 * (1 + Math.cos(Math.PI * c / decaySteps));
+        double cosineDecay = CosineAnnealing.value(1, 0, Math.min(count, decaySteps), decaySteps);
         return from * ((1 - alpha) * Math.pow(cosineDecay, exponent) + alpha);
     }
 

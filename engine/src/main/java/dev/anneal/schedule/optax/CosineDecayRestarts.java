@@ -1,6 +1,7 @@
 package dev.anneal.schedule.optax;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 /**
@@ -58,7 +59,7 @@ public record CosineDecayRestarts(double initialValue, long firstDecaySteps, dou
             }
             x = (f - start(restart)) / Math.pow(tMul, restart);
         }
-        double cosineDecayed = 0.5 * Math.pow(mMul, restart) * (1.0 + Math.cos(Math.PI * x));
+        double cosineDecayed = Math.pow(mMul, restart) * CosineAnnealing.value(1, 0, x, 1);
         return initialValue * ((1 - alpha) * cosineDecayed + alpha);
     }
 

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 
 /**
  * PyTorch's {@code CosineAnnealingLR} (Loshchilov and Hutter, 2017, SGDR without restarts):
@@ -19,7 +20,7 @@ public record CosineAnnealingLR(double base, long tMax, double etaMin) implement
 
     @Override
     public double at(long step) {
-        return etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * (step - 1) / tMax)) / 2;
+        return CosineAnnealing.value(base, etaMin, step - 1, tMax);
     }
 
     @Override

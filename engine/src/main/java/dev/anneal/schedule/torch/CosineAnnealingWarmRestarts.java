@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 /**
@@ -31,6 +32,6 @@ public record CosineAnnealingWarmRestarts(double base, long t0, long tMult, doub
                 tI *= tMult;
             }
         }
-        return etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * tCur / tI)) / 2;
+        return CosineAnnealing.value(base, etaMin, tCur, tI);
     }
 }

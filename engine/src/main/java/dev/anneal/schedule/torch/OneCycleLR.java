@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 /**
@@ -78,7 +79,7 @@ public record OneCycleLR(double maxLr, long totalSteps, double pctStart, boolean
             double end = phases[i][0];
             if (t <= end || i == phases.length - 1) {
                 double pct = (t - start) / (end - start);
-                return cosine ? phases[i][2] + (phases[i][1] - phases[i][2]) / 2.0 * (Math.cos(Math.PI * pct) + 1)
+                return cosine ? CosineAnnealing.value(phases[i][1], phases[i][2], pct, 1)
                         : (phases[i][2] - phases[i][1]) * pct + phases[i][1];
             }
             start = end;
