@@ -17,9 +17,19 @@ public sealed interface Phase {
         return new Warmup(length, from);
     }
 
+    /** A warmup from {@link dev.anneal.schedule.Warmup#DEFAULT_START}. */
+    static Phase warmup(Duration length) {
+        return warmup(length, dev.anneal.schedule.Warmup.DEFAULT_START);
+    }
+
     /** Cosine decay from {@code peak} to {@code end} (Loshchilov and Hutter, 2017; Optax's {@code cosine_decay_schedule}). */
     static Phase cosine(Duration length, double peak, double end) {
         return new Cosine(length, peak, end);
+    }
+
+    /** A cosine decay to {@link Cosine#DEFAULT_END}. */
+    static Phase cosine(Duration length, double peak) {
+        return cosine(length, peak, Cosine.DEFAULT_END);
     }
 
     /** Linear from {@code from} to {@code to}, reached at the end of the phase. */
@@ -47,6 +57,8 @@ public sealed interface Phase {
 
     /** {@link CosineAnnealing} at {@code min(c, n)}. */
     record Cosine(Duration length, double peak, double end) implements Phase {
+        public static final double DEFAULT_END = 0.0;
+
         public Cosine {
             Checks c = new Checks("schedule.cosine");
             c.nonNegative("peak", peak);

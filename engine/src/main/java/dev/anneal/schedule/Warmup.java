@@ -24,6 +24,9 @@ import dev.anneal.config.Checks;
  * </pre>
  */
 public record Warmup(long steps, double start, Schedule after) implements Schedule {
+    /** A warmup starts from 0 unless told otherwise, here and in a {@link Phase#warmup} phase. */
+    public static final double DEFAULT_START = 0.0;
+
     public Warmup {
         Checks c = new Checks("schedule.warmup");
         c.require(steps >= 0, "steps", "must be at least 0, got " + steps);

@@ -14,6 +14,10 @@ import java.util.Arrays;
  * a bad one is {@code schedule.<function>.<argument>}.
  */
 public final class DynamicLr {
+    /** MindSpore's default for the three decays that take {@code is_stair}. */
+    public static final boolean DEFAULT_IS_STAIR = false;
+    public static final boolean DEFAULT_UPDATE_DECAY_EPOCH = false;
+
     private DynamicLr() {
     }
 
@@ -68,6 +72,11 @@ public final class DynamicLr {
         return lr;
     }
 
+    public static double[] exponentialDecayLr(double learningRate, double decayRate, int totalStep, int stepPerEpoch,
+                                              int decayEpoch) {
+        return exponentialDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, DEFAULT_IS_STAIR);
+    }
+
     /**
      * {@code natural_exp_decay_lr}: {@code lr[i] = learningRate * e^(-decayRate * currentEpoch)}; with
      * {@code isStair} the epoch is rounded down to a multiple of {@code decayEpoch},
@@ -85,6 +94,11 @@ public final class DynamicLr {
             lr[i] = learningRate * Math.pow(Math.E, -decayRate * p);
         }
         return lr;
+    }
+
+    public static double[] naturalExpDecayLr(double learningRate, double decayRate, int totalStep, int stepPerEpoch,
+                                             int decayEpoch) {
+        return naturalExpDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, DEFAULT_IS_STAIR);
     }
 
     /**
@@ -105,6 +119,11 @@ public final class DynamicLr {
                     : learningRate / (1 + decayRate * epoch / decayEpoch);
         }
         return lr;
+    }
+
+    public static double[] inverseDecayLr(double learningRate, double decayRate, int totalStep, int stepPerEpoch,
+                                          int decayEpoch) {
+        return inverseDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, DEFAULT_IS_STAIR);
     }
 
     /**
@@ -162,10 +181,10 @@ public final class DynamicLr {
         return lr;
     }
 
-    /** {@code polynomialDecayLr} without {@code updateDecayEpoch}, MindSpore's default. */
     public static double[] polynomialDecayLr(double learningRate, double endLearningRate, int totalStep,
                                              int stepPerEpoch, int decayEpoch, double power) {
-        return polynomialDecayLr(learningRate, endLearningRate, totalStep, stepPerEpoch, decayEpoch, power, false);
+        return polynomialDecayLr(learningRate, endLearningRate, totalStep, stepPerEpoch, decayEpoch, power,
+                DEFAULT_UPDATE_DECAY_EPOCH);
     }
 
     /**

@@ -26,6 +26,10 @@ import dev.anneal.schedule.Schedule;
  */
 public record CosineDecayRestarts(double initialValue, long firstDecaySteps, double tMul, double mMul, double alpha)
         implements Schedule {
+    public static final double DEFAULT_T_MUL = 2.0;
+    public static final double DEFAULT_M_MUL = 1.0;
+    public static final double DEFAULT_ALPHA = 0.0;
+
     public CosineDecayRestarts {
         Checks c = new Checks("schedule.cosineDecayRestarts");
         c.require(Double.isFinite(initialValue), "initialValue", "must be finite, got " + initialValue);
@@ -36,9 +40,9 @@ public record CosineDecayRestarts(double initialValue, long firstDecaySteps, dou
         c.throwIfAny();
     }
 
-    /** Keras's defaults: {@code tMul = 2}, {@code mMul = 1}, {@code alpha = 0}. */
+    /** With Keras's defaults for the rest (the {@code DEFAULT_} constants). */
     public static CosineDecayRestarts keras(double initialLearningRate, long firstDecaySteps) {
-        return new CosineDecayRestarts(initialLearningRate, firstDecaySteps, 2.0, 1.0, 0.0);
+        return new CosineDecayRestarts(initialLearningRate, firstDecaySteps, DEFAULT_T_MUL, DEFAULT_M_MUL, DEFAULT_ALPHA);
     }
 
     @Override

@@ -10,12 +10,18 @@ import dev.anneal.schedule.CosineAnnealing;
  * {@code etaMin = 0} it is a factor on the base and can be {@link Chained}.
  */
 public record CosineAnnealingLR(double base, long tMax, double etaMin) implements Multiplicative {
+    public static final double DEFAULT_ETA_MIN = 0.0;
+
     public CosineAnnealingLR {
         Checks c = new Checks("schedule.cosineAnnealingLR");
         c.positive("base", base);
         c.require(tMax >= 1, "tMax", "must be at least 1, got " + tMax);
         c.nonNegative("etaMin", etaMin);
         c.throwIfAny();
+    }
+
+    public CosineAnnealingLR(double base, long tMax) {
+        this(base, tMax, DEFAULT_ETA_MIN);
     }
 
     @Override

@@ -16,6 +16,14 @@ import dev.anneal.schedule.Schedule;
  */
 public record OneCycleLR(double maxLr, long totalSteps, double pctStart, boolean cosine, double divFactor,
                          double finalDivFactor, boolean threePhase) implements Schedule {
+    public static final double DEFAULT_PCT_START = 0.3;
+    public static final boolean DEFAULT_COSINE = true;
+    public static final double DEFAULT_DIV_FACTOR = 25;
+    public static final double DEFAULT_FINAL_DIV_FACTOR = 1e4;
+    public static final boolean DEFAULT_THREE_PHASE = false;
+    public static final double DEFAULT_BASE_MOMENTUM = 0.85;
+    public static final double DEFAULT_MAX_MOMENTUM = 0.95;
+
     public OneCycleLR {
         Checks c = new Checks("schedule.oneCycleLR");
         c.positive("maxLr", maxLr);
@@ -32,9 +40,10 @@ public record OneCycleLR(double maxLr, long totalSteps, double pctStart, boolean
         c.throwIfAny();
     }
 
-    /** PyTorch's defaults: 30% warm-up, cosine, div factor 25, final div factor 1e4, two phases. */
+    /** With PyTorch's defaults for the rest (the {@code DEFAULT_} constants). */
     public static OneCycleLR of(double maxLr, long totalSteps) {
-        return new OneCycleLR(maxLr, totalSteps, 0.3, true, 25., 1e4, false);
+        return new OneCycleLR(maxLr, totalSteps, DEFAULT_PCT_START, DEFAULT_COSINE, DEFAULT_DIV_FACTOR,
+                DEFAULT_FINAL_DIV_FACTOR, DEFAULT_THREE_PHASE);
     }
 
     @Override
@@ -57,6 +66,11 @@ public record OneCycleLR(double maxLr, long totalSteps, double pctStart, boolean
                 return cycle.validSteps();
             }
         };
+    }
+
+    /** The momentum between PyTorch's defaults, {@code DEFAULT_BASE_MOMENTUM} and {@code DEFAULT_MAX_MOMENTUM}. */
+    public Schedule momentum() {
+        return momentum(DEFAULT_BASE_MOMENTUM, DEFAULT_MAX_MOMENTUM);
     }
 
     @Override
