@@ -207,22 +207,24 @@ public fun sequentialLR(schedulers: List<Number>, milestones: List<Long>): Sched
     Schedules.join(schedulers.map { it.toSchedule() }, *milestones.toLongArray()).scheduled
 
 // ---------------------------------------------------------------------------------------------
-// MindSpore, mindspore.nn.dynamic_lr: the whole list of totalStep values, used one per step. The
-// names end in `Lr` as MindSpore's functions do; the LearningRateSchedule classes below end in `LR`.
+// MindSpore, mindspore.nn.dynamic_lr: the whole list of totalStep values, used one per step. Each is
+// `dynamic` and the function's name, after MindSpore's "Dynamic LR function" family, so that
+// `dynamicCosineDecayLr` (`cosine_decay_lr`) and `cosineDecayLR` (`nn.CosineDecayLR`, below) differ
+// by more than a letter's case.
 // ---------------------------------------------------------------------------------------------
 
 /**
  * MindSpore's `piecewise_constant_lr` as a precomputed list: `learningRates[i]` up to step
  * `milestones[i]`; `milestones.last()` values in all.
  */
-public fun piecewiseConstantLr(milestones: List<Int>, learningRates: List<Double>): Scheduled =
+public fun dynamicPiecewiseConstantLr(milestones: List<Int>, learningRates: List<Double>): Scheduled =
     Precomputed(DynamicLr.piecewiseConstantLr(milestones.toIntArray(), learningRates.toDoubleArray())).scheduled
 
 /**
  * MindSpore's `exponential_decay_lr` as a precomputed list:
  * `learningRate * decayRate^(epoch / decayEpoch)`, floored when [isStair].
  */
-public fun exponentialDecayLr(
+public fun dynamicExponentialDecayLr(
     learningRate: Double,
     decayRate: Double,
     totalStep: Int,
@@ -237,7 +239,7 @@ public fun exponentialDecayLr(
  * MindSpore's `natural_exp_decay_lr` as a precomputed list: `learningRate * e^(-decayRate * epoch)`,
  * the epoch floored to a multiple of [decayEpoch] when [isStair].
  */
-public fun naturalExpDecayLr(
+public fun dynamicNaturalExpDecayLr(
     learningRate: Double,
     decayRate: Double,
     totalStep: Int,
@@ -252,7 +254,7 @@ public fun naturalExpDecayLr(
  * MindSpore's `inverse_decay_lr` as a precomputed list:
  * `learningRate / (1 + decayRate * epoch / decayEpoch)`, floored when [isStair].
  */
-public fun inverseDecayLr(
+public fun dynamicInverseDecayLr(
     learningRate: Double,
     decayRate: Double,
     totalStep: Int,
@@ -264,7 +266,13 @@ public fun inverseDecayLr(
 ).scheduled
 
 /** MindSpore's `cosine_decay_lr` as a precomputed list: cosine from [maxLr] to [minLr] over [decayEpoch] epochs. */
-public fun cosineDecayLr(minLr: Double, maxLr: Double, totalStep: Int, stepPerEpoch: Int, decayEpoch: Int): Scheduled =
+public fun dynamicCosineDecayLr(
+    minLr: Double,
+    maxLr: Double,
+    totalStep: Int,
+    stepPerEpoch: Int,
+    decayEpoch: Int,
+): Scheduled =
     Precomputed(DynamicLr.cosineDecayLr(minLr, maxLr, totalStep, stepPerEpoch, decayEpoch)).scheduled
 
 /**
@@ -272,7 +280,7 @@ public fun cosineDecayLr(minLr: Double, maxLr: Double, totalStep: Int, stepPerEp
  * `(learningRate - endLearningRate) * (1 - t / d)^power + endLearningRate` over [decayEpoch] epochs,
  * restarting every [decayEpoch] epochs with [updateDecayEpoch].
  */
-public fun polynomialDecayLr(
+public fun dynamicPolynomialDecayLr(
     learningRate: Double,
     endLearningRate: Double,
     totalStep: Int,
@@ -287,7 +295,7 @@ public fun polynomialDecayLr(
 ).scheduled
 
 /** MindSpore's `warmup_lr` as a precomputed list: `learningRate * min(epoch, warmupEpoch) / warmupEpoch`. */
-public fun warmupLr(learningRate: Double, totalStep: Int, stepPerEpoch: Int, warmupEpoch: Int): Scheduled =
+public fun dynamicWarmupLr(learningRate: Double, totalStep: Int, stepPerEpoch: Int, warmupEpoch: Int): Scheduled =
     Precomputed(DynamicLr.warmupLr(learningRate, totalStep, stepPerEpoch, warmupEpoch)).scheduled
 
 // ---------------------------------------------------------------------------------------------

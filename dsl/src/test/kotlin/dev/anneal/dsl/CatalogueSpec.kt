@@ -162,23 +162,23 @@ class CatalogueSpec : FunSpec({
     }
 
     context("MindSpore") {
-        test("the dynamic_lr lists are Precomputed over DynamicLr's lists") {
-            piecewiseConstantLr(listOf(2, 5, 10), listOf(0.1, 0.05, 0.01)).schedule shouldBe
+        test("the dynamic_lr lists (dynamic + the function's name) are Precomputed over DynamicLr's lists") {
+            dynamicPiecewiseConstantLr(listOf(2, 5, 10), listOf(0.1, 0.05, 0.01)).schedule shouldBe
                 Precomputed(DynamicLr.piecewiseConstantLr(intArrayOf(2, 5, 10), doubleArrayOf(0.1, 0.05, 0.01)))
-            exponentialDecayLr(0.1, 0.9, totalStep = 6, stepPerEpoch = 2, decayEpoch = 1, isStair = true).schedule shouldBe
+            dynamicExponentialDecayLr(0.1, 0.9, totalStep = 6, stepPerEpoch = 2, decayEpoch = 1, isStair = true).schedule shouldBe
                 Precomputed(DynamicLr.exponentialDecayLr(0.1, 0.9, 6, 2, 1, true))
-            naturalExpDecayLr(0.1, 0.9, totalStep = 6, stepPerEpoch = 2, decayEpoch = 2, isStair = true).schedule shouldBe
+            dynamicNaturalExpDecayLr(0.1, 0.9, totalStep = 6, stepPerEpoch = 2, decayEpoch = 2, isStair = true).schedule shouldBe
                 Precomputed(DynamicLr.naturalExpDecayLr(0.1, 0.9, 6, 2, 2, true))
-            inverseDecayLr(0.1, 0.5, totalStep = 6, stepPerEpoch = 1, decayEpoch = 1, isStair = true).schedule shouldBe
+            dynamicInverseDecayLr(0.1, 0.5, totalStep = 6, stepPerEpoch = 1, decayEpoch = 1, isStair = true).schedule shouldBe
                 Precomputed(DynamicLr.inverseDecayLr(0.1, 0.5, 6, 1, 1, true))
-            cosineDecayLr(0.01, 0.1, totalStep = 6, stepPerEpoch = 2, decayEpoch = 2).schedule shouldBe
+            dynamicCosineDecayLr(0.01, 0.1, totalStep = 6, stepPerEpoch = 2, decayEpoch = 2).schedule shouldBe
                 Precomputed(DynamicLr.cosineDecayLr(0.01, 0.1, 6, 2, 2))
-            polynomialDecayLr(0.1, 0.01, 6, 2, 2, power = 0.5, updateDecayEpoch = true).schedule shouldBe
+            dynamicPolynomialDecayLr(0.1, 0.01, 6, 2, 2, power = 0.5, updateDecayEpoch = true).schedule shouldBe
                 Precomputed(DynamicLr.polynomialDecayLr(0.1, 0.01, 6, 2, 2, 0.5, true))
-            warmupLr(0.1, totalStep = 6, stepPerEpoch = 2, warmupEpoch = 2).schedule shouldBe
+            dynamicWarmupLr(0.1, totalStep = 6, stepPerEpoch = 2, warmupEpoch = 2).schedule shouldBe
                 Precomputed(DynamicLr.warmupLr(0.1, 6, 2, 2))
             // MindSpore's documented example, to be sure the list arrives in order.
-            piecewiseConstantLr(listOf(2, 5, 10), listOf(0.1, 0.05, 0.01)).schedule.let { s ->
+            dynamicPiecewiseConstantLr(listOf(2, 5, 10), listOf(0.1, 0.05, 0.01)).schedule.let { s ->
                 (1L..10L).map { s.at(it) } shouldBe listOf(0.1, 0.1, 0.05, 0.05, 0.05, 0.01, 0.01, 0.01, 0.01, 0.01)
             }
         }
@@ -323,19 +323,19 @@ class CatalogueSpec : FunSpec({
                 sameValues(oneCycleLR(0.1, totalSteps = 200).cycledMomentum(), OneCycleLR.of(0.1, 200).momentum())
             },
             // Two epochs per decay, so that is_stair and update_decay_epoch change the lists.
-            "exponentialDecayLr" to {
-                exponentialDecayLr(0.1, 0.9, 8, 1, 2).schedule shouldBe
+            "dynamicExponentialDecayLr" to {
+                dynamicExponentialDecayLr(0.1, 0.9, 8, 1, 2).schedule shouldBe
                     Precomputed(DynamicLr.exponentialDecayLr(0.1, 0.9, 8, 1, 2))
             },
-            "naturalExpDecayLr" to {
-                naturalExpDecayLr(0.1, 0.9, 8, 1, 2).schedule shouldBe
+            "dynamicNaturalExpDecayLr" to {
+                dynamicNaturalExpDecayLr(0.1, 0.9, 8, 1, 2).schedule shouldBe
                     Precomputed(DynamicLr.naturalExpDecayLr(0.1, 0.9, 8, 1, 2))
             },
-            "inverseDecayLr" to {
-                inverseDecayLr(0.1, 0.5, 8, 1, 2).schedule shouldBe Precomputed(DynamicLr.inverseDecayLr(0.1, 0.5, 8, 1, 2))
+            "dynamicInverseDecayLr" to {
+                dynamicInverseDecayLr(0.1, 0.5, 8, 1, 2).schedule shouldBe Precomputed(DynamicLr.inverseDecayLr(0.1, 0.5, 8, 1, 2))
             },
-            "polynomialDecayLr" to {
-                polynomialDecayLr(0.1, 0.01, 8, 1, 2, 0.5).schedule shouldBe
+            "dynamicPolynomialDecayLr" to {
+                dynamicPolynomialDecayLr(0.1, 0.01, 8, 1, 2, 0.5).schedule shouldBe
                     Precomputed(DynamicLr.polynomialDecayLr(0.1, 0.01, 8, 1, 2, 0.5))
             },
             "exponentialDecayLR" to { exponentialDecayLR(0.1, 0.9, 4).schedule shouldBe ExponentialDecayLR(0.1, 0.9, 4) },
