@@ -17,10 +17,9 @@ import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
 import dev.anneal.data.FashionMnist;
 import dev.anneal.data.IdxDataset;
+import dev.anneal.model.LeNet5;
 import dev.anneal.optim.Optimizers;
 import dev.anneal.param.ParameterSet;
-import dev.anneal.samples.LeNet5;
-import dev.anneal.samples.Main;
 import dev.anneal.train.BasicLoop;
 
 import java.util.ArrayList;
@@ -48,7 +47,7 @@ final class LoopBench {
                      .optDevices(new Device[] {Device.cpu()}));
              dev.anneal.optim.Optimizer<?> optimizer = Optimizers.sgd().lr(0.01).momentum(0.9).build()
                      .compile(ParameterSet.of(annealModel.getBlock()))) {
-            IdxDataset train = FashionMnist.loadShuffled(Main.defaultDataDir(), FashionMnist.Split.TRAIN, data,
+            IdxDataset train = FashionMnist.loadShuffled(FashionMnist.defaultDir(), FashionMnist.Split.TRAIN, data,
                     32, 42);
             ParameterStore store = new ParameterStore(annealModel.getNDManager(), false);
             Iterator<Batch> batches = train.getData(data).iterator();

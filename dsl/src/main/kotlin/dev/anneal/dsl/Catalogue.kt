@@ -41,7 +41,8 @@ import java.util.function.DoubleUnaryOperator
 import java.util.function.LongToDoubleFunction
 
 // The engine's schedule catalogues as DSL values, one function per schedule, with the source
-// system's argument names and defaults: `adam(lr = stepLR(base = 0.1, stepSize = 30))`.
+// system's argument names and the defaults the engine declares (its `DEFAULT_` constants):
+// `adam(lr = stepLR(base = 0.1, stepSize = 30))`.
 // Steps are optimizer steps: the published formulas read t = step - 1 (PyTorch's scheduler steps,
 // MindSpore's global_step, Keras's and Optax's count), so step 1 takes the value at t = 0.
 
@@ -50,19 +51,22 @@ import java.util.function.LongToDoubleFunction
 // ---------------------------------------------------------------------------------------------
 
 /** PyTorch's `StepLR`: `base * gamma^floor(t / stepSize)`. */
-public fun stepLR(base: Double, stepSize: Long, gamma: Double = 0.1): Scheduled =
+public fun stepLR(base: Double, stepSize: Long, gamma: Double = StepLR.DEFAULT_GAMMA): Scheduled =
     StepLR(base, stepSize, gamma).scheduled
 
 /**
  * PyTorch's `MultiStepLR`: [base] times [gamma] once for every milestone `<= t` (a repeated milestone
  * counts twice).
  */
-public fun multiStepLR(base: Double, milestones: List<Long>, gamma: Double = 0.1): Scheduled =
+public fun multiStepLR(base: Double, milestones: List<Long>, gamma: Double = MultiStepLR.DEFAULT_GAMMA): Scheduled =
     MultiStepLR(base, milestones.toLongArray(), gamma).scheduled
 
 /** PyTorch's `ConstantLR`: `base * factor` for the first [totalIters] steps, then [base]. */
-public fun constantLR(base: Double, factor: Double = 1.0 / 3, totalIters: Long = 5): Scheduled =
-    ConstantLR(base, factor, totalIters).scheduled
+public fun constantLR(
+    base: Double,
+    factor: Double = ConstantLR.DEFAULT_FACTOR,
+    totalIters: Long = ConstantLR.DEFAULT_TOTAL_ITERS,
+): Scheduled = ConstantLR(base, factor, totalIters).scheduled
 
 /**
  * PyTorch's `LinearLR`: the factor on [base] goes linearly from [startFactor] to [endFactor] over
@@ -70,31 +74,38 @@ public fun constantLR(base: Double, factor: Double = 1.0 / 3, totalIters: Long =
  */
 public fun linearLR(
     base: Double,
-    startFactor: Double = 1.0 / 3,
-    endFactor: Double = 1.0,
-    totalIters: Long = 5,
+    startFactor: Double = LinearLR.DEFAULT_START_FACTOR,
+    endFactor: Double = LinearLR.DEFAULT_END_FACTOR,
+    totalIters: Long = LinearLR.DEFAULT_TOTAL_ITERS,
 ): Scheduled = LinearLR(base, startFactor, endFactor, totalIters).scheduled
 
 /** PyTorch's `ExponentialLR`: `base * gamma^t`. */
 public fun exponentialLR(base: Double, gamma: Double): Scheduled = ExponentialLR(base, gamma).scheduled
 
 /** PyTorch's `PolynomialLR`: `base * (1 - min(t, totalIters) / totalIters)^power`. */
-public fun polynomialLR(base: Double, totalIters: Long = 5, power: Double = 1.0): Scheduled =
-    PolynomialLR(base, totalIters, power).scheduled
+public fun polynomialLR(
+    base: Double,
+    totalIters: Long = PolynomialLR.DEFAULT_TOTAL_ITERS,
+    power: Double = PolynomialLR.DEFAULT_POWER,
+): Scheduled = PolynomialLR(base, totalIters, power).scheduled
 
 /**
  * PyTorch's `CosineAnnealingLR` (`T_max`, `eta_min`): `etaMin + (base - etaMin) * (1 + cos(pi * t / tMax)) / 2`,
  * rising again past [tMax] as PyTorch's does.
  */
-public fun cosineAnnealingLR(base: Double, tMax: Long, etaMin: Double = 0.0): Scheduled =
+public fun cosineAnnealingLR(base: Double, tMax: Long, etaMin: Double = CosineAnnealingLR.DEFAULT_ETA_MIN): Scheduled =
     CosineAnnealingLR(base, tMax, etaMin).scheduled
 
 /**
  * PyTorch's `CosineAnnealingWarmRestarts` (`T_0`, `T_mult`, `eta_min`): cosine annealing from [base]
  * to [etaMin] over cycles of [t0] steps, each [tMult] times longer than the last.
  */
-public fun cosineAnnealingWarmRestarts(base: Double, t0: Long, tMult: Long = 1, etaMin: Double = 0.0): Scheduled =
-    CosineAnnealingWarmRestarts(base, t0, tMult, etaMin).scheduled
+public fun cosineAnnealingWarmRestarts(
+    base: Double,
+    t0: Long,
+    tMult: Long = CosineAnnealingWarmRestarts.DEFAULT_T_MULT,
+    etaMin: Double = CosineAnnealingWarmRestarts.DEFAULT_ETA_MIN,
+): Scheduled = CosineAnnealingWarmRestarts(base, t0, tMult, etaMin).scheduled
 
 /**
  * PyTorch's `CyclicLR` with a built-in [mode] (`triangular`, `triangular2`, `exp_range` with [gamma]):
@@ -104,10 +115,10 @@ public fun cosineAnnealingWarmRestarts(base: Double, t0: Long, tMult: Long = 1, 
 public fun cyclicLR(
     baseLr: Double,
     maxLr: Double,
-    stepSizeUp: Long = 2000,
+    stepSizeUp: Long = CyclicLR.DEFAULT_STEP_SIZE_UP,
     stepSizeDown: Long? = null,
-    mode: CyclicLR.Mode = CyclicLR.Mode.TRIANGULAR,
-    gamma: Double = 1.0,
+    mode: CyclicLR.Mode = CyclicLR.DEFAULT_MODE,
+    gamma: Double = CyclicLR.DEFAULT_GAMMA,
 ): Scheduled = CyclicLR.of(baseLr, maxLr, stepSizeUp, stepSizeDown ?: stepSizeUp, mode, gamma).scheduled
 
 /**
@@ -117,9 +128,9 @@ public fun cyclicLR(
 public fun cyclicLR(
     baseLr: Double,
     maxLr: Double,
-    stepSizeUp: Long = 2000,
+    stepSizeUp: Long = CyclicLR.DEFAULT_STEP_SIZE_UP,
     stepSizeDown: Long? = null,
-    scaleMode: CyclicLR.ScaleMode = CyclicLR.ScaleMode.CYCLE,
+    scaleMode: CyclicLR.ScaleMode = CyclicLR.DEFAULT_SCALE_MODE,
     scaleFn: (Double) -> Double,
 ): Scheduled = CyclicLR.custom(
     baseLr, maxLr, stepSizeUp, stepSizeDown ?: stepSizeUp, DoubleUnaryOperator { scaleFn(it) }, scaleMode,
@@ -134,22 +145,26 @@ public fun cyclicLR(
 public fun oneCycleLR(
     maxLr: Double,
     totalSteps: Long,
-    pctStart: Double = 0.3,
-    cosine: Boolean = true,
-    divFactor: Double = 25.0,
-    finalDivFactor: Double = 1e4,
-    threePhase: Boolean = false,
+    pctStart: Double = OneCycleLR.DEFAULT_PCT_START,
+    cosine: Boolean = OneCycleLR.DEFAULT_COSINE,
+    divFactor: Double = OneCycleLR.DEFAULT_DIV_FACTOR,
+    finalDivFactor: Double = OneCycleLR.DEFAULT_FINAL_DIV_FACTOR,
+    threePhase: Boolean = OneCycleLR.DEFAULT_THREE_PHASE,
 ): Scheduled = OneCycleLR(maxLr, totalSteps, pctStart, cosine, divFactor, finalDivFactor, threePhase).scheduled
 
 /**
  * The momentum (or Adam's beta1) that cycles against a [cyclicLR] or [oneCycleLR] value, between
  * [maxMomentum] and [baseMomentum], as PyTorch's `cycle_momentum`. Left out, they are PyTorch's
- * defaults for that scheduler: 0.8 and 0.9 for `CyclicLR`, 0.85 and 0.95 for `OneCycleLR`.
+ * defaults for that scheduler (`CyclicLR.DEFAULT_BASE_MOMENTUM`, ...).
  */
 public fun Scheduled.cycledMomentum(baseMomentum: Double? = null, maxMomentum: Double? = null): Scheduled =
     when (val s = schedule) {
-        is CyclicLR -> s.momentum(baseMomentum ?: 0.8, maxMomentum ?: 0.9).scheduled
-        is OneCycleLR -> s.momentum(baseMomentum ?: 0.85, maxMomentum ?: 0.95).scheduled
+        is CyclicLR -> s.momentum(
+            baseMomentum ?: CyclicLR.DEFAULT_BASE_MOMENTUM, maxMomentum ?: CyclicLR.DEFAULT_MAX_MOMENTUM,
+        ).scheduled
+        is OneCycleLR -> s.momentum(
+            baseMomentum ?: OneCycleLR.DEFAULT_BASE_MOMENTUM, maxMomentum ?: OneCycleLR.DEFAULT_MAX_MOMENTUM,
+        ).scheduled
         else -> throw InvalidConfigException(
             "schedule.cycledMomentum", "needs a cyclicLR or oneCycleLR schedule, got $s",
         )
@@ -192,28 +207,30 @@ public fun sequentialLR(schedulers: List<Number>, milestones: List<Long>): Sched
     Schedules.join(schedulers.map { it.toSchedule() }, *milestones.toLongArray()).scheduled
 
 // ---------------------------------------------------------------------------------------------
-// MindSpore, mindspore.nn.dynamic_lr: the whole list of totalStep values, used one per step. The
-// names end in `Lr` as MindSpore's functions do; the LearningRateSchedule classes below end in `LR`.
+// MindSpore, mindspore.nn.dynamic_lr: the whole list of totalStep values, used one per step. Each is
+// `dynamic` and the function's name, after MindSpore's "Dynamic LR function" family, so that
+// `dynamicCosineDecayLr` (`cosine_decay_lr`) and `cosineDecayLR` (`nn.CosineDecayLR`, below) differ
+// by more than a letter's case.
 // ---------------------------------------------------------------------------------------------
 
 /**
  * MindSpore's `piecewise_constant_lr` as a precomputed list: `learningRates[i]` up to step
  * `milestones[i]`; `milestones.last()` values in all.
  */
-public fun piecewiseConstantLr(milestones: List<Int>, learningRates: List<Double>): Scheduled =
+public fun dynamicPiecewiseConstantLr(milestones: List<Int>, learningRates: List<Double>): Scheduled =
     Precomputed(DynamicLr.piecewiseConstantLr(milestones.toIntArray(), learningRates.toDoubleArray())).scheduled
 
 /**
  * MindSpore's `exponential_decay_lr` as a precomputed list:
  * `learningRate * decayRate^(epoch / decayEpoch)`, floored when [isStair].
  */
-public fun exponentialDecayLr(
+public fun dynamicExponentialDecayLr(
     learningRate: Double,
     decayRate: Double,
     totalStep: Int,
     stepPerEpoch: Int,
     decayEpoch: Int,
-    isStair: Boolean = false,
+    isStair: Boolean = DynamicLr.DEFAULT_IS_STAIR,
 ): Scheduled = Precomputed(
     DynamicLr.exponentialDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, isStair),
 ).scheduled
@@ -222,13 +239,13 @@ public fun exponentialDecayLr(
  * MindSpore's `natural_exp_decay_lr` as a precomputed list: `learningRate * e^(-decayRate * epoch)`,
  * the epoch floored to a multiple of [decayEpoch] when [isStair].
  */
-public fun naturalExpDecayLr(
+public fun dynamicNaturalExpDecayLr(
     learningRate: Double,
     decayRate: Double,
     totalStep: Int,
     stepPerEpoch: Int,
     decayEpoch: Int,
-    isStair: Boolean = false,
+    isStair: Boolean = DynamicLr.DEFAULT_IS_STAIR,
 ): Scheduled = Precomputed(
     DynamicLr.naturalExpDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, isStair),
 ).scheduled
@@ -237,19 +254,25 @@ public fun naturalExpDecayLr(
  * MindSpore's `inverse_decay_lr` as a precomputed list:
  * `learningRate / (1 + decayRate * epoch / decayEpoch)`, floored when [isStair].
  */
-public fun inverseDecayLr(
+public fun dynamicInverseDecayLr(
     learningRate: Double,
     decayRate: Double,
     totalStep: Int,
     stepPerEpoch: Int,
     decayEpoch: Int,
-    isStair: Boolean = false,
+    isStair: Boolean = DynamicLr.DEFAULT_IS_STAIR,
 ): Scheduled = Precomputed(
     DynamicLr.inverseDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, isStair),
 ).scheduled
 
 /** MindSpore's `cosine_decay_lr` as a precomputed list: cosine from [maxLr] to [minLr] over [decayEpoch] epochs. */
-public fun cosineDecayLr(minLr: Double, maxLr: Double, totalStep: Int, stepPerEpoch: Int, decayEpoch: Int): Scheduled =
+public fun dynamicCosineDecayLr(
+    minLr: Double,
+    maxLr: Double,
+    totalStep: Int,
+    stepPerEpoch: Int,
+    decayEpoch: Int,
+): Scheduled =
     Precomputed(DynamicLr.cosineDecayLr(minLr, maxLr, totalStep, stepPerEpoch, decayEpoch)).scheduled
 
 /**
@@ -257,14 +280,14 @@ public fun cosineDecayLr(minLr: Double, maxLr: Double, totalStep: Int, stepPerEp
  * `(learningRate - endLearningRate) * (1 - t / d)^power + endLearningRate` over [decayEpoch] epochs,
  * restarting every [decayEpoch] epochs with [updateDecayEpoch].
  */
-public fun polynomialDecayLr(
+public fun dynamicPolynomialDecayLr(
     learningRate: Double,
     endLearningRate: Double,
     totalStep: Int,
     stepPerEpoch: Int,
     decayEpoch: Int,
     power: Double,
-    updateDecayEpoch: Boolean = false,
+    updateDecayEpoch: Boolean = DynamicLr.DEFAULT_UPDATE_DECAY_EPOCH,
 ): Scheduled = Precomputed(
     DynamicLr.polynomialDecayLr(
         learningRate, endLearningRate, totalStep, stepPerEpoch, decayEpoch, power, updateDecayEpoch,
@@ -272,7 +295,7 @@ public fun polynomialDecayLr(
 ).scheduled
 
 /** MindSpore's `warmup_lr` as a precomputed list: `learningRate * min(epoch, warmupEpoch) / warmupEpoch`. */
-public fun warmupLr(learningRate: Double, totalStep: Int, stepPerEpoch: Int, warmupEpoch: Int): Scheduled =
+public fun dynamicWarmupLr(learningRate: Double, totalStep: Int, stepPerEpoch: Int, warmupEpoch: Int): Scheduled =
     Precomputed(DynamicLr.warmupLr(learningRate, totalStep, stepPerEpoch, warmupEpoch)).scheduled
 
 // ---------------------------------------------------------------------------------------------
@@ -287,7 +310,7 @@ public fun exponentialDecayLR(
     learningRate: Double,
     decayRate: Double,
     decaySteps: Long,
-    isStair: Boolean = false,
+    isStair: Boolean = ExponentialDecayLR.DEFAULT_IS_STAIR,
 ): Scheduled = ExponentialDecayLR(learningRate, decayRate, decaySteps, isStair).scheduled
 
 /**
@@ -298,7 +321,7 @@ public fun naturalExpDecayLR(
     learningRate: Double,
     decayRate: Double,
     decaySteps: Long,
-    isStair: Boolean = false,
+    isStair: Boolean = NaturalExpDecayLR.DEFAULT_IS_STAIR,
 ): Scheduled = NaturalExpDecayLR(learningRate, decayRate, decaySteps, isStair).scheduled
 
 /**
@@ -309,7 +332,7 @@ public fun inverseDecayLR(
     learningRate: Double,
     decayRate: Double,
     decaySteps: Long,
-    isStair: Boolean = false,
+    isStair: Boolean = InverseDecayLR.DEFAULT_IS_STAIR,
 ): Scheduled = InverseDecayLR(learningRate, decayRate, decaySteps, isStair).scheduled
 
 /** MindSpore's `nn.CosineDecayLR`: cosine from [maxLr] to [minLr] over [decaySteps], then [minLr]. */
@@ -325,7 +348,7 @@ public fun polynomialDecayLR(
     endLearningRate: Double,
     decaySteps: Long,
     power: Double,
-    updateDecaySteps: Boolean = false,
+    updateDecaySteps: Boolean = PolynomialDecayLR.DEFAULT_UPDATE_DECAY_STEPS,
 ): Scheduled = PolynomialDecayLR(learningRate, endLearningRate, decaySteps, power, updateDecaySteps).scheduled
 
 /** MindSpore's `nn.WarmUpLR`: `learningRate * min(globalStep, warmupSteps) / warmupSteps`. */
@@ -342,17 +365,17 @@ public fun warmUpLR(learningRate: Double, warmupSteps: Long): Scheduled = WarmUp
 public fun cosineDecay(
     initialLearningRate: Double,
     decaySteps: Long,
-    alpha: Double = 0.0,
+    alpha: Double = CosineDecay.DEFAULT_ALPHA,
     warmupTarget: Double? = null,
-    warmupSteps: Long = 0,
-): Scheduled = CosineDecay(initialLearningRate, decaySteps, alpha, 1.0, optional(warmupTarget), warmupSteps).scheduled
+    warmupSteps: Long = CosineDecay.DEFAULT_WARMUP_STEPS,
+): Scheduled = CosineDecay.keras(initialLearningRate, decaySteps, alpha, optional(warmupTarget), warmupSteps).scheduled
 
 /** Keras's `ExponentialDecay`: `initialLearningRate * decayRate^(t / decaySteps)`, floored when [staircase]. */
 public fun exponentialDecay(
     initialLearningRate: Double,
     decaySteps: Long,
     decayRate: Double,
-    staircase: Boolean = false,
+    staircase: Boolean = ExponentialDecay.DEFAULT_STAIRCASE,
 ): Scheduled = ExponentialDecay.keras(initialLearningRate, decaySteps, decayRate, staircase).scheduled
 
 /** Keras's `InverseTimeDecay`: `initialLearningRate / (1 + decayRate * t / decaySteps)`, floored when [staircase]. */
@@ -360,7 +383,7 @@ public fun inverseTimeDecay(
     initialLearningRate: Double,
     decaySteps: Long,
     decayRate: Double,
-    staircase: Boolean = false,
+    staircase: Boolean = InverseTimeDecay.DEFAULT_STAIRCASE,
 ): Scheduled = InverseTimeDecay(initialLearningRate, decaySteps, decayRate, staircase).scheduled
 
 /**
@@ -377,9 +400,9 @@ public fun piecewiseConstantDecay(boundaries: List<Long>, values: List<Double>):
 public fun cosineDecayRestarts(
     initialLearningRate: Double,
     firstDecaySteps: Long,
-    tMul: Double = 2.0,
-    mMul: Double = 1.0,
-    alpha: Double = 0.0,
+    tMul: Double = CosineDecayRestarts.DEFAULT_T_MUL,
+    mMul: Double = CosineDecayRestarts.DEFAULT_M_MUL,
+    alpha: Double = CosineDecayRestarts.DEFAULT_ALPHA,
 ): Scheduled = CosineDecayRestarts(initialLearningRate, firstDecaySteps, tMul, mMul, alpha).scheduled
 
 // ---------------------------------------------------------------------------------------------
@@ -395,8 +418,8 @@ public fun optaxExponentialDecay(
     initValue: Double,
     transitionSteps: Long,
     decayRate: Double,
-    transitionBegin: Long = 0,
-    staircase: Boolean = false,
+    transitionBegin: Long = ExponentialDecay.DEFAULT_TRANSITION_BEGIN,
+    staircase: Boolean = ExponentialDecay.DEFAULT_STAIRCASE,
     endValue: Double? = null,
 ): Scheduled = ExponentialDecay.optax(
     initValue, transitionSteps, decayRate, transitionBegin, staircase, optional(endValue),
@@ -409,8 +432,8 @@ public fun optaxExponentialDecay(
 public fun cosineDecaySchedule(
     initValue: Double,
     decaySteps: Long,
-    alpha: Double = 0.0,
-    exponent: Double = 1.0,
+    alpha: Double = CosineDecay.DEFAULT_ALPHA,
+    exponent: Double = CosineDecay.DEFAULT_EXPONENT,
 ): Scheduled = CosineDecay.optax(initValue, decaySteps, alpha, exponent).scheduled
 
 /**
@@ -422,8 +445,8 @@ public fun warmupCosineDecaySchedule(
     peakValue: Double,
     warmupSteps: Long,
     decaySteps: Long,
-    endValue: Double = 0.0,
-    exponent: Double = 1.0,
+    endValue: Double = WarmupCosineDecay.DEFAULT_END_VALUE,
+    exponent: Double = WarmupCosineDecay.DEFAULT_EXPONENT,
 ): Scheduled = WarmupCosineDecay(initValue, peakValue, warmupSteps, decaySteps, endValue, exponent).scheduled
 
 /**
@@ -452,10 +475,10 @@ public fun piecewiseInterpolateSchedule(
 public fun linearOnecycleSchedule(
     transitionSteps: Long,
     peakValue: Double,
-    pctStart: Double = 0.3,
-    pctFinal: Double = 0.85,
-    divFactor: Double = 25.0,
-    finalDivFactor: Double = 1e4,
+    pctStart: Double = OneCycle.DEFAULT_PCT_START,
+    pctFinal: Double = OneCycle.Linear.DEFAULT_PCT_FINAL,
+    divFactor: Double = OneCycle.DEFAULT_DIV_FACTOR,
+    finalDivFactor: Double = OneCycle.DEFAULT_FINAL_DIV_FACTOR,
 ): Scheduled = OneCycle.Linear(transitionSteps, peakValue, pctStart, pctFinal, divFactor, finalDivFactor).scheduled
 
 /**
@@ -465,9 +488,9 @@ public fun linearOnecycleSchedule(
 public fun cosineOnecycleSchedule(
     transitionSteps: Long,
     peakValue: Double,
-    pctStart: Double = 0.3,
-    divFactor: Double = 25.0,
-    finalDivFactor: Double = 1e4,
+    pctStart: Double = OneCycle.DEFAULT_PCT_START,
+    divFactor: Double = OneCycle.DEFAULT_DIV_FACTOR,
+    finalDivFactor: Double = OneCycle.DEFAULT_FINAL_DIV_FACTOR,
 ): Scheduled = OneCycle.Cosine(transitionSteps, peakValue, pctStart, divFactor, finalDivFactor).scheduled
 
 /**
@@ -496,7 +519,7 @@ public fun precomputed(vararg values: Double): Scheduled = Precomputed(values).s
  * Linear warmup from [start] for [steps] steps into [after] (a schedule or a constant), which then
  * counts from its own start: the engine's `Warmup`, Optax's convention (Goyal et al., 2017).
  */
-public fun linearWarmup(steps: Long, start: Double = 0.0, after: Number): Scheduled =
+public fun linearWarmup(steps: Long, start: Double = Warmup.DEFAULT_START, after: Number): Scheduled =
     Warmup(steps, start, after.toSchedule()).scheduled
 
 /**
@@ -507,14 +530,14 @@ public fun linearWarmup(steps: Long, start: Double = 0.0, after: Number): Schedu
  */
 public fun plateau(
     over: Number,
-    mode: Plateau.Mode = Plateau.Mode.MIN,
-    factor: Double = 0.1,
-    patience: Int = 10,
-    threshold: Double = 1e-4,
-    thresholdMode: Plateau.ThresholdMode = Plateau.ThresholdMode.REL,
-    cooldown: Int = 0,
-    minLr: Double = 0.0,
-    eps: Double = 1e-8,
+    mode: Plateau.Mode = Plateau.DEFAULT_MODE,
+    factor: Double = Plateau.DEFAULT_FACTOR,
+    patience: Int = Plateau.DEFAULT_PATIENCE,
+    threshold: Double = Plateau.DEFAULT_THRESHOLD,
+    thresholdMode: Plateau.ThresholdMode = Plateau.DEFAULT_THRESHOLD_MODE,
+    cooldown: Int = Plateau.DEFAULT_COOLDOWN,
+    minLr: Double = Plateau.DEFAULT_MIN_VALUE,
+    eps: Double = Plateau.DEFAULT_EPS,
 ): Scheduled =
     Plateau(over.toSchedule(), mode, factor, patience, threshold, thresholdMode, cooldown, minLr, eps).scheduled
 

@@ -1,3 +1,5 @@
+@file:JvmName("ScheduleText")
+
 package dev.anneal.dsl
 
 import dev.anneal.config.InvalidConfigException
@@ -12,7 +14,7 @@ import kotlin.reflect.full.memberFunctions
  * The timeline that the body of a `schedule { ... }` block describes, given as text, as on the
  * command line: `warmup(steps = 100) then cosine(steps = 900, peak = 0.1)`.
  */
-public fun scheduleOf(text: String): Timeline = ScheduleText(text).timeline()
+public fun scheduleOf(text: String): Timeline = ScheduleTextReader(text).timeline()
 
 /**
  * The body of a `schedule { ... }` block given as text, as on the command line:
@@ -20,7 +22,7 @@ public fun scheduleOf(text: String): Timeline = ScheduleText(text).timeline()
  * functions, found by name, so the text means exactly what it means in Kotlin; only calls with
  * number arguments (named or in order), `then` and parentheses are read.
  */
-internal class ScheduleText(private val text: String) {
+internal class ScheduleTextReader(private val text: String) {
     private val tokens = tokenize(text)
     private var position = 0
     private val scope = ScheduleScope()

@@ -4,6 +4,7 @@ import dev.anneal.config.InvalidConfigException
 import dev.anneal.schedule.Duration
 import dev.anneal.schedule.Phase
 import dev.anneal.schedule.Timeline
+import dev.anneal.schedule.Warmup
 
 /**
  * A schedule as phases joined with `then`, each counting from its own start:
@@ -30,12 +31,16 @@ public class Phases internal constructor(internal val phases: List<Phase>) {
 @AnnealDsl
 public class ScheduleScope internal constructor() {
     /** Linear warmup from [from] to the next phase's first value, reached as that phase starts. */
-    public fun warmup(steps: Long? = null, epochs: Long? = null, from: Double = 0.0): Phases =
+    public fun warmup(steps: Long? = null, epochs: Long? = null, from: Double = Warmup.DEFAULT_START): Phases =
         one(Phase.warmup(duration("warmup", steps, epochs), from))
 
     /** Cosine decay from [peak] to [end] over the phase. */
-    public fun cosine(steps: Long? = null, epochs: Long? = null, peak: Double, end: Double = 0.0): Phases =
-        one(Phase.cosine(duration("cosine", steps, epochs), peak, end))
+    public fun cosine(
+        steps: Long? = null,
+        epochs: Long? = null,
+        peak: Double,
+        end: Double = Phase.Cosine.DEFAULT_END,
+    ): Phases = one(Phase.cosine(duration("cosine", steps, epochs), peak, end))
 
     /** Linear from [from] to [to] over the phase. */
     public fun linear(from: Double, to: Double, steps: Long? = null, epochs: Long? = null): Phases =

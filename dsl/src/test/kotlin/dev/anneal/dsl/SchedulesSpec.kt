@@ -11,9 +11,11 @@ import io.kotest.matchers.shouldBe
 import kotlin.math.cos
 
 class SchedulesSpec : FunSpec({
-    test("schedule { } builds the timeline the Java builders build") {
+    test("schedule { } builds the timeline the Java builders build, with the engine's defaults for from and end") {
         schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1) }.timeline shouldBe
-            Timeline.of(Phase.warmup(Duration.steps(100), 0.0), Phase.cosine(Duration.steps(900), 0.1, 0.0))
+            Timeline.of(Phase.warmup(Duration.steps(100)), Phase.cosine(Duration.steps(900), 0.1))
+        schedule { warmup(steps = 100, from = 0.01) then cosine(steps = 900, peak = 0.1, end = 0.001) }.timeline shouldBe
+            Timeline.of(Phase.warmup(Duration.steps(100), 0.01), Phase.cosine(Duration.steps(900), 0.1, 0.001))
         schedule { constant(0.01, epochs = 2) then linear(0.01, 0.001, epochs = 8) }.timeline shouldBe
             Timeline.of(Phase.constant(Duration.epochs(2), 0.01)).then(Phase.linear(Duration.epochs(8), 0.01, 0.001))
     }

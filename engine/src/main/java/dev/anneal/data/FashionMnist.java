@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -41,6 +42,23 @@ public final class FashionMnist {
     /** The first of {@code candidates} that holds the four files. */
     public static Optional<Path> find(List<Path> candidates) {
         return candidates.stream().filter(FashionMnist::isIn).findFirst();
+    }
+
+    /**
+     * Debian's full set when installed, else the subset shipped in Anneal's sources,
+     * {@code samples/data/fashion-mnist}: under the launcher's {@code anneal.home}, or from a
+     * working directory at the repository's root or in {@code samples}.
+     */
+    public static Path defaultDir() {
+        List<Path> candidates = new ArrayList<>();
+        candidates.add(DEBIAN_DIR);
+        String home = System.getProperty("anneal.home");
+        if (home != null) {
+            candidates.add(Path.of(home, "samples", "data", "fashion-mnist"));
+        }
+        candidates.add(Path.of("samples", "data", "fashion-mnist"));
+        candidates.add(Path.of("data", "fashion-mnist"));
+        return find(candidates).orElse(candidates.get(candidates.size() - 1));
     }
 
     /** A split as a dataset batched by {@code batchSize}, in file order. */

@@ -17,9 +17,19 @@ public sealed interface Phase {
         return new Warmup(length, from);
     }
 
+    /** A warmup from {@link dev.anneal.schedule.Warmup#DEFAULT_START}. */
+    static Phase warmup(Duration length) {
+        return warmup(length, dev.anneal.schedule.Warmup.DEFAULT_START);
+    }
+
     /** Cosine decay from {@code peak} to {@code end} (Loshchilov and Hutter, 2017; Optax's {@code cosine_decay_schedule}). */
     static Phase cosine(Duration length, double peak, double end) {
         return new Cosine(length, peak, end);
+    }
+
+    /** A cosine decay to {@link Cosine#DEFAULT_END}. */
+    static Phase cosine(Duration length, double peak) {
+        return cosine(length, peak, Cosine.DEFAULT_END);
     }
 
     /** Linear from {@code from} to {@code to}, reached at the end of the phase. */
@@ -31,7 +41,7 @@ public sealed interface Phase {
         return new Constant(length, value);
     }
 
-    /** {@code from + (next - from) * c / n}. */
+    /** The {@link dev.anneal.schedule.Warmup} schedule's rule at {@code min(c, n)}, rising to {@code next}. */
     record Warmup(Duration length, double from) implements Phase {
         public Warmup {
             Checks c = new Checks("schedule.warmup");
@@ -41,12 +51,14 @@ public sealed interface Phase {
 
         @Override
         public double value(long c, long n, double next) {
-            return from + (next - from) * Math.min(c, n) / n;
+            return dev.anneal.schedule.Warmup.ramp(from, next, Math.min(c, n), n);
         }
     }
 
-    /** {@code end + (peak - end) * (1 + cos(pi * min(c, n) / n)) / 2}. */
+    /** {@link CosineAnnealing} at {@code min(c, n)}. */
     record Cosine(Duration length, double peak, double end) implements Phase {
+        public static final double DEFAULT_END = 0.0;
+
         public Cosine {
             Checks c = new Checks("schedule.cosine");
             c.nonNegative("peak", peak);
@@ -56,7 +68,7 @@ public sealed interface Phase {
 
         @Override
         public double value(long c, long n, double next) {
-            return end + (peak - end) * (1 + Math.cos(Math.PI * Math.min(c, n) / n)) / 2;
+            return CosineAnnealing.value(peak, end, Math.min(c, n), n);
         }
     }
 

@@ -32,6 +32,16 @@ public final class Plateau implements Schedule {
     /** Whether the improvement threshold is relative to the best metric or absolute. */
     public enum ThresholdMode { REL, ABS }
 
+    public static final Mode DEFAULT_MODE = Mode.MIN;
+    public static final double DEFAULT_FACTOR = 0.1;
+    public static final int DEFAULT_PATIENCE = 10;
+    public static final double DEFAULT_THRESHOLD = 1e-4;
+    public static final ThresholdMode DEFAULT_THRESHOLD_MODE = ThresholdMode.REL;
+    public static final int DEFAULT_COOLDOWN = 0;
+    /** PyTorch's {@code min_lr}. */
+    public static final double DEFAULT_MIN_VALUE = 0;
+    public static final double DEFAULT_EPS = 1e-8;
+
     /** Replaced once by {@link #inSteps} when the time schedule counts epochs. */
     private volatile Schedule schedule;
     private final Mode mode;
@@ -74,9 +84,10 @@ public final class Plateau implements Schedule {
         this.best = mode == Mode.MIN ? Double.POSITIVE_INFINITY : Double.NEGATIVE_INFINITY;
     }
 
-    /** PyTorch's defaults: min mode, factor 0.1, patience 10, relative threshold 1e-4, no cooldown. */
+    /** With PyTorch's defaults for the rest (the {@code DEFAULT_} constants). */
     public static Plateau over(Schedule schedule) {
-        return new Plateau(schedule, Mode.MIN, 0.1, 10, 1e-4, ThresholdMode.REL, 0, 0, 1e-8);
+        return new Plateau(schedule, DEFAULT_MODE, DEFAULT_FACTOR, DEFAULT_PATIENCE, DEFAULT_THRESHOLD,
+                DEFAULT_THRESHOLD_MODE, DEFAULT_COOLDOWN, DEFAULT_MIN_VALUE, DEFAULT_EPS);
     }
 
     @Override

@@ -28,9 +28,9 @@ public final class Schedules {
         return new Warmup(steps, start, then);
     }
 
-    /** A warmup from 0 for {@code steps} steps, to be followed: {@code warmup(500).then(cosine)}. */
+    /** A warmup from {@link Warmup#DEFAULT_START} for {@code steps} steps, to be followed: {@code warmup(500).then(cosine)}. */
     public static Warmup.Linear warmup(long steps) {
-        return Warmup.linear(steps, 0.0);
+        return Warmup.linear(steps, Warmup.DEFAULT_START);
     }
 
     /**

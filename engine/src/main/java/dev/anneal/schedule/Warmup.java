@@ -24,6 +24,9 @@ import dev.anneal.config.Checks;
  * </pre>
  */
 public record Warmup(long steps, double start, Schedule after) implements Schedule {
+    /** A warmup starts from 0 unless told otherwise, here and in a {@link Phase#warmup} phase. */
+    public static final double DEFAULT_START = 0.0;
+
     public Warmup {
         Checks c = new Checks("schedule.warmup");
         c.require(steps >= 0, "steps", "must be at least 0, got " + steps);
@@ -46,11 +49,15 @@ public record Warmup(long steps, double start, Schedule after) implements Schedu
 
     @Override
     public double at(long step) {
-        if (step <= steps) {
-            double peak = after.at(1);
-            return start + (peak - start) * (step - 1) / steps;
-        }
-        return after.at(step - steps);
+        return step <= steps ? ramp(start, after.at(1), step - 1, steps) : after.at(step - steps);
+    }
+
+    /**
+     * The rule itself, {@code c} steps into a warmup of {@code steps}: {@code start + (peak - start) * c / steps}.
+     * A {@link Phase.Warmup} uses it too.
+     */
+    static double ramp(double start, double peak, long c, long steps) {
+        return start + (peak - start) * c / steps;
     }
 
     @Override

@@ -55,6 +55,64 @@ class TorchScheduleGoldenSpec : FunSpec({
         cases.forEach { it["steps"].asInt shouldBeGreaterThanOrEqual 300 }
     }
 
+    test("the DEFAULT_ constants are torch's own defaults, as the fixture records them") {
+        val anneal: Map<String, Any> = mapOf(
+            "StepLR.gamma" to StepLR.DEFAULT_GAMMA,
+            "MultiStepLR.gamma" to MultiStepLR.DEFAULT_GAMMA,
+            "ConstantLR.factor" to ConstantLR.DEFAULT_FACTOR,
+            "ConstantLR.total_iters" to ConstantLR.DEFAULT_TOTAL_ITERS,
+            "LinearLR.start_factor" to LinearLR.DEFAULT_START_FACTOR,
+            "LinearLR.end_factor" to LinearLR.DEFAULT_END_FACTOR,
+            "LinearLR.total_iters" to LinearLR.DEFAULT_TOTAL_ITERS,
+            "PolynomialLR.total_iters" to PolynomialLR.DEFAULT_TOTAL_ITERS,
+            "PolynomialLR.power" to PolynomialLR.DEFAULT_POWER,
+            "CosineAnnealingLR.eta_min" to CosineAnnealingLR.DEFAULT_ETA_MIN,
+            "CosineAnnealingWarmRestarts.T_mult" to CosineAnnealingWarmRestarts.DEFAULT_T_MULT,
+            "CosineAnnealingWarmRestarts.eta_min" to CosineAnnealingWarmRestarts.DEFAULT_ETA_MIN,
+            "CyclicLR.step_size_up" to CyclicLR.DEFAULT_STEP_SIZE_UP,
+            "CyclicLR.mode" to CyclicLR.DEFAULT_MODE.name.lowercase(),
+            "CyclicLR.gamma" to CyclicLR.DEFAULT_GAMMA,
+            "CyclicLR.scale_mode" to CyclicLR.DEFAULT_SCALE_MODE.name.lowercase(),
+            "CyclicLR.base_momentum" to CyclicLR.DEFAULT_BASE_MOMENTUM,
+            "CyclicLR.max_momentum" to CyclicLR.DEFAULT_MAX_MOMENTUM,
+            "OneCycleLR.pct_start" to OneCycleLR.DEFAULT_PCT_START,
+            "OneCycleLR.anneal_strategy" to if (OneCycleLR.DEFAULT_COSINE) "cos" else "linear",
+            "OneCycleLR.div_factor" to OneCycleLR.DEFAULT_DIV_FACTOR,
+            "OneCycleLR.final_div_factor" to OneCycleLR.DEFAULT_FINAL_DIV_FACTOR,
+            "OneCycleLR.three_phase" to OneCycleLR.DEFAULT_THREE_PHASE,
+            "OneCycleLR.base_momentum" to OneCycleLR.DEFAULT_BASE_MOMENTUM,
+            "OneCycleLR.max_momentum" to OneCycleLR.DEFAULT_MAX_MOMENTUM,
+            "ReduceLROnPlateau.mode" to Plateau.DEFAULT_MODE.name.lowercase(),
+            "ReduceLROnPlateau.factor" to Plateau.DEFAULT_FACTOR,
+            "ReduceLROnPlateau.patience" to Plateau.DEFAULT_PATIENCE,
+            "ReduceLROnPlateau.threshold" to Plateau.DEFAULT_THRESHOLD,
+            "ReduceLROnPlateau.threshold_mode" to Plateau.DEFAULT_THRESHOLD_MODE.name.lowercase(),
+            "ReduceLROnPlateau.cooldown" to Plateau.DEFAULT_COOLDOWN,
+            "ReduceLROnPlateau.min_lr" to Plateau.DEFAULT_MIN_VALUE,
+            "ReduceLROnPlateau.eps" to Plateau.DEFAULT_EPS,
+        )
+        // Torch defaults with no constant: None for "as many steps down as up" (CyclicLR.of), no
+        // scale function, momentum always cycled, and OneCycleLR's total given, never derived.
+        val noConstant = setOf(
+            "CyclicLR.step_size_down", "CyclicLR.scale_fn", "CyclicLR.cycle_momentum", "OneCycleLR.cycle_momentum",
+            "OneCycleLR.total_steps", "OneCycleLR.epochs", "OneCycleLR.steps_per_epoch",
+        )
+        val torch = defaults.entrySet().flatMap { (scheduler, params) ->
+            params.asJsonObject.entrySet().map { (name, value) -> "$scheduler.$name" to value }
+        }.toMap()
+        anneal.keys shouldBe torch.keys - noConstant
+        for ((key, value) in anneal) {
+            val recorded = torch.getValue(key).asJsonPrimitive
+            withClue(key) {
+                when (value) {
+                    is String -> recorded.asString shouldBe value
+                    is Boolean -> recorded.asBoolean shouldBe value
+                    else -> recorded.asDouble shouldBe (value as Number).toDouble()
+                }
+            }
+        }
+    }
+
     withData(nameFn = { it["name"].asString }, cases) { case ->
         val name = case["scheduler"].asString
         val base = case["base_lr"].asDouble

@@ -8,6 +8,7 @@ import ai.djl.nn.Block;
 import ai.djl.translate.TranslateException;
 import dev.anneal.data.FashionMnist;
 import dev.anneal.data.IdxDataset;
+import dev.anneal.model.LeNet5;
 import dev.anneal.optim.MomentumOptions;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.Optimizers;

@@ -3,8 +3,6 @@ package dev.anneal.samples;
 import dev.anneal.data.FashionMnist;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 
 /** Entry point of the {@code anneal} launcher. */
 public final class Main {
@@ -56,7 +54,7 @@ public final class Main {
                 default -> fail("unknown argument " + arg);
             }
         }
-        Path dir = data != null ? data : defaultDataDir();
+        Path dir = data != null ? data : FashionMnist.defaultDir();
         if (!FashionMnist.isIn(dir)) {
             fail(dir + " does not hold the four Fashion-MNIST files (train-images-idx3-ubyte.gz, ...)");
         }
@@ -65,19 +63,6 @@ public final class Main {
         } else {
             new FashionMnistPipeline(dir, epochs, seed, System.out, checkpoints).run();
         }
-    }
-
-    /** Debian's full data set when installed, else the subset shipped with the repository. */
-    public static Path defaultDataDir() {
-        List<Path> candidates = new ArrayList<>();
-        candidates.add(FashionMnist.DEBIAN_DIR);
-        String home = System.getProperty("anneal.home");
-        if (home != null) {
-            candidates.add(Path.of(home, "samples", "data", "fashion-mnist"));
-        }
-        candidates.add(Path.of("samples", "data", "fashion-mnist"));
-        candidates.add(Path.of("data", "fashion-mnist"));
-        return FashionMnist.find(candidates).orElse(candidates.get(candidates.size() - 1));
     }
 
     private static String value(String[] args, int i, String flag) {

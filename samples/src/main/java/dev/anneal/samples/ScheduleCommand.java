@@ -1,6 +1,6 @@
 package dev.anneal.samples;
 
-import dev.anneal.dsl.ScheduleTextKt;
+import dev.anneal.dsl.ScheduleText;
 import dev.anneal.schedule.Preview;
 import dev.anneal.schedule.Schedule;
 import dev.anneal.schedule.Schedules;
@@ -59,7 +59,7 @@ final class ScheduleCommand {
             if (text == null || steps < 1) {
                 throw new IllegalArgumentException(text == null ? "no schedule given" : "--steps N (at least 1) is required");
             }
-            Timeline timeline = ScheduleTextKt.scheduleOf(text);
+            Timeline timeline = ScheduleText.scheduleOf(text);
             Schedule schedule = stepsPerEpoch > 0 ? timeline.toSchedule(stepsPerEpoch) : timeline.toSchedule();
             Schedules.checkBudget("schedule", schedule, steps);
             Preview preview = new Preview(Map.of("value", schedule), steps);

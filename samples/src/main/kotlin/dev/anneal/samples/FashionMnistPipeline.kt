@@ -10,6 +10,7 @@ import dev.anneal.dsl.latestCheckpoint
 import dev.anneal.dsl.momentum
 import dev.anneal.dsl.pipeline
 import dev.anneal.dsl.steps
+import dev.anneal.model.LeNet5
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.loss.Losses
 import java.io.PrintStream

@@ -10,6 +10,7 @@ import ai.djl.training.EasyTrain
 import ai.djl.training.ParameterStore
 import ai.djl.training.loss.Loss
 import dev.anneal.data.IdxDataset
+import dev.anneal.model.LeNet5
 import dev.anneal.optim.DjlOptimizer
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.mindspore;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 /**
@@ -22,7 +23,6 @@ public record CosineDecayLR(double minLr, double maxLr, long decaySteps) impleme
 
     @Override
     public double at(long step) {
-        double p = Math.min(step - 1, decaySteps);
-        return minLr + 0.5 * (maxLr - minLr) * (1.0 + Math.cos(Math.PI * p / decaySteps));
+        return CosineAnnealing.value(maxLr, minLr, Math.min(step - 1, decaySteps), decaySteps);
     }
 }

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.mindspore;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 
 import java.util.Arrays;
 
@@ -13,6 +14,10 @@ import java.util.Arrays;
  * a bad one is {@code schedule.<function>.<argument>}.
  */
 public final class DynamicLr {
+    /** MindSpore's default for the three decays that take {@code is_stair}. */
+    public static final boolean DEFAULT_IS_STAIR = false;
+    public static final boolean DEFAULT_UPDATE_DECAY_EPOCH = false;
+
     private DynamicLr() {
     }
 
@@ -67,6 +72,11 @@ public final class DynamicLr {
         return lr;
     }
 
+    public static double[] exponentialDecayLr(double learningRate, double decayRate, int totalStep, int stepPerEpoch,
+                                              int decayEpoch) {
+        return exponentialDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, DEFAULT_IS_STAIR);
+    }
+
     /**
      * {@code natural_exp_decay_lr}: {@code lr[i] = learningRate * e^(-decayRate * currentEpoch)}; with
      * {@code isStair} the epoch is rounded down to a multiple of {@code decayEpoch},
@@ -84,6 +94,11 @@ public final class DynamicLr {
             lr[i] = learningRate * Math.pow(Math.E, -decayRate * p);
         }
         return lr;
+    }
+
+    public static double[] naturalExpDecayLr(double learningRate, double decayRate, int totalStep, int stepPerEpoch,
+                                             int decayEpoch) {
+        return naturalExpDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, DEFAULT_IS_STAIR);
     }
 
     /**
@@ -106,6 +121,11 @@ public final class DynamicLr {
         return lr;
     }
 
+    public static double[] inverseDecayLr(double learningRate, double decayRate, int totalStep, int stepPerEpoch,
+                                          int decayEpoch) {
+        return inverseDecayLr(learningRate, decayRate, totalStep, stepPerEpoch, decayEpoch, DEFAULT_IS_STAIR);
+    }
+
     /**
      * {@code cosine_decay_lr}: {@code lr[i] = minLr + 0.5 * (maxLr - minLr) * (1 + cos(pi * t / decayEpoch))}
      * with {@code t = min(currentEpoch, decayEpoch)}; needs {@code 0 <= minLr < maxLr}.
@@ -118,11 +138,9 @@ public final class DynamicLr {
         c.require(!(minLr >= maxLr), "maxLr", "must be greater than minLr " + minLr + ", got " + maxLr);
         checkCounts(c, totalStep, stepPerEpoch, "decayEpoch", decayEpoch);
         c.throwIfAny();
-        double delta = 0.5 * (maxLr - minLr);
         double[] lr = new double[totalStep];
         for (int i = 0; i < totalStep; i++) {
-            int t = Math.min(i / stepPerEpoch, decayEpoch);
-            lr[i] = minLr + delta * (1 + Math.cos(Math.PI * t / decayEpoch));
+            lr[i] = CosineAnnealing.value(maxLr, minLr, Math.min(i / stepPerEpoch, decayEpoch), decayEpoch);
         }
         return lr;
     }
@@ -163,10 +181,10 @@ public final class DynamicLr {
         return lr;
     }
 
-    /** {@code polynomialDecayLr} without {@code updateDecayEpoch}, MindSpore's default. */
     public static double[] polynomialDecayLr(double learningRate, double endLearningRate, int totalStep,
                                              int stepPerEpoch, int decayEpoch, double power) {
-        return polynomialDecayLr(learningRate, endLearningRate, totalStep, stepPerEpoch, decayEpoch, power, false);
+        return polynomialDecayLr(learningRate, endLearningRate, totalStep, stepPerEpoch, decayEpoch, power,
+                DEFAULT_UPDATE_DECAY_EPOCH);
     }
 
     /**

@@ -10,8 +10,14 @@ import dev.anneal.schedule.Schedule;
  */
 public record ExponentialDecayLR(double learningRate, double decayRate, long decaySteps, boolean isStair)
         implements Schedule {
+    public static final boolean DEFAULT_IS_STAIR = false;
+
     public ExponentialDecayLR {
         Decay.check("schedule.exponentialDecayLR", learningRate, decayRate, decaySteps);
+    }
+
+    public ExponentialDecayLR(double learningRate, double decayRate, long decaySteps) {
+        this(learningRate, decayRate, decaySteps, DEFAULT_IS_STAIR);
     }
 
     @Override

@@ -10,8 +10,14 @@ import dev.anneal.schedule.Schedule;
  */
 public record InverseDecayLR(double learningRate, double decayRate, long decaySteps, boolean isStair)
         implements Schedule {
+    public static final boolean DEFAULT_IS_STAIR = false;
+
     public InverseDecayLR {
         Decay.check("schedule.inverseDecayLR", learningRate, decayRate, decaySteps);
+    }
+
+    public InverseDecayLR(double learningRate, double decayRate, long decaySteps) {
+        this(learningRate, decayRate, decaySteps, DEFAULT_IS_STAIR);
     }
 
     @Override

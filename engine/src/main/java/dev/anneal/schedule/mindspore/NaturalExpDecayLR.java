@@ -12,8 +12,14 @@ import dev.anneal.schedule.Schedule;
  */
 public record NaturalExpDecayLR(double learningRate, double decayRate, long decaySteps, boolean isStair)
         implements Schedule {
+    public static final boolean DEFAULT_IS_STAIR = false;
+
     public NaturalExpDecayLR {
         Decay.check("schedule.naturalExpDecayLR", learningRate, decayRate, decaySteps);
+    }
+
+    public NaturalExpDecayLR(double learningRate, double decayRate, long decaySteps) {
+        this(learningRate, decayRate, decaySteps, DEFAULT_IS_STAIR);
     }
 
     @Override

@@ -19,6 +19,8 @@ import dev.anneal.schedule.Schedule;
  */
 public record PolynomialDecayLR(double learningRate, double endLearningRate, long decaySteps, double power,
                                 boolean updateDecaySteps) implements Schedule {
+    public static final boolean DEFAULT_UPDATE_DECAY_STEPS = false;
+
     public PolynomialDecayLR {
         Checks c = new Checks("schedule.polynomialDecayLR");
         c.positive("learningRate", learningRate);
@@ -28,9 +30,8 @@ public record PolynomialDecayLR(double learningRate, double endLearningRate, lon
         c.throwIfAny();
     }
 
-    /** Without {@code updateDecaySteps}, MindSpore's default. */
     public PolynomialDecayLR(double learningRate, double endLearningRate, long decaySteps, double power) {
-        this(learningRate, endLearningRate, decaySteps, power, false);
+        this(learningRate, endLearningRate, decaySteps, power, DEFAULT_UPDATE_DECAY_STEPS);
     }
 
     @Override

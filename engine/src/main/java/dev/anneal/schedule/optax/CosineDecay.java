@@ -1,6 +1,7 @@
 package dev.anneal.schedule.optax;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 import java.util.OptionalDouble;
@@ -25,6 +26,12 @@ import java.util.OptionalDouble;
  */
 public record CosineDecay(double initialValue, long decaySteps, double alpha, double exponent,
                           OptionalDouble warmupTarget, long warmupSteps) implements Schedule {
+    public static final double DEFAULT_ALPHA = 0.0;
+    /** Optax's; Keras has no exponent, which is an exponent of 1. */
+    public static final double DEFAULT_EXPONENT = 1.0;
+    /** Keras's, with no warmup target. */
+    public static final long DEFAULT_WARMUP_STEPS = 0;
+
     public CosineDecay {
         Checks c = new Checks("schedule.cosineDecay");
         c.require(Double.isFinite(initialValue), "initialValue", "must be finite, got " + initialValue);
@@ -45,24 +52,38 @@ public record CosineDecay(double initialValue, long decaySteps, double alpha, do
         c.throwIfAny();
     }
 
-    /** Keras's {@code CosineDecay(initial_learning_rate, decay_steps, alpha)} without warmup. */
-    public static CosineDecay keras(double initialLearningRate, long decaySteps, double alpha) {
-        return new CosineDecay(initialLearningRate, decaySteps, alpha, 1.0, OptionalDouble.empty(), 0);
-    }
-
     /**
-     * Keras's {@code CosineDecay(initial_learning_rate, decay_steps, alpha, warmup_target=...,
-     * warmup_steps=...)}: linear from {@code initialLearningRate} to {@code warmupTarget} over
+     * Keras's {@code CosineDecay(initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps)}:
+     * with a {@code warmupTarget}, linear from {@code initialLearningRate} to it over
      * {@code warmupSteps}, then the decay from {@code warmupTarget}.
      */
+    public static CosineDecay keras(double initialLearningRate, long decaySteps, double alpha,
+                                    OptionalDouble warmupTarget, long warmupSteps) {
+        return new CosineDecay(initialLearningRate, decaySteps, alpha, DEFAULT_EXPONENT, warmupTarget, warmupSteps);
+    }
+
+    /** Keras's {@code CosineDecay} with a warmup to {@code warmupTarget}. */
     public static CosineDecay keras(double initialLearningRate, long decaySteps, double alpha, double warmupTarget,
                                     long warmupSteps) {
-        return new CosineDecay(initialLearningRate, decaySteps, alpha, 1.0, OptionalDouble.of(warmupTarget), warmupSteps);
+        return keras(initialLearningRate, decaySteps, alpha, OptionalDouble.of(warmupTarget), warmupSteps);
+    }
+
+    /** Keras's {@code CosineDecay} without warmup. */
+    public static CosineDecay keras(double initialLearningRate, long decaySteps, double alpha) {
+        return keras(initialLearningRate, decaySteps, alpha, OptionalDouble.empty(), DEFAULT_WARMUP_STEPS);
+    }
+
+    public static CosineDecay keras(double initialLearningRate, long decaySteps) {
+        return keras(initialLearningRate, decaySteps, DEFAULT_ALPHA);
     }
 
     /** Optax's {@code cosine_decay_schedule(init_value, decay_steps, alpha, exponent)}. */
     public static CosineDecay optax(double initValue, long decaySteps, double alpha, double exponent) {
-        return new CosineDecay(initValue, decaySteps, alpha, exponent, OptionalDouble.empty(), 0);
+        return new CosineDecay(initValue, decaySteps, alpha, exponent, OptionalDouble.empty(), DEFAULT_WARMUP_STEPS);
+    }
+
+    public static CosineDecay optax(double initValue, long decaySteps) {
+        return optax(initValue, decaySteps, DEFAULT_ALPHA, DEFAULT_EXPONENT);
     }
 
     @Override
@@ -81,8 +102,7 @@ public record CosineDecay(double initialValue, long decaySteps, double alpha, do
 
     /** Optax's {@code cosine_decay_schedule} at {@code count}. */
     static double cosine(double from, long decaySteps, double alpha, double exponent, long count) {
-        double c = Math.min(count, decaySteps);
-        double cosineDecay = 0.5 * (1 + Math.cos(Math.PI * c / decaySteps));
+        double cosineDecay = CosineAnnealing.value(1, 0, Math.min(count, decaySteps), decaySteps);
         return from * ((1 - alpha) * Math.pow(cosineDecay, exponent) + alpha);
     }
 

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.optax;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 /**
@@ -25,6 +26,10 @@ import dev.anneal.schedule.Schedule;
  */
 public record CosineDecayRestarts(double initialValue, long firstDecaySteps, double tMul, double mMul, double alpha)
         implements Schedule {
+    public static final double DEFAULT_T_MUL = 2.0;
+    public static final double DEFAULT_M_MUL = 1.0;
+    public static final double DEFAULT_ALPHA = 0.0;
+
     public CosineDecayRestarts {
         Checks c = new Checks("schedule.cosineDecayRestarts");
         c.require(Double.isFinite(initialValue), "initialValue", "must be finite, got " + initialValue);
@@ -35,9 +40,9 @@ public record CosineDecayRestarts(double initialValue, long firstDecaySteps, dou
         c.throwIfAny();
     }
 
-    /** Keras's defaults: {@code tMul = 2}, {@code mMul = 1}, {@code alpha = 0}. */
+    /** With Keras's defaults for the rest (the {@code DEFAULT_} constants). */
     public static CosineDecayRestarts keras(double initialLearningRate, long firstDecaySteps) {
-        return new CosineDecayRestarts(initialLearningRate, firstDecaySteps, 2.0, 1.0, 0.0);
+        return new CosineDecayRestarts(initialLearningRate, firstDecaySteps, DEFAULT_T_MUL, DEFAULT_M_MUL, DEFAULT_ALPHA);
     }
 
     @Override
@@ -58,7 +63,7 @@ public record CosineDecayRestarts(double initialValue, long firstDecaySteps, dou
             }
             x = (f - start(restart)) / Math.pow(tMul, restart);
         }
-        double cosineDecayed = 0.5 * Math.pow(mMul, restart) * (1.0 + Math.cos(Math.PI * x));
+        double cosineDecayed = Math.pow(mMul, restart) * CosineAnnealing.value(1, 0, x, 1);
         return initialValue * ((1 - alpha) * cosineDecayed + alpha);
     }
 

@@ -20,6 +20,10 @@ import java.util.OptionalDouble;
  */
 public record ExponentialDecay(double initialValue, long decaySteps, double decayRate, boolean staircase,
                                long transitionBegin, OptionalDouble endValue) implements Schedule {
+    public static final boolean DEFAULT_STAIRCASE = false;
+    /** Optax's; Keras's form begins at once. */
+    public static final long DEFAULT_TRANSITION_BEGIN = 0;
+
     public ExponentialDecay {
         Checks c = new Checks("schedule.exponentialDecay");
         c.require(Double.isFinite(initialValue), "initialValue", "must be finite, got " + initialValue);
@@ -35,7 +39,12 @@ public record ExponentialDecay(double initialValue, long decaySteps, double deca
 
     /** Keras's {@code ExponentialDecay(initial_learning_rate, decay_steps, decay_rate, staircase)}. */
     public static ExponentialDecay keras(double initialLearningRate, long decaySteps, double decayRate, boolean staircase) {
-        return new ExponentialDecay(initialLearningRate, decaySteps, decayRate, staircase, 0, OptionalDouble.empty());
+        return new ExponentialDecay(initialLearningRate, decaySteps, decayRate, staircase, DEFAULT_TRANSITION_BEGIN,
+                OptionalDouble.empty());
+    }
+
+    public static ExponentialDecay keras(double initialLearningRate, long decaySteps, double decayRate) {
+        return keras(initialLearningRate, decaySteps, decayRate, DEFAULT_STAIRCASE);
     }
 
     /**
@@ -46,6 +55,12 @@ public record ExponentialDecay(double initialValue, long decaySteps, double deca
     public static ExponentialDecay optax(double initValue, long transitionSteps, double decayRate, long transitionBegin,
                                          boolean staircase, OptionalDouble endValue) {
         return new ExponentialDecay(initValue, transitionSteps, decayRate, staircase, transitionBegin, endValue);
+    }
+
+    /** Optax's {@code exponential_decay} with no end value. */
+    public static ExponentialDecay optax(double initValue, long transitionSteps, double decayRate) {
+        return optax(initValue, transitionSteps, decayRate, DEFAULT_TRANSITION_BEGIN, DEFAULT_STAIRCASE,
+                OptionalDouble.empty());
     }
 
     @Override

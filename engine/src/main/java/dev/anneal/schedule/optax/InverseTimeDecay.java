@@ -9,12 +9,18 @@ import dev.anneal.schedule.Schedule;
  */
 public record InverseTimeDecay(double initialValue, long decaySteps, double decayRate, boolean staircase)
         implements Schedule {
+    public static final boolean DEFAULT_STAIRCASE = false;
+
     public InverseTimeDecay {
         Checks c = new Checks("schedule.inverseTimeDecay");
         c.require(Double.isFinite(initialValue), "initialValue", "must be finite, got " + initialValue);
         c.require(decaySteps >= 1, "decaySteps", "must be at least 1, got " + decaySteps);
         c.nonNegative("decayRate", decayRate);
         c.throwIfAny();
+    }
+
+    public InverseTimeDecay(double initialValue, long decaySteps, double decayRate) {
+        this(initialValue, decaySteps, decayRate, DEFAULT_STAIRCASE);
     }
 
     @Override

@@ -24,6 +24,10 @@ import dev.anneal.schedule.Schedule;
  * step silently drop a phase; that is refused here.
  */
 public sealed interface OneCycle extends Schedule {
+    double DEFAULT_PCT_START = 0.3;
+    double DEFAULT_DIV_FACTOR = 25.0;
+    double DEFAULT_FINAL_DIV_FACTOR = 1e4;
+
     long transitionSteps();
 
     /** The piecewise interpolation this cycle is. */
@@ -39,14 +43,15 @@ public sealed interface OneCycle extends Schedule {
         return transitionSteps();
     }
 
-    /** Optax's {@code linear_onecycle_schedule}; defaults {@code 0.3, 0.85, 25, 1e4}. */
+    /** Optax's {@code linear_onecycle_schedule} with its defaults for the rest (the {@code DEFAULT_} constants). */
     static Linear linear(long transitionSteps, double peakValue) {
-        return new Linear(transitionSteps, peakValue, 0.3, 0.85, 25.0, 1e4);
+        return new Linear(transitionSteps, peakValue, DEFAULT_PCT_START, Linear.DEFAULT_PCT_FINAL, DEFAULT_DIV_FACTOR,
+                DEFAULT_FINAL_DIV_FACTOR);
     }
 
-    /** Optax's {@code cosine_onecycle_schedule}; defaults {@code 0.3, 25, 1e4}. */
+    /** Optax's {@code cosine_onecycle_schedule} with its defaults for the rest (the {@code DEFAULT_} constants). */
     static Cosine cosine(long transitionSteps, double peakValue) {
-        return new Cosine(transitionSteps, peakValue, 0.3, 25.0, 1e4);
+        return new Cosine(transitionSteps, peakValue, DEFAULT_PCT_START, DEFAULT_DIV_FACTOR, DEFAULT_FINAL_DIV_FACTOR);
     }
 
     /**
@@ -55,6 +60,8 @@ public sealed interface OneCycle extends Schedule {
      */
     record Linear(long transitionSteps, double peakValue, double pctStart, double pctFinal, double divFactor,
                   double finalDivFactor) implements OneCycle {
+        public static final double DEFAULT_PCT_FINAL = 0.85;
+
         public Linear {
             Checks c = new Checks("schedule.oneCycle");
             checkCommon(c, transitionSteps, peakValue, pctStart, divFactor, finalDivFactor);

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.optax;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 import java.util.Arrays;
@@ -80,7 +81,7 @@ public record PiecewiseInterpolate(Interpolation interpolation, double initValue
                 double pct = (double) (count - from) / Math.max(boundaries[i] - from, 1);
                 return interpolation == Interpolation.LINEAR
                         ? (next - value) * pct + value
-                        : next + (value - next) / 2.0 * (Math.cos(Math.PI * pct) + 1);
+                        : CosineAnnealing.value(value, next, pct, 1);
             }
             from = boundaries[i];
             value = next;

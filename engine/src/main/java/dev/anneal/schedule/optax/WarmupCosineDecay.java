@@ -21,6 +21,9 @@ import dev.anneal.schedule.Schedule;
  */
 public record WarmupCosineDecay(double initValue, double peakValue, long warmupSteps, long decaySteps,
                                 double endValue, double exponent) implements Schedule {
+    public static final double DEFAULT_END_VALUE = 0.0;
+    public static final double DEFAULT_EXPONENT = 1.0;
+
     public WarmupCosineDecay {
         Checks c = new Checks("schedule.warmupCosineDecay");
         c.require(Double.isFinite(initValue), "initValue", "must be finite, got " + initValue);
@@ -34,9 +37,12 @@ public record WarmupCosineDecay(double initValue, double peakValue, long warmupS
         c.throwIfAny();
     }
 
-    /** With Optax's default {@code exponent = 1}. */
     public WarmupCosineDecay(double initValue, double peakValue, long warmupSteps, long decaySteps, double endValue) {
-        this(initValue, peakValue, warmupSteps, decaySteps, endValue, 1.0);
+        this(initValue, peakValue, warmupSteps, decaySteps, endValue, DEFAULT_EXPONENT);
+    }
+
+    public WarmupCosineDecay(double initValue, double peakValue, long warmupSteps, long decaySteps) {
+        this(initValue, peakValue, warmupSteps, decaySteps, DEFAULT_END_VALUE);
     }
 
     @Override

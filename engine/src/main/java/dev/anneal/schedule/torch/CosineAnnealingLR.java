@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 
 /**
  * PyTorch's {@code CosineAnnealingLR} (Loshchilov and Hutter, 2017, SGDR without restarts):
@@ -9,6 +10,8 @@ import dev.anneal.config.Checks;
  * {@code etaMin = 0} it is a factor on the base and can be {@link Chained}.
  */
 public record CosineAnnealingLR(double base, long tMax, double etaMin) implements Multiplicative {
+    public static final double DEFAULT_ETA_MIN = 0.0;
+
     public CosineAnnealingLR {
         Checks c = new Checks("schedule.cosineAnnealingLR");
         c.positive("base", base);
@@ -17,9 +20,13 @@ public record CosineAnnealingLR(double base, long tMax, double etaMin) implement
         c.throwIfAny();
     }
 
+    public CosineAnnealingLR(double base, long tMax) {
+        this(base, tMax, DEFAULT_ETA_MIN);
+    }
+
     @Override
     public double at(long step) {
-        return etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * (step - 1) / tMax)) / 2;
+        return CosineAnnealing.value(base, etaMin, step - 1, tMax);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 /**
@@ -10,6 +11,9 @@ import dev.anneal.schedule.Schedule;
  * {@code etaMin + (base - etaMin) * (1 + cos(pi * tCur / tI)) / 2}.
  */
 public record CosineAnnealingWarmRestarts(double base, long t0, long tMult, double etaMin) implements Schedule {
+    public static final long DEFAULT_T_MULT = 1;
+    public static final double DEFAULT_ETA_MIN = 0.0;
+
     public CosineAnnealingWarmRestarts {
         Checks c = new Checks("schedule.cosineAnnealingWarmRestarts");
         c.positive("base", base);
@@ -17,6 +21,10 @@ public record CosineAnnealingWarmRestarts(double base, long t0, long tMult, doub
         c.require(tMult >= 1, "tMult", "must be an integer >= 1, got " + tMult);
         c.nonNegative("etaMin", etaMin);
         c.throwIfAny();
+    }
+
+    public CosineAnnealingWarmRestarts(double base, long t0) {
+        this(base, t0, DEFAULT_T_MULT, DEFAULT_ETA_MIN);
     }
 
     @Override
@@ -31,6 +39,6 @@ public record CosineAnnealingWarmRestarts(double base, long t0, long tMult, doub
                 tI *= tMult;
             }
         }
-        return etaMin + (base - etaMin) * (1 + Math.cos(Math.PI * tCur / tI)) / 2;
+        return CosineAnnealing.value(base, etaMin, tCur, tI);
     }
 }

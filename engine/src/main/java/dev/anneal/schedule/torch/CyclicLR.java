@@ -28,6 +28,14 @@ public record CyclicLR(double baseLr, double maxLr, long stepSizeUp, long stepSi
     /** Whether the scale function reads the cycle number or the step count. */
     public enum ScaleMode { CYCLE, ITERATIONS }
 
+    public static final long DEFAULT_STEP_SIZE_UP = 2000;
+    public static final Mode DEFAULT_MODE = Mode.TRIANGULAR;
+    public static final double DEFAULT_GAMMA = 1.0;
+    /** For a custom scale; a built-in mode has its own ({@link #of}). */
+    public static final ScaleMode DEFAULT_SCALE_MODE = ScaleMode.CYCLE;
+    public static final double DEFAULT_BASE_MOMENTUM = 0.8;
+    public static final double DEFAULT_MAX_MOMENTUM = 0.9;
+
     public CyclicLR {
         Checks c = new Checks("schedule.cyclicLR");
         c.nonNegative("baseLr", baseLr);
@@ -45,6 +53,11 @@ public record CyclicLR(double baseLr, double maxLr, long stepSizeUp, long stepSi
                 mode == Mode.EXP_RANGE ? ScaleMode.ITERATIONS : ScaleMode.CYCLE);
     }
 
+    /** With PyTorch's defaults for the rest: {@code DEFAULT_STEP_SIZE_UP} steps up and as many down. */
+    public static CyclicLR of(double baseLr, double maxLr) {
+        return of(baseLr, maxLr, DEFAULT_STEP_SIZE_UP, DEFAULT_STEP_SIZE_UP, DEFAULT_MODE, DEFAULT_GAMMA);
+    }
+
     /** A custom amplitude scale. */
     public static CyclicLR custom(double baseLr, double maxLr, long stepSizeUp, long stepSizeDown,
                                   DoubleUnaryOperator scaleFn, ScaleMode scaleMode) {
@@ -59,6 +72,11 @@ public record CyclicLR(double baseLr, double maxLr, long stepSizeUp, long stepSi
     /** The momentum cycling against the value: {@code maxMomentum - (maxMomentum - baseMomentum) * s * scale}. */
     public Schedule momentum(double baseMomentum, double maxMomentum) {
         return step -> maxMomentum - (maxMomentum - baseMomentum) * height(step - 1);
+    }
+
+    /** The momentum between PyTorch's defaults, {@code DEFAULT_BASE_MOMENTUM} and {@code DEFAULT_MAX_MOMENTUM}. */
+    public Schedule momentum() {
+        return momentum(DEFAULT_BASE_MOMENTUM, DEFAULT_MAX_MOMENTUM);
     }
 
     private double height(long t) {

@@ -8,6 +8,10 @@ import dev.anneal.config.Checks;
  * {@code base * (start + (end - start) * min(t, totalIters) / totalIters)}.
  */
 public record LinearLR(double base, double startFactor, double endFactor, long totalIters) implements Multiplicative {
+    public static final double DEFAULT_START_FACTOR = 1.0 / 3;
+    public static final double DEFAULT_END_FACTOR = 1.0;
+    public static final long DEFAULT_TOTAL_ITERS = 5;
+
     public LinearLR {
         Checks c = new Checks("schedule.linearLR");
         c.positive("base", base);
@@ -15,6 +19,10 @@ public record LinearLR(double base, double startFactor, double endFactor, long t
         c.inClosed("endFactor", endFactor, 0, 1);
         c.require(totalIters >= 1, "totalIters", "must be at least 1, got " + totalIters);
         c.throwIfAny();
+    }
+
+    public LinearLR(double base) {
+        this(base, DEFAULT_START_FACTOR, DEFAULT_END_FACTOR, DEFAULT_TOTAL_ITERS);
     }
 
     @Override

@@ -10,6 +10,8 @@ import java.util.Arrays;
  * twice counts twice, as in PyTorch.
  */
 public record MultiStepLR(double base, long[] milestones, double gamma) implements Multiplicative {
+    public static final double DEFAULT_GAMMA = 0.1;
+
     public MultiStepLR {
         Checks c = new Checks("schedule.multiStepLR");
         c.positive("base", base);
@@ -24,6 +26,10 @@ public record MultiStepLR(double base, long[] milestones, double gamma) implemen
                     "must not decrease, got " + Arrays.toString(milestones));
         }
         c.throwIfAny();
+    }
+
+    public MultiStepLR(double base, long[] milestones) {
+        this(base, milestones, DEFAULT_GAMMA);
     }
 
     @Override

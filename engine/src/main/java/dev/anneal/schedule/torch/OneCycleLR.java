@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.CosineAnnealing;
 import dev.anneal.schedule.Schedule;
 
 /**
@@ -15,6 +16,14 @@ import dev.anneal.schedule.Schedule;
  */
 public record OneCycleLR(double maxLr, long totalSteps, double pctStart, boolean cosine, double divFactor,
                          double finalDivFactor, boolean threePhase) implements Schedule {
+    public static final double DEFAULT_PCT_START = 0.3;
+    public static final boolean DEFAULT_COSINE = true;
+    public static final double DEFAULT_DIV_FACTOR = 25;
+    public static final double DEFAULT_FINAL_DIV_FACTOR = 1e4;
+    public static final boolean DEFAULT_THREE_PHASE = false;
+    public static final double DEFAULT_BASE_MOMENTUM = 0.85;
+    public static final double DEFAULT_MAX_MOMENTUM = 0.95;
+
     public OneCycleLR {
         Checks c = new Checks("schedule.oneCycleLR");
         c.positive("maxLr", maxLr);
@@ -31,9 +40,10 @@ public record OneCycleLR(double maxLr, long totalSteps, double pctStart, boolean
         c.throwIfAny();
     }
 
-    /** PyTorch's defaults: 30% warm-up, cosine, div factor 25, final div factor 1e4, two phases. */
+    /** With PyTorch's defaults for the rest (the {@code DEFAULT_} constants). */
     public static OneCycleLR of(double maxLr, long totalSteps) {
-        return new OneCycleLR(maxLr, totalSteps, 0.3, true, 25., 1e4, false);
+        return new OneCycleLR(maxLr, totalSteps, DEFAULT_PCT_START, DEFAULT_COSINE, DEFAULT_DIV_FACTOR,
+                DEFAULT_FINAL_DIV_FACTOR, DEFAULT_THREE_PHASE);
     }
 
     @Override
@@ -58,6 +68,11 @@ public record OneCycleLR(double maxLr, long totalSteps, double pctStart, boolean
         };
     }
 
+    /** The momentum between PyTorch's defaults, {@code DEFAULT_BASE_MOMENTUM} and {@code DEFAULT_MAX_MOMENTUM}. */
+    public Schedule momentum() {
+        return momentum(DEFAULT_BASE_MOMENTUM, DEFAULT_MAX_MOMENTUM);
+    }
+
     @Override
     public long validSteps() {
         return totalSteps;
@@ -78,7 +93,7 @@ public record OneCycleLR(double maxLr, long totalSteps, double pctStart, boolean
             double end = phases[i][0];
             if (t <= end || i == phases.length - 1) {
                 double pct = (t - start) / (end - start);
-                return cosine ? phases[i][2] + (phases[i][1] - phases[i][2]) / 2.0 * (Math.cos(Math.PI * pct) + 1)
+                return cosine ? CosineAnnealing.value(phases[i][1], phases[i][2], pct, 1)
                         : (phases[i][2] - phases[i][1]) * pct + phases[i][1];
             }
             start = end;

@@ -7,12 +7,19 @@ import dev.anneal.config.Checks;
  * zero from {@code totalIters} on.
  */
 public record PolynomialLR(double base, long totalIters, double power) implements Multiplicative {
+    public static final long DEFAULT_TOTAL_ITERS = 5;
+    public static final double DEFAULT_POWER = 1.0;
+
     public PolynomialLR {
         Checks c = new Checks("schedule.polynomialLR");
         c.positive("base", base);
         c.require(totalIters >= 1, "totalIters", "must be at least 1, got " + totalIters);
         c.nonNegative("power", power);
         c.throwIfAny();
+    }
+
+    public PolynomialLR(double base) {
+        this(base, DEFAULT_TOTAL_ITERS, DEFAULT_POWER);
     }
 
     @Override

@@ -7,12 +7,18 @@ import dev.anneal.config.Checks;
  * {@code base * gamma^floor(t / stepSize)} with {@code t = step - 1}.
  */
 public record StepLR(double base, long stepSize, double gamma) implements Multiplicative {
+    public static final double DEFAULT_GAMMA = 0.1;
+
     public StepLR {
         Checks c = new Checks("schedule.stepLR");
         c.positive("base", base);
         c.require(stepSize >= 1, "stepSize", "must be at least 1, got " + stepSize);
         c.positive("gamma", gamma);
         c.throwIfAny();
+    }
+
+    public StepLR(double base, long stepSize) {
+        this(base, stepSize, DEFAULT_GAMMA);
     }
 
     @Override

@@ -1,4 +1,4 @@
-package dev.anneal.samples;
+package dev.anneal.model;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
