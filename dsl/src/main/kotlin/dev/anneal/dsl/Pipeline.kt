@@ -3,21 +3,19 @@ package dev.anneal.dsl
 import ai.djl.engine.Engine
 import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDList
-import ai.djl.ndarray.NDManager
 import ai.djl.nn.Block
 import ai.djl.training.ParameterStore
 import ai.djl.training.dataset.Batch
 import ai.djl.training.dataset.Dataset
 import ai.djl.training.loss.Loss
-import dev.anneal.config.Checks
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.data.IdxDataset
 import dev.anneal.optim.Optimizer
 import dev.anneal.optim.OptimizerSpec
-import dev.anneal.param.ParameterSet
 import dev.anneal.param.Selector
 import dev.anneal.state.CheckpointPolicy
 import dev.anneal.train.Callback
+import dev.anneal.train.Pipeline as EnginePipeline
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.TrainingLoop
 import dev.anneal.train.TrainingResult
@@ -95,17 +93,14 @@ public class PipelineScope internal constructor() {
 
     private var checkpoints: CheckpointPolicy? = null
 
-    private val optimizers = LinkedHashMap<String, Part>()
+    private val engine = EnginePipeline.builder()
     private var step: (StepScope.(Batch) -> Double)? = null
     private val metricMakers = mutableListOf<(Loss?) -> Metric>()
     private val callbackMakers = mutableListOf<(Block) -> Callback>()
 
-    /** What one named optimizer covers and how it is set up. */
-    internal class Part(val selector: Selector?, val spec: OptimizerSpec<*>)
-
     /** The optimizer of the whole model (the one of a supervised run), named `default`. */
     public fun <G> optimizer(block: OptimizerScope<G>.() -> Unit) {
-        add(TrainingLoop.DEFAULT_OPTIMIZER, null, dev.anneal.dsl.optimizer(block))
+        engine.optimizer(dev.anneal.dsl.optimizer(block))
     }
 
     /**
@@ -114,13 +109,7 @@ public class PipelineScope internal constructor() {
      * share a trainable parameter; a [step] rule says when each one steps.
      */
     public fun <G> optimizer(name: String, parameters: Selector, block: OptimizerScope<G>.() -> Unit) {
-        add(name, parameters, dev.anneal.dsl.optimizer(block))
-    }
-
-    private fun add(name: String, selector: Selector?, spec: OptimizerSpec<*>) {
-        if (optimizers.put(name, Part(selector, spec)) != null) {
-            throw InvalidConfigException("pipeline.optimizer", "\"$name\" is declared twice; optimizer names must be unique")
-        }
+        engine.optimizer(name, parameters, dev.anneal.dsl.optimizer(block))
     }
 
     /**
@@ -145,110 +134,45 @@ public class PipelineScope internal constructor() {
     }
 
     internal fun build(): Pipeline {
-        val c = Checks("pipeline")
-        c.require(model != null, "model", "is required")
-        c.require(data != null, "data", "is required")
-        c.require(optimizers.isNotEmpty(), "optimizer", "is required: optimizer { adam(...) }")
-        c.require(step != null || loss != null, "loss", "is required (or a step rule of your own)")
-        c.require(step != null || optimizers.size <= 1, "step",
-            "is required with several optimizers ${optimizers.keys} (which one steps when?)")
-        c.require(epochs >= 1, "epochs", "must be at least 1, got $epochs")
-        c.require(prefetch >= 0, "prefetch", "must be at least 0, got $prefetch")
-        stepsPerEpoch?.let { c.require(it >= 1, "stepsPerEpoch", "must be at least 1, got $it") }
-        c.throwIfAny()
-        return Pipeline(model!!, data!!, validation, loss, epochs, prefetch, stepsPerEpoch, LinkedHashMap(optimizers),
-            step, metricMakers.toList(), callbackMakers.toList(), checkpoints, resumeFrom)
+        // Without a model build() refuses, so no step rule or callback runs without one.
+        val block = model
+        val rule = step
+        engine.model(block).data(data).validation(validation).loss(loss).epochs(epochs)
+            .prefetch(Dispatchers.IO.asExecutor(), prefetch).checkpoints(checkpoints).resumeFrom(resumeFrom)
+            .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!).rule(batch) } })
+        stepsPerEpoch?.let { engine.stepsPerEpoch(it) }
+        metricMakers.forEach { engine.metric(it(loss)) }
+        block?.let { callbackMakers.forEach { make -> engine.callback(make(it)) } }
+        return Pipeline(engine.build())
     }
 }
 
 /**
- * A described run: [fit] trains it. Its optimizers are compiled on the first run, once the
- * steps per epoch are known, and are kept (with their state) for later runs and for reading;
- * [close] frees them.
+ * A described run, the engine's [EnginePipeline]: [fit] trains it. Its optimizers are compiled on
+ * the first run, once the steps per epoch are known, and are kept (with their state) for later
+ * runs and for reading; [close] frees them.
  */
-public class Pipeline internal constructor(
+public class Pipeline internal constructor(private val engine: EnginePipeline) : AutoCloseable {
     /** The model being trained. */
-    public val model: Block,
-    private val data: Dataset,
-    private val validation: Dataset?,
-    private val loss: Loss?,
+    public val model: Block get() = engine.model()
+
     /** Passes over the training set. */
-    public val epochs: Int,
-    private val prefetch: Int,
-    private val stepsPerEpochGiven: Long?,
-    private val parts: Map<String, PipelineScope.Part>,
-    private val step: (StepScope.(Batch) -> Double)?,
-    private val metricMakers: List<(Loss?) -> Metric>,
-    private val callbackMakers: List<(Block) -> Callback>,
-    private val checkpoints: CheckpointPolicy?,
-    private val resumeFrom: Path?,
-) : AutoCloseable {
-    private var compiled: Map<String, Optimizer<*>>? = null
+    public val epochs: Int get() = engine.epochs()
 
     /** Each optimizer's spec as declared, by name (`default` for the single optimizer). */
-    public val specs: Map<String, OptimizerSpec<*>> get() = parts.mapValues { it.value.spec }
+    public val specs: Map<String, OptimizerSpec<*>> get() = engine.parts().mapValues { it.value.spec() }
 
     /** Each optimizer's parameters, by name. */
-    public val selectors: Map<String, Selector?> get() = parts.mapValues { it.value.selector }
+    public val selectors: Map<String, Selector?> get() = engine.parts().mapValues { it.value.selector() }
 
     /** The compiled optimizers, by name; compiled now if no run has done it yet. */
-    public val optimizers: Map<String, Optimizer<*>>
-        get() = compiled ?: compile().also { compiled = it }
-
-    private fun manager(): NDManager {
-        val first = model.parameters.values().firstOrNull()
-            ?: throw InvalidConfigException("pipeline.model", "has no parameters")
-        if (!first.isInitialized) {
-            throw InvalidConfigException("pipeline.model", "is not initialized; call block.initialize(manager, type, shape) first")
-        }
-        return first.array.manager
-    }
-
-    private fun compile(): Map<String, Optimizer<*>> {
-        val all = ParameterSet.of(model)
-        val sets = parts.mapValues { (name, part) -> part.selector?.let { all.subset("pipeline.optimizer[\"$name\"]", it) } ?: all }
-        ParameterSet.checkDisjoint(sets)
-        val perEpoch by lazy { stepsPerEpochGiven ?: countSteps() }
-        val compiled = LinkedHashMap<String, Optimizer<*>>()
-        try {
-            parts.forEach { (name, part) ->
-                val spec = if (part.spec.countsEpochs()) part.spec.withStepsPerEpoch(perEpoch) else part.spec
-                if (spec.scheduled().isNotEmpty()) spec.checkBudget(perEpoch * epochs)
-                compiled[name] = spec.compile(sets.getValue(name))
-            }
-        } catch (e: RuntimeException) {
-            compiled.values.forEach { it.close() }
-            throw e
-        }
-        return compiled
-    }
-
-    private fun countSteps(): Long {
-        if (data is IdxDataset) return data.batchesPerEpoch()
-        manager().newSubManager().use { counting ->
-            var count = 0L
-            data.getData(counting).forEach { batch -> batch.close(); count++ }
-            return count
-        }
-    }
+    public val optimizers: Map<String, Optimizer<*>> get() = engine.optimizers()
 
     /**
      * The engine's loop this pipeline runs, for Java callers and for blocking use; [fit] runs the
      * same loop. Compiles the optimizers if no run has yet.
      */
-    public fun loop(): TrainingLoop.Builder {
-        val builder = TrainingLoop.builder().block(model).train(data).epochs(epochs).manager(manager())
-        loss?.let { builder.loss(it) }
-        validation?.let { builder.validation(it) }
-        optimizers.forEach { (name, optimizer) -> builder.optimizer(name, optimizer) }
-        step?.let { rule -> builder.step { batch, context -> StepScope(context, model).rule(batch) } }
-        metricMakers.forEach { builder.metric(it(loss)) }
-        callbackMakers.forEach { builder.callback(it(model)) }
-        checkpoints?.let { builder.checkpoints(it) }
-        resumeFrom?.let { builder.resumeFrom(it) }
-        if (prefetch > 0) builder.prefetch(Dispatchers.IO.asExecutor(), prefetch)
-        return builder
-    }
+    public fun loop(): TrainingLoop.Builder = engine.loop()
 
     /**
      * Trains, off the caller's thread, with batches read ahead on `Dispatchers.IO`. Cancelling
@@ -263,15 +187,14 @@ public class Pipeline internal constructor(
      * used it (each thread gets its own OpenMP team), so a main job that built its model on the
      * main thread trains fastest here.
      */
-    public fun run(): TrainingResult = loop().build().run()
+    public fun run(): TrainingResult = engine.run()
 
     /** The run's events as a cold flow; collecting runs the training, and stopping the collection stops it. */
     public fun events(): Flow<TrainingEvent> = flow { emitAll(loop().events()) }
 
     /** Frees the optimizers' state. */
     override fun close() {
-        compiled?.values?.forEach { it.close() }
-        compiled = null
+        engine.close()
     }
 }
 

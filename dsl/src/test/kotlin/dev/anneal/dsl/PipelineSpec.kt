@@ -29,6 +29,7 @@ import kotlinx.coroutines.runBlocking
 import kotlinx.coroutines.withContext
 import kotlinx.coroutines.withTimeout
 import java.nio.file.Files
+import java.util.concurrent.Executors
 import java.util.concurrent.atomic.AtomicInteger
 
 class PipelineSpec : FunSpec({
@@ -206,6 +207,38 @@ class PipelineSpec : FunSpec({
             Files.readAllLines(log).size shouldBe 2
             Files.readAllLines(log)[1] shouldContain "\"epoch\":1,\"step\":20,"
             run.close()
+        }
+    }
+
+    test("a pipeline written in Java with the engine's builder trains to the DSL's bits, and refuses a schedule shorter than the run alike") {
+        fun kotlinRun(block: SequentialBlock, data: ArrayDataset, runEpochs: Int) = pipeline {
+            model = block
+            this.data = data
+            validation = data
+            loss = Losses.softmaxCrossEntropy()
+            optimizer { sgd(lr = schedule { warmup(steps = 5) then cosine(epochs = 2, peak = 0.1) }, momentum = 0.9) }
+            epochs = runEpochs
+            metrics { accuracy(); loss() }
+        }
+        fun bits(block: SequentialBlock) = block.parameters.values().map { p -> p.array.toFloatArray().map { it.toRawBits() } }
+
+        NDManager.newBaseManager().use { m ->
+            val pool = Executors.newSingleThreadExecutor()
+            try {
+                val (kotlinBlock, kotlinData) = setUp(m, limit = 160) // 10 batches an epoch, counted by both
+                val kotlinResult = kotlinRun(kotlinBlock, kotlinData, 2).use { runBlocking { it.fit() } }
+                val (javaBlock, javaData) = setUp(m, limit = 160)
+                val javaResult = JavaPipeline.train(javaBlock, javaData, 2, pool)
+                javaResult.steps() shouldBe 20
+                javaResult shouldBe kotlinResult
+                bits(javaBlock) shouldBe bits(kotlinBlock)
+
+                val tooLong = "optimizer.default.lr lasts 25 steps, but the run is planned for 30"
+                shouldThrow<InvalidConfigException> { JavaPipeline.train(javaBlock, javaData, 3, pool) }.message shouldBe tooLong
+                shouldThrow<InvalidConfigException> { kotlinRun(kotlinBlock, kotlinData, 3).optimizers }.message shouldBe tooLong
+            } finally {
+                pool.shutdown()
+            }
         }
     }
 

@@ -18,6 +18,7 @@ import dev.anneal.support.TinyNet
 import dev.anneal.support.awayFromZero
 import dev.anneal.support.backward
 import dev.anneal.support.bits
+import dev.anneal.support.writeIdx
 import dev.anneal.train.Callback
 import dev.anneal.train.Callbacks
 import dev.anneal.train.TrainingEvent
@@ -28,10 +29,8 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
-import java.io.DataOutputStream
 import java.io.IOException
 import java.nio.file.Files
-import java.nio.file.Path
 import kotlin.io.path.createTempDirectory
 import kotlin.io.path.listDirectoryEntries
 import kotlin.io.path.name
@@ -240,14 +239,3 @@ class CheckpointSpec : FunSpec({
         }
     }
 })
-
-/** An IDX file of unsigned bytes with the given dimensions. */
-private fun writeIdx(file: Path, dims: IntArray, data: ByteArray) {
-    DataOutputStream(Files.newOutputStream(file)).use { out ->
-        out.writeShort(0)
-        out.writeByte(8)
-        out.writeByte(dims.size)
-        dims.forEach { out.writeInt(it) }
-        out.write(data)
-    }
-}

@@ -1,0 +1,334 @@
+package dev.anneal.train;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.training.dataset.Batch;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.training.loss.Loss;
+import ai.djl.translate.TranslateException;
+import dev.anneal.config.Checks;
+import dev.anneal.config.InvalidConfigException;
+import dev.anneal.data.IdxDataset;
+import dev.anneal.optim.Optimizer;
+import dev.anneal.optim.OptimizerSpec;
+import dev.anneal.param.ParameterSet;
+import dev.anneal.param.Selector;
+import dev.anneal.state.CheckpointPolicy;
+import dev.anneal.train.metric.Metric;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executor;
+
+/**
+ * A whole training run described once: model, data, loss, epochs and named optimizer specs, each
+ * over a part of the model. Before the first step it does what the specs cannot do alone: counts
+ * the steps per epoch, turns schedules counted in epochs into steps, checks that every schedule
+ * lasts the run and that no two optimizers share a parameter, then compiles the optimizers. They
+ * are compiled once and kept, with their state, for later runs and for reading; {@link #close()}
+ * frees them. {@link #loop()} is the {@link TrainingLoop} it runs.
+ */
+public final class Pipeline implements AutoCloseable {
+    /** What one named optimizer covers ({@code selector} null: the whole model) and how it is set up. */
+    public record Part(Selector selector, OptimizerSpec<?> spec) {
+        public Part {
+            Objects.requireNonNull(spec, "spec");
+        }
+    }
+
+    private final Block model;
+    private final Dataset data;
+    private final Dataset validation;
+    private final Loss loss;
+    private final int epochs;
+    private final Executor prefetchExecutor;
+    private final int prefetchDepth;
+    private final Map<String, Part> parts;
+    private final TrainingStep step;
+    private final List<Metric> metrics;
+    private final List<Callback> callbacks;
+    private final CheckpointPolicy checkpoints;
+    private final Path resumeFrom;
+    /** Given, or counted from the data when first needed. */
+    private Long stepsPerEpoch;
+    private Map<String, Optimizer<?>> compiled;
+
+    private Pipeline(Builder b) {
+        Checks c = new Checks("pipeline");
+        c.require(b.model != null, "model", "is required");
+        c.require(b.data != null, "data", "is required");
+        c.require(!b.parts.isEmpty(), "optimizer", "is required: optimizer { adam(...) }");
+        b.twice.forEach(name -> c.fail("optimizer", "\"" + name + "\" is declared twice; optimizer names must be unique"));
+        c.require(b.step != null || b.loss != null, "loss", "is required (or a step rule of your own)");
+        c.require(b.step != null || b.parts.size() <= 1, "step",
+                "is required with several optimizers " + b.parts.keySet() + " (which one steps when?)");
+        c.require(b.epochs >= 1, "epochs", "must be at least 1, got " + b.epochs);
+        c.require(b.prefetchDepth >= 0, "prefetch", "must be at least 0, got " + b.prefetchDepth);
+        if (b.stepsPerEpoch != null) {
+            c.require(b.stepsPerEpoch >= 1, "stepsPerEpoch", "must be at least 1, got " + b.stepsPerEpoch);
+        }
+        c.throwIfAny();
+        this.model = b.model;
+        this.data = b.data;
+        this.validation = b.validation;
+        this.loss = b.loss;
+        this.epochs = b.epochs;
+        this.prefetchExecutor = b.prefetchExecutor;
+        this.prefetchDepth = b.prefetchDepth;
+        this.stepsPerEpoch = b.stepsPerEpoch;
+        this.parts = Collections.unmodifiableMap(new LinkedHashMap<>(b.parts));
+        this.step = b.step;
+        this.metrics = List.copyOf(b.metrics);
+        this.callbacks = List.copyOf(b.callbacks);
+        this.checkpoints = b.checkpoints;
+        this.resumeFrom = b.resumeFrom;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The model being trained. */
+    public Block model() {
+        return model;
+    }
+
+    /** Passes over the training set. */
+    public int epochs() {
+        return epochs;
+    }
+
+    /** Each optimizer as declared, by name ({@value TrainingLoop#DEFAULT_OPTIMIZER} for the whole model's). */
+    public Map<String, Part> parts() {
+        return parts;
+    }
+
+    /** The compiled optimizers, by name; compiled now if no run has done it yet. */
+    public synchronized Map<String, Optimizer<?>> optimizers() {
+        if (compiled == null) {
+            compiled = compile();
+        }
+        return compiled;
+    }
+
+    /**
+     * The engine's loop for this pipeline, compiling the optimizers if no run has yet: to run, or
+     * to add to (a gradient transform, a cancellation check) before running.
+     */
+    public TrainingLoop.Builder loop() {
+        TrainingLoop.Builder builder = TrainingLoop.builder().block(model).train(data).validation(validation)
+                .loss(loss).epochs(epochs).manager(manager());
+        optimizers().forEach(builder::optimizer);
+        if (step != null) {
+            builder.step(step);
+        }
+        metrics.forEach(builder::metric);
+        callbacks.forEach(builder::callback);
+        if (checkpoints != null) {
+            builder.checkpoints(checkpoints);
+        }
+        if (resumeFrom != null) {
+            builder.resumeFrom(resumeFrom);
+        }
+        if (prefetchDepth > 0) {
+            builder.prefetch(prefetchExecutor, prefetchDepth);
+        }
+        return builder;
+    }
+
+    /** Trains on the calling thread until every epoch has run or a callback stops it. */
+    public TrainingResult run() throws IOException, TranslateException {
+        return loop().build().run();
+    }
+
+    /** Frees the optimizers' state; a later run compiles them afresh. */
+    @Override
+    public synchronized void close() {
+        if (compiled != null) {
+            compiled.values().forEach(Optimizer::close);
+            compiled = null;
+        }
+    }
+
+    private Map<String, Optimizer<?>> compile() {
+        ParameterSet all = ParameterSet.of(model);
+        Map<String, ParameterSet> sets = new LinkedHashMap<>();
+        parts.forEach((name, part) -> sets.put(name, part.selector() == null ? all
+                : all.subset("pipeline.optimizer[\"" + name + "\"]", part.selector())));
+        ParameterSet.checkDisjoint(sets);
+        Map<String, Optimizer<?>> optimizers = new LinkedHashMap<>();
+        try {
+            parts.forEach((name, part) -> optimizers.put(name, resolve(part.spec()).compile(sets.get(name))));
+        } catch (RuntimeException e) {
+            optimizers.values().forEach(Optimizer::close);
+            throw e;
+        }
+        return Collections.unmodifiableMap(optimizers);
+    }
+
+    /** The spec with its epochs in steps, refused if a schedule ends before the run does. */
+    private OptimizerSpec<?> resolve(OptimizerSpec<?> spec) {
+        OptimizerSpec<?> inSteps = spec.countsEpochs() ? spec.withStepsPerEpoch(stepsPerEpoch()) : spec;
+        if (!inSteps.scheduled().isEmpty()) {
+            inSteps.checkBudget(stepsPerEpoch() * epochs);
+        }
+        return inSteps;
+    }
+
+    private long stepsPerEpoch() {
+        if (stepsPerEpoch == null) {
+            stepsPerEpoch = countSteps();
+        }
+        return stepsPerEpoch;
+    }
+
+    /** From the sampler of an {@link IdxDataset}; else by one pass over the set. */
+    private long countSteps() {
+        if (data instanceof IdxDataset idx) {
+            return idx.batchesPerEpoch();
+        }
+        try (NDManager counting = manager().newSubManager()) {
+            long count = 0;
+            for (Batch batch : data.getData(counting)) {
+                batch.close();
+                count++;
+            }
+            return count;
+        } catch (IOException | TranslateException e) {
+            throw new IllegalStateException("cannot count the batches of pipeline.data: " + e.getMessage(), e);
+        }
+    }
+
+    /** The manager the model's parameters live in. */
+    private NDManager manager() {
+        Parameter first = model.getParameters().values().stream().findFirst()
+                .orElseThrow(() -> new InvalidConfigException("pipeline.model", "has no parameters"));
+        if (!first.isInitialized()) {
+            throw new InvalidConfigException("pipeline.model",
+                    "is not initialized; call block.initialize(manager, type, shape) first");
+        }
+        return first.getArray().getManager();
+    }
+
+    /** Configures a {@link Pipeline}; {@link #build()} reports every problem at once. */
+    public static final class Builder {
+        private Block model;
+        private Dataset data;
+        private Dataset validation;
+        private Loss loss;
+        private int epochs = 1;
+        private Executor prefetchExecutor;
+        private int prefetchDepth;
+        private Long stepsPerEpoch;
+        private final Map<String, Part> parts = new LinkedHashMap<>();
+        private final List<String> twice = new ArrayList<>();
+        private TrainingStep step;
+        private final List<Metric> metrics = new ArrayList<>();
+        private final List<Callback> callbacks = new ArrayList<>();
+        private CheckpointPolicy checkpoints;
+        private Path resumeFrom;
+
+        /** A DJL block whose parameters are initialized. */
+        public Builder model(Block model) {
+            this.model = model;
+            return this;
+        }
+
+        /** The training set. */
+        public Builder data(Dataset data) {
+            this.data = data;
+            return this;
+        }
+
+        /** A set to measure the metrics on after each epoch (accuracy unless others are given). */
+        public Builder validation(Dataset validation) {
+            this.validation = validation;
+            return this;
+        }
+
+        /** The loss the supervised step minimises. */
+        public Builder loss(Loss loss) {
+            this.loss = loss;
+            return this;
+        }
+
+        public Builder epochs(int epochs) {
+            this.epochs = epochs;
+            return this;
+        }
+
+        /** Reads up to {@code depth} batches ahead on {@code executor}; 0 (the default) reads each when needed. */
+        public Builder prefetch(Executor executor, int depth) {
+            this.prefetchExecutor = Objects.requireNonNull(executor, "executor");
+            this.prefetchDepth = depth;
+            return this;
+        }
+
+        /** Batches per epoch, for schedules counted in epochs; left unset, they are counted from the data. */
+        public Builder stepsPerEpoch(long stepsPerEpoch) {
+            this.stepsPerEpoch = stepsPerEpoch;
+            return this;
+        }
+
+        /** The optimizer of the whole model, named {@value TrainingLoop#DEFAULT_OPTIMIZER}. */
+        public Builder optimizer(OptimizerSpec<?> spec) {
+            return optimizer(TrainingLoop.DEFAULT_OPTIMIZER, null, spec);
+        }
+
+        /**
+         * An optimizer named {@code name} over the parameters {@code selector} picks (null: the
+         * whole model). Optimizers must not share a trainable parameter; a {@link #step} rule says
+         * when each one steps.
+         */
+        public Builder optimizer(String name, Selector selector, OptimizerSpec<?> spec) {
+            Objects.requireNonNull(name, "name");
+            if (parts.putIfAbsent(name, new Part(selector, spec)) != null) {
+                twice.add(name);
+            }
+            return this;
+        }
+
+        /**
+         * What to do with each batch instead of the supervised step (null: the supervised step); it
+         * must leave every optimizer after whole steps.
+         */
+        public Builder step(TrainingStep step) {
+            this.step = step;
+            return this;
+        }
+
+        /** A figure to measure on the validation set after each epoch. */
+        public Builder metric(Metric metric) {
+            metrics.add(Objects.requireNonNull(metric, "metric"));
+            return this;
+        }
+
+        public Builder callback(Callback callback) {
+            callbacks.add(Objects.requireNonNull(callback, "callback"));
+            return this;
+        }
+
+        /** Writes checkpoints as {@code policy} says; null writes none. */
+        public Builder checkpoints(CheckpointPolicy policy) {
+            this.checkpoints = policy;
+            return this;
+        }
+
+        /** A checkpoint written by a run of the same model and optimizers, to continue from; null starts afresh. */
+        public Builder resumeFrom(Path checkpoint) {
+            this.resumeFrom = checkpoint;
+            return this;
+        }
+
+        public Pipeline build() {
+            return new Pipeline(this);
+        }
+    }
+}
