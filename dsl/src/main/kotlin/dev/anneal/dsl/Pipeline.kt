@@ -142,7 +142,7 @@ public class PipelineScope internal constructor() {
             .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!).rule(batch) } })
         stepsPerEpoch?.let { engine.stepsPerEpoch(it) }
         metricMakers.forEach { engine.metric(it(loss)) }
-        block?.let { callbackMakers.forEach { make -> engine.callback(make(it)) } }
+        block?.let { b -> callbackMakers.forEach { make -> engine.callback { make(b) } } }
         return Pipeline(engine.build())
     }
 }

@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * A whole training run described once: model, data, loss, epochs and named optimizer specs, each
@@ -53,7 +54,7 @@ public final class Pipeline implements AutoCloseable {
     private final Map<String, Part> parts;
     private final TrainingStep step;
     private final List<Metric> metrics;
-    private final List<Callback> callbacks;
+    private final List<Supplier<? extends Callback>> callbacks;
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
     /** Given, or counted from the data when first needed. */
@@ -130,7 +131,7 @@ public final class Pipeline implements AutoCloseable {
             builder.step(step);
         }
         metrics.forEach(builder::metric);
-        callbacks.forEach(builder::callback);
+        callbacks.forEach(make -> builder.callback(make.get()));
         if (checkpoints != null) {
             builder.checkpoints(checkpoints);
         }
@@ -231,7 +232,7 @@ public final class Pipeline implements AutoCloseable {
         private final List<String> twice = new ArrayList<>();
         private TrainingStep step;
         private final List<Metric> metrics = new ArrayList<>();
-        private final List<Callback> callbacks = new ArrayList<>();
+        private final List<Supplier<? extends Callback>> callbacks = new ArrayList<>();
         private CheckpointPolicy checkpoints;
         private Path resumeFrom;
 
@@ -310,7 +311,11 @@ public final class Pipeline implements AutoCloseable {
             return this;
         }
 
-        public Builder callback(Callback callback) {
+        /**
+         * A callback made afresh for each run ({@code LossMonitor::new}, {@code () -> new EarlyStopping(...)}),
+         * so that what one remembers (early stopping's best epoch) starts over with the run.
+         */
+        public Builder callback(Supplier<? extends Callback> callback) {
             callbacks.add(Objects.requireNonNull(callback, "callback"));
             return this;
         }

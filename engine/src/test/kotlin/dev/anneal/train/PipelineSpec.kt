@@ -150,6 +150,23 @@ class PipelineSpec : FunSpec({
         }
     }
 
+    test("each run makes its callbacks afresh, so what one remembers starts over") {
+        NDManager.newBaseManager().use { m ->
+            val made = mutableListOf<MutableList<TrainingEvent>>()
+            val pipeline = supervised(m).optimizer(Optimizers.sgd().lr(0.1).build()).callback {
+                val seen = mutableListOf<TrainingEvent>()
+                made += seen
+                Callback { event, _ -> seen += event }
+            }.build()
+            pipeline.use {
+                it.run()
+                it.run()
+            }
+            made.size shouldBe 2
+            made[1].size shouldBe made[0].size
+        }
+    }
+
     test("the optimizers are compiled once and kept across runs, until closed") {
         NDManager.newBaseManager().use { m ->
             val pipeline = supervised(m).optimizer(Optimizers.sgd().lr(0.1).momentum(0.9).build()).build()
