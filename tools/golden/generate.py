@@ -672,7 +672,7 @@ def main():
     self_check_generator()
 
     status = 0
-    for opt_name in ("sgd", "momentum", "adam", "adamw"):
+    for opt_name in CASES:
         path = OUT_DIR / f"{opt_name}.json"
         text = render(opt_name)
         if args.check:
