@@ -105,6 +105,7 @@ DEFAULTS = {
               "amsgrad": False, "maximize": False},
     "momentum": {"lr": 0.01, "momentum": 0.9, "weightDecay": 0.0, "nesterov": False,
                  "lossScale": 1.0},
+    "lion": {"lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weightDecay": 0.0, "maximize": False},
 }
 
 TORCH_NAMES = {"lr": "lr", "momentum": "momentum", "dampening": "dampening",
@@ -116,6 +117,7 @@ REFERENCES = {
     "adam": "torch {v} (torch.optim.Adam, foreach=False)",
     "adamw": "torch {v} (torch.optim.AdamW, foreach=False)",
     "momentum": "MindSpore nn.Momentum published update rule, written out in float32 torch ops",
+    "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
 }
 
 
@@ -188,6 +190,37 @@ class MindSporeMomentum:
                 else:
                     update = torch.mul(accum, lr)
                 p.copy_(torch.sub(p, update))
+
+
+# ---------------------------------------------------------------------------
+# Lion, as published in Chen et al. 2023, "Symbolic Discovery of Optimization
+# Algorithms", Algorithm 2 (no torch.optim class): with decoupled weight decay
+# applied first, as AdamW does, and an optional maximize, per step and param
+#   c = beta1 * m + (1 - beta1) * g
+#   w = w * (1 - lr * wd) - lr * sign(c)
+#   m = beta2 * m + (1 - beta2) * g          (m starts at zero)
+# written out as the float32 torch ops below; a param without a gradient is
+# skipped, as torch.optim does.
+
+class Lion:
+    def __init__(self, groups):
+        self.param_groups = groups
+        self.exp_avg = {}
+
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            lr, beta1, beta2, wd = g["lr"], g["beta1"], g["beta2"], g["weightDecay"]
+            for p in g["params"]:
+                if p.grad is None:
+                    continue
+                grad = -p.grad if g["maximize"] else p.grad
+                if wd != 0:
+                    p.mul_(1 - lr * wd)
+                m = self.exp_avg.setdefault(id(p), torch.zeros_like(p))
+                c = m.mul(beta1).add_(grad, alpha=1 - beta1)
+                p.add_(torch.sign(c), alpha=-lr)
+                m.mul_(beta2).add_(grad, alpha=1 - beta2)
 
 
 # ---------------------------------------------------------------------------
@@ -408,9 +441,45 @@ CASES = {
              groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"lr": 0.05})),
              scheduled={0: {"weightDecay": ("linear", 0.0, 0.05)}, 1: {"weightDecay": ("step", 0.01, 0.0, 50)}}),
     ],
+    "lion": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-1e-3", set="mlp", opts={"lr": 1e-3}),
+        dict(name="betas-0.95-0.98", set="embed", opts={"beta1": 0.95, "beta2": 0.98, "lr": 3e-4}),
+        dict(name="beta1-0.0-sign-of-gradient", set="tiny", opts={"beta1": 0.0, "lr": 1e-3}),
+        dict(name="beta2-0.0", set="wide", opts={"beta2": 0.0}),
+        dict(name="weight-decay-0.1-lr-1e-3", set="conv", opts={"weightDecay": 0.1, "lr": 1e-3}),
+        dict(name="weight-decay-1.0-wide-conv", set="wide", opts={"weightDecay": 1.0, "lr": 3e-4}),
+        dict(name="maximize", set="mlp", opts={"maximize": True, "lr": 1e-3}),
+        dict(name="maximize-weight-decay-0.5", set="tiny", opts={"maximize": True, "weightDecay": 0.5}),
+        dict(name="grad-scale-0.01-init-scale-10", set="embed", grad_scale=0.01, init_scale=10.0,
+             opts={"lr": 1e-2}),
+        dict(name="grad-scale-100-weight-decay-0.01", set="wide", grad_scale=100.0,
+             opts={"lr": 1e-3, "weightDecay": 0.01}),
+        dict(name="two-groups-different-lr-weight-decay", set="conv",
+             groups=G((["conv.weight"], {"lr": 1e-3, "weightDecay": 0.1}), (["conv.bias", "scale"], {}))),
+        dict(name="three-groups-betas-weight-decay-maximize", set="embed", opts={"weightDecay": 0.01},
+             groups=G((["embed.weight"], {"beta1": 0.5}),
+                      (["head.weight"], {"beta2": 0.9, "weightDecay": 0.0}),
+                      (["head.bias"], {"lr": 1e-3, "maximize": True}))),
+        dict(name="lr-0.1", set="conv", opts={"lr": 0.1}),
+        dict(name="betas-0.99-0.999", set="embed", opts={"beta1": 0.99, "beta2": 0.999, "lr": 1e-3}),
+        dict(name="wide-conv-weight-decay-0.01-maximize", set="wide",
+             opts={"weightDecay": 0.01, "maximize": True, "lr": 3e-4}),
+        dict(name="groups-maximize-differs", set="mlp", opts={"lr": 1e-3},
+             groups=G((["fc1.weight", "fc2.weight"], {"maximize": True}),
+                      (["fc1.bias", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-betas-differ", set="tiny",
+             groups=G((["w"], {"beta1": 0.5, "beta2": 0.9}), (["v", "s"], {"lr": 1e-3}))),
+        dict(name="param-without-gradient-steps-10-20", set="mlp", opts={"lr": 1e-3, "weightDecay": 0.1},
+             frozen={"fc2.weight": (10, 20)}),
+        dict(name="scheduled-lr-and-betas-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.05})),
+             scheduled={0: {"lr": ("cosine", 1e-3, 1e-5), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.99, 0.9, 50), "weightDecay": ("linear", 0.05, 0.0)}}),
+    ],
 }
 
-SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301}
+SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401}
 
 
 # ---------------------------------------------------------------------------
@@ -500,6 +569,8 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
         full_groups = [dict(defaults, **ov, params=[tensors[n] for n in ns]) for ns, ov in groups]
         opt = MindSporeMomentum(full_groups, defaults["momentum"], defaults["nesterov"],
                                 defaults["lossScale"])
+    elif opt_name == "lion":
+        opt = Lion([dict(defaults, **ov, params=[tensors[n] for n in ns]) for ns, ov in groups])
     else:
         cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[opt_name]
         torch_groups = [dict(torch_kwargs(ov, dict(defaults, **ov)), params=[tensors[n] for n in ns])
@@ -517,7 +588,9 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
                 opt.set_weight_decay(entry["group"], value, defaults["lossScale"])
                 continue
             group = opt.param_groups[entry["group"]]
-            if entry["option"] == "beta1":
+            if opt_name == "lion":
+                group[entry["option"]] = value
+            elif entry["option"] == "beta1":
                 group["betas"] = (value, group["betas"][1])
             elif entry["option"] == "beta2":
                 group["betas"] = (group["betas"][0], value)

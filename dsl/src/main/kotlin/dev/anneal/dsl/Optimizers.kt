@@ -3,6 +3,7 @@ package dev.anneal.dsl
 
 import dev.anneal.optim.AdamOptions
 import dev.anneal.optim.AdamWOptions
+import dev.anneal.optim.LionOptions
 import dev.anneal.optim.MomentumOptions
 import dev.anneal.optim.Optimizers
 import dev.anneal.optim.SgdOptions
@@ -113,6 +114,50 @@ public class AdamWGroup internal constructor(private val group: AdamWOptions.Gro
     /** AMSGrad's running maximum of the second moment. */
     public var amsgrad: Boolean? = null
         set(value) { field = value; group.amsgrad(value) }
+
+    /** Ascends instead of descending. */
+    public var maximize: Boolean? = null
+        set(value) { field = value; group.maximize(value) }
+}
+
+/** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
+public fun OptimizerScope<LionGroup>.lion(
+    lr: Number = 1.0E-4,
+    beta1: Number = 0.9,
+    beta2: Number = 0.99,
+    weightDecay: Number = 0.0,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.lion()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .maximize(maximize)
+    choose("lion", builder, ::LionGroup)
+}
+
+/**
+ * A group's values under Lion; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class LionGroup internal constructor(private val group: LionOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** How much of the momentum the update's sign is taken over. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** The momentum's decay. */
+    public var beta2: Number? = null
+        set(value) { field = value; group.beta2(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
 
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null

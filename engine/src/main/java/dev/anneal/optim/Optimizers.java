@@ -18,6 +18,11 @@ public final class Optimizers {
         return new AdamWOptions.Builder();
     }
 
+    /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
+    public static LionOptions.Builder lion() {
+        return new LionOptions.Builder();
+    }
+
     /** MindSpore's {@code nn.Momentum}: no defaults for the learning rate and the momentum, as there; {@code lossScale} is the static scale the gradients carry. */
     public static MomentumOptions.Builder momentum() {
         return new MomentumOptions.Builder();
@@ -30,6 +35,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(Adam.ADAM, Adam.ADAMW, Momentum.NN_MOMENTUM, Sgd.SGD);
+        return List.of(Adam.ADAM, Adam.ADAMW, Lion.LION, Momentum.NN_MOMENTUM, Sgd.SGD);
     }
 }
