@@ -19,9 +19,9 @@ import java.util.Optional;
 /**
  * {@code ./anneal bench [--quick] [--json FILE]}: optimizer step times of Anneal (fused and
  * generic), DJL's built-in optimizers and torch.optim (with foreach off and on, when
- * /usr/bin/python3 has torch), for SGD-momentum, Adam and AdamW over three layouts, steps
- * interleaved round by round; the machine's copy bandwidth; and LeNet-5 training steps of
- * Anneal's loop against a bare DJL loop. Prints a table and, with {@code --json}, writes
+ * /usr/bin/python3 has torch), for SGD-momentum, Adam, AdamW and Lion (which only Anneal has)
+ * over three layouts, steps interleaved round by round; the machine's copy bandwidth; and LeNet-5
+ * training steps of Anneal's loop against a bare DJL loop. Prints a table and, with {@code --json}, writes
  * {@code {"copy_gbps": ..., "rows": [...]}}.
  */
 public final class Bench {
@@ -94,8 +94,10 @@ public final class Bench {
         try {
             steppers.put("anneal-fast", Steppers.anneal(kind, layout, Execution.FUSED));
             steppers.put("anneal-generic", Steppers.anneal(kind, layout, Execution.GENERIC));
-            steppers.put("djl", Steppers.djl(kind, layout));
-            if (torch != null) {
+            if (kind.djl() != null) {
+                steppers.put("djl", Steppers.djl(kind, layout));
+            }
+            if (torch != null && kind.inTorch()) {
                 steppers.put("torch", torch.setup(kind, layout));
                 steppers.put("torch-foreach", foreach.setup(kind, layout));
             }

@@ -39,6 +39,23 @@ enum Kind {
         Optimizer djl() {
             return Optimizer.adamW().optLearningRateTracker(Tracker.fixed(1e-3f)).optWeightDecays(0.01f).build();
         }
+    },
+    /** Neither DJL nor torch.optim 1.13 has Lion: Anneal's two paths only. */
+    LION("lion", 20) {
+        @Override
+        OptimizerSpec<?> anneal() {
+            return Optimizers.lion().lr(1e-4).weightDecay(0.01).build();
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+
+        @Override
+        boolean inTorch() {
+            return false;
+        }
     };
 
     final String label;
@@ -52,5 +69,11 @@ enum Kind {
 
     abstract OptimizerSpec<?> anneal();
 
+    /** DJL's counterpart with the same settings, or null when DJL has none. */
     abstract Optimizer djl();
+
+    /** Whether {@code torch_worker.py} has the same optimizer. */
+    boolean inTorch() {
+        return true;
+    }
 }

@@ -58,6 +58,11 @@ class GoldenTrajectorySpec : FunSpec({
             val worst = replay(case) { arrays -> wrongAdam(arrays) }
             worst.relative shouldBeGreaterThan tolerance
         }
+        test("Lion that takes the sign of the updated momentum instead of the interpolation") {
+            val case = GoldenCase.load("lion").first { it.name == "defaults" }
+            val worst = replay(case) { arrays -> wrongLion(arrays) }
+            worst.relative shouldBeGreaterThan tolerance
+        }
         test("SGD whose momentum buffer starts at zero instead of the first gradient") {
             val case = GoldenCase.load("sgd").first { it.name == "momentum-0.9" }
             val worst = replay(case) { arrays -> wrongSgd(arrays) }
@@ -91,6 +96,19 @@ private fun wrongSgd(arrays: Map<String, NDArray>): () -> Unit {
             val g = w.gradient
             buffers.getValue(name).muli(0.9).addi(g)
             w.subi(buffers.getValue(name).mul(0.01))
+            g.muli(0)
+        }
+    }
+}
+
+/** Lion with its two lines swapped: the momentum updated with beta2 first, then its sign taken. */
+private fun wrongLion(arrays: Map<String, NDArray>): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            m.getValue(name).muli(0.99f).addi(g.mul(0.01f))
+            w.subi(m.getValue(name).sign().muli(1e-4f))
             g.muli(0)
         }
     }
