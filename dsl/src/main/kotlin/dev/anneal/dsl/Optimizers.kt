@@ -2,7 +2,6 @@
 package dev.anneal.dsl
 
 import dev.anneal.optim.AdamOptions
-import dev.anneal.optim.AdamWOptions
 import dev.anneal.optim.LionOptions
 import dev.anneal.optim.MomentumOptions
 import dev.anneal.optim.Optimizers
@@ -30,7 +29,7 @@ public fun OptimizerScope<AdamGroup>.adam(
 }
 
 /**
- * A group's values under Adam; what is left unset comes from the optimizer. Each value is a number
+ * A group's values under Adam and AdamW; what is left unset comes from the optimizer. Each value is a number
  * or a schedule, each flag a boolean.
  */
 @AnnealDsl
@@ -65,7 +64,7 @@ public class AdamGroup internal constructor(private val group: AdamOptions.Group
 }
 
 /** AdamW as `torch.optim.AdamW` computes it: Adam with decoupled weight decay, 0.01 by default. */
-public fun OptimizerScope<AdamWGroup>.adamW(
+public fun OptimizerScope<AdamGroup>.adamW(
     lr: Number = 0.001,
     beta1: Number = 0.9,
     beta2: Number = 0.999,
@@ -82,42 +81,7 @@ public fun OptimizerScope<AdamWGroup>.adamW(
         .weightDecay(weightDecay.toSchedule())
         .amsgrad(amsgrad)
         .maximize(maximize)
-    choose("adamW", builder, ::AdamWGroup)
-}
-
-/**
- * A group's values under AdamW; what is left unset comes from the optimizer. Each value is a number
- * or a schedule, each flag a boolean.
- */
-@AnnealDsl
-public class AdamWGroup internal constructor(private val group: AdamWOptions.Group) {
-    /** The learning rate. */
-    public var lr: Number? = null
-        set(value) { field = value; group.lr(value?.toSchedule()) }
-
-    /** The first moment's decay. */
-    public var beta1: Number? = null
-        set(value) { field = value; group.beta1(value?.toSchedule()) }
-
-    /** The second moment's decay. */
-    public var beta2: Number? = null
-        set(value) { field = value; group.beta2(value?.toSchedule()) }
-
-    /** Added to the denominator for stability. */
-    public var eps: Number? = null
-        set(value) { field = value; group.eps(value?.toSchedule()) }
-
-    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
-    public var weightDecay: Number? = null
-        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
-
-    /** AMSGrad's running maximum of the second moment. */
-    public var amsgrad: Boolean? = null
-        set(value) { field = value; group.amsgrad(value) }
-
-    /** Ascends instead of descending. */
-    public var maximize: Boolean? = null
-        set(value) { field = value; group.maximize(value) }
+    choose("adamW", builder, ::AdamGroup)
 }
 
 /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */

@@ -4,14 +4,12 @@ package dev.anneal.optim;
 import dev.anneal.schedule.Schedule;
 
 /**
- * Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults.
- *
- * <p>The settings of {@link Lion#LION}: the optimizer's values on its {@link Builder},
- * a group's overrides on its {@link Group}.
+ * The settings of {@link Lion#LION}: the optimizer's values on its
+ * {@link Builder}, a group's overrides on its {@link Group}.
  */
 public abstract class LionOptions<S extends LionOptions<S>> extends Settings<S> {
-    private LionOptions() {
-        super(Lion.LION);
+    private LionOptions(Chain chain) {
+        super(chain);
     }
 
     /** The learning rate. */
@@ -66,15 +64,18 @@ public abstract class LionOptions<S extends LionOptions<S>> extends Settings<S> 
 
     /** A group's overrides; what is not set comes from the optimizer. */
     public static final class Group extends LionOptions<Group> {
-        Group() {
+        Group(Chain chain) {
+            super(chain);
         }
     }
 
     /** Builds the spec, starting from the optimizer's defaults. */
     public static final class Builder extends LionOptions<Builder> implements OptimizerBuilder<Group, Builder> {
-        private final SpecParts<Group> parts = new SpecParts<>(this, Group::new);
+        private final SpecParts<Group> parts;
 
-        Builder() {
+        Builder(Chain chain) {
+            super(chain);
+            parts = new SpecParts<>(this, () -> new Group(chain));
         }
 
         @Override

@@ -5,14 +5,12 @@ import dev.anneal.grad.Unscale;
 import dev.anneal.schedule.Schedule;
 
 /**
- * MindSpore's {@code nn.Momentum}: no defaults for the learning rate and the momentum, as there; {@code lossScale} is the static scale the gradients carry.
- *
- * <p>The settings of {@link Momentum#NN_MOMENTUM}: the optimizer's values on its {@link Builder},
- * a group's overrides on its {@link Group}.
+ * The settings of {@link Momentum#NN_MOMENTUM}: the optimizer's values on its
+ * {@link Builder}, a group's overrides on its {@link Group}.
  */
 public abstract class MomentumOptions<S extends MomentumOptions<S>> extends Settings<S> {
-    private MomentumOptions() {
-        super(Momentum.NN_MOMENTUM);
+    private MomentumOptions(Chain chain) {
+        super(chain);
     }
 
     /** The learning rate. */
@@ -62,15 +60,18 @@ public abstract class MomentumOptions<S extends MomentumOptions<S>> extends Sett
 
     /** A group's overrides; what is not set comes from the optimizer. */
     public static final class Group extends MomentumOptions<Group> {
-        Group() {
+        Group(Chain chain) {
+            super(chain);
         }
     }
 
     /** Builds the spec, starting from the optimizer's defaults. */
     public static final class Builder extends MomentumOptions<Builder> implements OptimizerBuilder<Group, Builder> {
-        private final SpecParts<Group> parts = new SpecParts<>(this, Group::new);
+        private final SpecParts<Group> parts;
 
-        Builder() {
+        Builder(Chain chain) {
+            super(chain);
+            parts = new SpecParts<>(this, () -> new Group(chain));
         }
 
         @Override

@@ -10,27 +10,27 @@ public final class Optimizers {
 
     /** Adam as {@code torch.optim.Adam} computes it, with PyTorch's defaults; AMSGrad and maximize. */
     public static AdamOptions.Builder adam() {
-        return new AdamOptions.Builder();
+        return new AdamOptions.Builder(Adam.ADAM);
     }
 
     /** AdamW as {@code torch.optim.AdamW} computes it: Adam with decoupled weight decay, 0.01 by default. */
-    public static AdamWOptions.Builder adamW() {
-        return new AdamWOptions.Builder();
+    public static AdamOptions.Builder adamW() {
+        return new AdamOptions.Builder(Adam.ADAMW);
     }
 
     /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
     public static LionOptions.Builder lion() {
-        return new LionOptions.Builder();
+        return new LionOptions.Builder(Lion.LION);
     }
 
     /** MindSpore's {@code nn.Momentum}: no defaults for the learning rate and the momentum, as there; {@code lossScale} is the static scale the gradients carry. */
     public static MomentumOptions.Builder momentum() {
-        return new MomentumOptions.Builder();
+        return new MomentumOptions.Builder(Momentum.NN_MOMENTUM);
     }
 
     /** SGD as {@code torch.optim.SGD} computes it, with PyTorch's defaults: momentum with dampening, Nesterov and maximize. */
     public static SgdOptions.Builder sgd() {
-        return new SgdOptions.Builder();
+        return new SgdOptions.Builder(Sgd.SGD);
     }
 
     /** Every optimizer's chain, for tools and tests that go through them all. */

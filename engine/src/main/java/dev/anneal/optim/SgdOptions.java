@@ -4,14 +4,12 @@ package dev.anneal.optim;
 import dev.anneal.schedule.Schedule;
 
 /**
- * SGD as {@code torch.optim.SGD} computes it, with PyTorch's defaults: momentum with dampening, Nesterov and maximize.
- *
- * <p>The settings of {@link Sgd#SGD}: the optimizer's values on its {@link Builder},
- * a group's overrides on its {@link Group}.
+ * The settings of {@link Sgd#SGD}: the optimizer's values on its
+ * {@link Builder}, a group's overrides on its {@link Group}.
  */
 public abstract class SgdOptions<S extends SgdOptions<S>> extends Settings<S> {
-    private SgdOptions() {
-        super(Sgd.SGD);
+    private SgdOptions(Chain chain) {
+        super(chain);
     }
 
     /** The learning rate. */
@@ -66,15 +64,18 @@ public abstract class SgdOptions<S extends SgdOptions<S>> extends Settings<S> {
 
     /** A group's overrides; what is not set comes from the optimizer. */
     public static final class Group extends SgdOptions<Group> {
-        Group() {
+        Group(Chain chain) {
+            super(chain);
         }
     }
 
     /** Builds the spec, starting from the optimizer's defaults. */
     public static final class Builder extends SgdOptions<Builder> implements OptimizerBuilder<Group, Builder> {
-        private final SpecParts<Group> parts = new SpecParts<>(this, Group::new);
+        private final SpecParts<Group> parts;
 
-        Builder() {
+        Builder(Chain chain) {
+            super(chain);
+            parts = new SpecParts<>(this, () -> new Group(chain));
         }
 
         @Override
