@@ -69,7 +69,7 @@ public class PipelineScope internal constructor() {
     public var loss: Loss? = null
 
     /** Passes over the training set. */
-    public var epochs: Int = 1
+    public var epochs: Int = EnginePipeline.DEFAULT_EPOCHS
 
     /**
      * Batches read ahead on `Dispatchers.IO` while one trains; 0 reads each when it is needed.

@@ -15,8 +15,6 @@ import java.util.function.UnaryOperator;
  * {@code flag(Hyperparameter.MAXIMIZE)} a boolean.
  */
 public final class Hyperparams {
-    static final Hyperparams NONE = new Hyperparams(Map.of());
-
     private final Map<Hyperparameter<?>, Object> values;
 
     Hyperparams(Map<Hyperparameter<?>, Object> values) {

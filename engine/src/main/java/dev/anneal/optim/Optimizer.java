@@ -377,7 +377,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 rows.add(new AuditRow(p.name(), p.shape().toString(), "-", Map.of("status", why)));
             } else {
                 rows.add(new AuditRow(p.name(), p.shape().toString(), slot.bucket.group,
-                        evaluate(slot.bucket.fields, Math.max(step, 1))));
+                        evaluate(slot.bucket.hyperparams.fields(), Math.max(step, 1))));
             }
         }
         return rows;
@@ -471,7 +471,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private static final class Bucket {
         final String group;
         final Hyperparams hyperparams;
-        final Map<String, Object> fields;
         final boolean scheduled;
         final List<Slot> slots = new ArrayList<>();
         /** Updates each member has received: PyTorch's per-parameter step. */
@@ -481,7 +480,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         Bucket(String group, Hyperparams hyperparams, int size) {
             this.group = group;
             this.hyperparams = hyperparams;
-            this.fields = hyperparams.fields();
             this.scheduled = hyperparams.isScheduled();
             this.updates = new long[size];
         }

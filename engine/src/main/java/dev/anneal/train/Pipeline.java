@@ -37,6 +37,9 @@ import java.util.function.Supplier;
  * frees them. {@link #loop()} is the {@link TrainingLoop} it runs.
  */
 public final class Pipeline implements AutoCloseable {
+    /** Passes over the training set when none are given. */
+    public static final int DEFAULT_EPOCHS = 1;
+
     /** What one named optimizer covers ({@code selector} null: the whole model) and how it is set up. */
     public record Part(Selector selector, OptimizerSpec<?> spec) {
         public Part {
@@ -224,7 +227,7 @@ public final class Pipeline implements AutoCloseable {
         private Dataset data;
         private Dataset validation;
         private Loss loss;
-        private int epochs = 1;
+        private int epochs = DEFAULT_EPOCHS;
         private Executor prefetchExecutor;
         private int prefetchDepth;
         private Long stepsPerEpoch;
