@@ -67,7 +67,7 @@ public final class DynamicLr {
         for (int i = 0; i < totalStep; i++) {
             int epoch = i / stepPerEpoch;
             double p = isStair ? Math.floor((double) epoch / decayEpoch) : (double) epoch / decayEpoch;
-            lr[i] = learningRate * Math.pow(decayRate, p);
+            lr[i] = Decay.exponential(learningRate, decayRate, p);
         }
         return lr;
     }
@@ -91,7 +91,7 @@ public final class DynamicLr {
         for (int i = 0; i < totalStep; i++) {
             int epoch = i / stepPerEpoch;
             int p = isStair ? epoch / decayEpoch * decayEpoch : epoch;
-            lr[i] = learningRate * Math.pow(Math.E, -decayRate * p);
+            lr[i] = Decay.naturalExp(learningRate, decayRate, p);
         }
         return lr;
     }
@@ -163,7 +163,6 @@ public final class DynamicLr {
         c.positive("power", power);
         checkCounts(c, totalStep, stepPerEpoch, "decayEpoch", decayEpoch);
         c.throwIfAny();
-        double delta = learningRate - endLearningRate;
         double[] lr = new double[totalStep];
         for (int i = 0; i < totalStep; i++) {
             int epoch = i / stepPerEpoch;
@@ -176,7 +175,7 @@ public final class DynamicLr {
                 t = Math.min(epoch, decayEpoch);
                 d = decayEpoch;
             }
-            lr[i] = delta * Math.pow(1 - (double) t / d, power) + endLearningRate;
+            lr[i] = Decay.polynomial(learningRate, endLearningRate, (double) t / d, power);
         }
         return lr;
     }

@@ -26,6 +26,6 @@ public record ExponentialDecayLR(double learningRate, double decayRate, long dec
         if (isStair) {
             p = Math.floor(p);
         }
-        return learningRate * Math.pow(decayRate, p);
+        return Decay.exponential(learningRate, decayRate, p);
     }
 }

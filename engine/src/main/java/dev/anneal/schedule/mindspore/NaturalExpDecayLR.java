@@ -26,6 +26,6 @@ public record NaturalExpDecayLR(double learningRate, double decayRate, long deca
     public double at(long step) {
         long globalStep = step - 1;
         double p = isStair ? (double) (globalStep / decaySteps * decaySteps) : (double) globalStep;
-        return learningRate * Math.pow(Math.E, -decayRate * p);
+        return Decay.naturalExp(learningRate, decayRate, p);
     }
 }

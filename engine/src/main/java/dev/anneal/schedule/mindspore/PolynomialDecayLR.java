@@ -43,6 +43,6 @@ public record PolynomialDecayLR(double learningRate, double endLearningRate, lon
         } else {
             globalStep = Math.min(globalStep, span);
         }
-        return (learningRate - endLearningRate) * Math.pow(1.0 - globalStep / span, power) + endLearningRate;
+        return Decay.polynomial(learningRate, endLearningRate, globalStep / span, power);
     }
 }
