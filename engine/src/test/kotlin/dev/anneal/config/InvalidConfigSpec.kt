@@ -4,11 +4,10 @@ import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDManager
 import ai.djl.ndarray.types.Shape
 import dev.anneal.optim.Adam
+import dev.anneal.optim.Lion
 import dev.anneal.optim.Optimizers
-import dev.anneal.param.GroupSpec
 import dev.anneal.param.ParameterSet
 import dev.anneal.param.Selector
-import dev.anneal.schedule.Schedule
 import io.kotest.assertions.throwables.shouldThrowExactly
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
@@ -161,6 +160,27 @@ class InvalidConfigSpec : FunSpec({
         },
         Bad("adamW: eps = 0", "optimizer.adamw.eps", listOf("must be positive (> 0)", "got 0.0")) {
             Optimizers.adamW().eps(0.0).build()
+        },
+        Bad("lion: beta1 = 1.0", "optimizer.lion.beta1", listOf("must be in [0.0, 1.0)", "got 1.0")) {
+            Optimizers.lion().beta1(1.0).build()
+        },
+        Bad("lion: negative weight decay", "optimizer.lion.weightDecay", listOf("must be non-negative (>= 0)", "got -0.1")) {
+            Optimizers.lion().weightDecay(-0.1).build()
+        },
+        // values set by name, for configuration read at run time
+        Bad("by name: a hyperparameter the optimizer lacks", "optimizer.sgd.beta1",
+            listOf("is not a hyperparameter of sgd", "it has [lr, momentum, dampening, weightDecay, nesterov, maximize]")) {
+            Optimizers.sgd().set("beta1", 0.9)
+        },
+        Bad("by name: a number for a flag", "optimizer.adam.amsgrad", listOf("takes a boolean", "got 1")) {
+            Adam.ADAM.options().set("amsgrad", 1)
+        },
+        Bad("by name: a flag for a value", "optimizer.lion.lr", listOf("takes a number or a schedule", "got true")) {
+            Lion.LION.options().set("lr", true)
+        },
+        Bad("by declaration: another optimizer's hyperparameter", "optimizer.lion.amsgrad",
+            listOf("is not a hyperparameter of lion")) {
+            Optimizers.lion().set(Adam.AMSGRAD, true)
         },
         // group overrides: the path names the group
         Bad("sgd group: negative lr", "optimizer.group[\"conv\"].sgd.lr", listOf("must be non-negative (>= 0)", "got -1.0")) {

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDManager
 import ai.djl.ndarray.types.Shape
 import dev.anneal.config.InvalidConfigException
-import dev.anneal.param.GroupSpec
 import dev.anneal.param.ParameterSet
 import dev.anneal.schedule.Schedule
 import ai.djl.ndarray.NDScope

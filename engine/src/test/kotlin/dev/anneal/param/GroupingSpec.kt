@@ -9,7 +9,6 @@ import ai.djl.nn.norm.BatchNorm
 import ai.djl.nn.norm.LayerNorm
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.config.Violation
-import dev.anneal.optim.Adam
 import dev.anneal.optim.AuditRow
 import dev.anneal.optim.Optimizers
 import dev.anneal.schedule.Schedule
