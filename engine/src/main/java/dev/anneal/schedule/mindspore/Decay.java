@@ -1,33 +1,21 @@
 package dev.anneal.schedule.mindspore;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.Exponential;
 
 /**
  * What MindSpore's decay schedules share, the {@code dynamic_lr} lists and the
- * {@code LearningRateSchedule} classes alike: their formulas, written once, and the argument
- * checks of {@code learning_rate_schedule._check_inputs}. Each caller computes the exponent or
- * fraction its own way (epochs or steps, staircase or not).
+ * {@code LearningRateSchedule} classes alike: the natural-exponential decay, written once over
+ * {@link Exponential}, and the argument checks of {@code learning_rate_schedule._check_inputs}.
+ * Each caller computes the exponent its own way (epochs or steps, staircase or not).
  */
 final class Decay {
     private Decay() {
     }
 
-    /** {@code exponential_decay_lr}, {@code ExponentialDecayLR}: {@code learningRate * decayRate^p}. */
-    static double exponential(double learningRate, double decayRate, double p) {
-        return learningRate * Math.pow(decayRate, p);
-    }
-
     /** {@code natural_exp_decay_lr}, {@code NaturalExpDecayLR}: {@code learningRate * e^(-decayRate * p)}. */
     static double naturalExp(double learningRate, double decayRate, double p) {
-        return learningRate * Math.pow(Math.E, -decayRate * p);
-    }
-
-    /**
-     * {@code polynomial_decay_lr}, {@code PolynomialDecayLR}:
-     * {@code (learningRate - endLearningRate) * (1 - fraction)^power + endLearningRate}.
-     */
-    static double polynomial(double learningRate, double endLearningRate, double fraction, double power) {
-        return (learningRate - endLearningRate) * Math.pow(1 - fraction, power) + endLearningRate;
+        return Exponential.value(learningRate, Math.E, -decayRate * p);
     }
 
     static void check(String path, double learningRate, double decayRate, long decaySteps) {

@@ -2,6 +2,8 @@ package dev.anneal.schedule.mindspore;
 
 import dev.anneal.config.Checks;
 import dev.anneal.schedule.CosineAnnealing;
+import dev.anneal.schedule.Exponential;
+import dev.anneal.schedule.Polynomial;
 
 import java.util.Arrays;
 
@@ -67,7 +69,7 @@ public final class DynamicLr {
         for (int i = 0; i < totalStep; i++) {
             int epoch = i / stepPerEpoch;
             double p = isStair ? Math.floor((double) epoch / decayEpoch) : (double) epoch / decayEpoch;
-            lr[i] = Decay.exponential(learningRate, decayRate, p);
+            lr[i] = Exponential.value(learningRate, decayRate, p);
         }
         return lr;
     }
@@ -175,7 +177,7 @@ public final class DynamicLr {
                 t = Math.min(epoch, decayEpoch);
                 d = decayEpoch;
             }
-            lr[i] = Decay.polynomial(learningRate, endLearningRate, (double) t / d, power);
+            lr[i] = Polynomial.value(learningRate, endLearningRate, (double) t / d, power);
         }
         return lr;
     }

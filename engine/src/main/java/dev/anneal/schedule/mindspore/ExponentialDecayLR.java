@@ -1,5 +1,6 @@
 package dev.anneal.schedule.mindspore;
 
+import dev.anneal.schedule.Exponential;
 import dev.anneal.schedule.Schedule;
 
 /**
@@ -26,6 +27,6 @@ public record ExponentialDecayLR(double learningRate, double decayRate, long dec
         if (isStair) {
             p = Math.floor(p);
         }
-        return Decay.exponential(learningRate, decayRate, p);
+        return Exponential.value(learningRate, decayRate, p);
     }
 }

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.mindspore;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.Polynomial;
 import dev.anneal.schedule.Schedule;
 
 /**
@@ -43,6 +44,6 @@ public record PolynomialDecayLR(double learningRate, double endLearningRate, lon
         } else {
             globalStep = Math.min(globalStep, span);
         }
-        return Decay.polynomial(learningRate, endLearningRate, globalStep / span, power);
+        return Polynomial.value(learningRate, endLearningRate, globalStep / span, power);
     }
 }

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.optax;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.Exponential;
 import dev.anneal.schedule.Schedule;
 
 import java.util.OptionalDouble;
@@ -70,7 +71,7 @@ public record ExponentialDecay(double initialValue, long decaySteps, double deca
         if (staircase) {
             p = Math.floor(p);
         }
-        double value = decreased <= 0 ? initialValue : initialValue * Math.pow(decayRate, p);
+        double value = decreased <= 0 ? initialValue : Exponential.value(initialValue, decayRate, p);
         if (endValue.isPresent()) {
             double end = endValue.getAsDouble();
             value = decayRate < 1.0 ? Math.max(value, end) : Math.min(value, end);

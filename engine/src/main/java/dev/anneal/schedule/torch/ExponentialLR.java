@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.Exponential;
 
 /** PyTorch's {@code ExponentialLR}: {@code base * gamma^t} with {@code t = step - 1}. */
 public record ExponentialLR(double base, double gamma) implements Multiplicative {
@@ -13,6 +14,6 @@ public record ExponentialLR(double base, double gamma) implements Multiplicative
 
     @Override
     public double factor(long t) {
-        return Math.pow(gamma, t);
+        return Exponential.value(1, gamma, t);
     }
 }

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.Exponential;
 
 import java.util.Arrays;
 
@@ -40,7 +41,7 @@ public record MultiStepLR(double base, long[] milestones, double gamma) implemen
                 reached++;
             }
         }
-        return Math.pow(gamma, reached);
+        return Exponential.value(1, gamma, reached);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.Polynomial;
 
 /**
  * PyTorch's {@code PolynomialLR}: {@code base * (1 - min(t, totalIters) / totalIters)^power},
@@ -24,6 +25,6 @@ public record PolynomialLR(double base, long totalIters, double power) implement
 
     @Override
     public double factor(long t) {
-        return Math.pow(1.0 - (double) Math.min(t, totalIters) / totalIters, power);
+        return Polynomial.value(1, 0, (double) Math.min(t, totalIters) / totalIters, power);
     }
 }

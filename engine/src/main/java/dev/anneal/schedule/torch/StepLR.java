@@ -1,6 +1,7 @@
 package dev.anneal.schedule.torch;
 
 import dev.anneal.config.Checks;
+import dev.anneal.schedule.Exponential;
 
 /**
  * PyTorch's {@code StepLR}: the base value times {@code gamma} every {@code stepSize} steps,
@@ -23,6 +24,6 @@ public record StepLR(double base, long stepSize, double gamma) implements Multip
 
     @Override
     public double factor(long t) {
-        return Math.pow(gamma, Math.floorDiv(t, stepSize));
+        return Exponential.value(1, gamma, Math.floorDiv(t, stepSize));
     }
 }
