@@ -44,32 +44,47 @@ public final class Checks {
         violations.add(new Violation(join(prefix, field), step == null ? problem : problem + " at step " + step));
     }
 
-    public void require(boolean ok, String field, String problem) {
+    /** Fails unless {@code ok}; returns {@code ok}, as the checks below do. */
+    public boolean require(boolean ok, String field, String problem) {
         if (!ok) {
             fail(field, problem);
         }
+        return ok;
     }
 
-    public void finite(String field, double value) {
-        require(Double.isFinite(value), field, "must be a finite number, got " + value);
+    public boolean finite(String field, double value) {
+        return require(Double.isFinite(value), field, "must be a finite number, got " + value);
     }
 
-    public void positive(String field, double value) {
-        require(value > 0 && Double.isFinite(value), field, "must be positive (> 0) and finite, got " + value);
+    public boolean positive(String field, double value) {
+        return require(value > 0 && Double.isFinite(value), field, "must be positive (> 0) and finite, got " + value);
     }
 
-    public void nonNegative(String field, double value) {
-        require(value >= 0 && Double.isFinite(value), field, "must be non-negative (>= 0) and finite, got " + value);
+    public boolean nonNegative(String field, double value) {
+        return require(value >= 0 && Double.isFinite(value), field, "must be non-negative (>= 0) and finite, got " + value);
     }
 
     /** {@code lo <= value < hi}. */
-    public void inHalfOpen(String field, double value, double lo, double hi) {
-        require(value >= lo && value < hi, field, "must be in [" + lo + ", " + hi + "), got " + value);
+    public boolean inHalfOpen(String field, double value, double lo, double hi) {
+        return require(value >= lo && value < hi, field, "must be in [" + lo + ", " + hi + "), got " + value);
     }
 
     /** {@code lo <= value <= hi}. */
-    public void inClosed(String field, double value, double lo, double hi) {
-        require(value >= lo && value <= hi, field, "must be in [" + lo + ", " + hi + "], got " + value);
+    public boolean inClosed(String field, double value, double lo, double hi) {
+        return require(value >= lo && value <= hi, field, "must be in [" + lo + ", " + hi + "], got " + value);
+    }
+
+    /**
+     * A finite value a float32 kernel computes with: at most float32's largest magnitude (1e39
+     * would be infinite there) and, unless it may flush to zero harmlessly (a rate, a decay),
+     * zero or at least float32's smallest normal magnitude (an eps of 1e-50 would divide by zero).
+     */
+    public boolean float32(String field, double value, boolean mayFlushToZero) {
+        double magnitude = Math.abs(value);
+        String where = " (float32's range, where the update computes), got " + value;
+        return require(!(magnitude > Float.MAX_VALUE), field, "must be at most " + Float.MAX_VALUE + " in magnitude" + where)
+                && require(mayFlushToZero || magnitude == 0 || magnitude >= Float.MIN_NORMAL, field,
+                        "must be 0 or at least " + Float.MIN_NORMAL + " in magnitude" + where);
     }
 
     public boolean isEmpty() {

@@ -57,8 +57,13 @@ public record Hyperparameter<T>(String name, Class<T> type, Range range, String 
     void check(Checks c, Object value) {
         if (value instanceof Schedule schedule) {
             OptionalLong step = c.step();
-            OptionalDouble v = step.isPresent() ? OptionalDouble.of(schedule.at(step.getAsLong()))
-                    : Schedule.constantValue(schedule);
+            OptionalDouble v;
+            try {
+                v = step.isPresent() ? OptionalDouble.of(schedule.at(step.getAsLong())) : Schedule.constantValue(schedule);
+            } catch (RuntimeException e) {
+                c.fail(name, "has no value: its schedule failed with " + e);
+                return;
+            }
             v.ifPresent(x -> range.check(c, name, x));
         }
     }
@@ -79,12 +84,19 @@ public record Hyperparameter<T>(String name, Class<T> type, Range range, String 
         /** {@code [0, 1]}: dampening. */
         CLOSED_UNIT_INTERVAL;
 
+        /**
+         * The range, then float32's: kernels compute in float32, where 1e39 is infinite and a
+         * positive 1e-50 zero (a value whose range allows zero may flush to it).
+         */
         void check(Checks c, String field, double value) {
-            switch (this) {
+            boolean inRange = switch (this) {
                 case NON_NEGATIVE -> c.nonNegative(field, value);
                 case POSITIVE -> c.positive(field, value);
                 case UNIT_INTERVAL -> c.inHalfOpen(field, value, 0, 1);
                 case CLOSED_UNIT_INTERVAL -> c.inClosed(field, value, 0, 1);
+            };
+            if (inRange) {
+                c.float32(field, value, this != POSITIVE);
             }
         }
     }

@@ -195,6 +195,28 @@ class InvalidConfigSpec : FunSpec({
         Bad("momentum group: NaN lr", "optimizer.group[\"bn\"].momentum.lr", listOf("finite", "got NaN")) {
             Optimizers.momentum().lr(0.1).momentum(0.9).group("bn") { it.lr(Double.NaN) }.build()
         },
+        // Finite as a double, broken in float32, where the update computes
+        Bad("adam: lr beyond float32", "optimizer.adam.lr", listOf("at most 3.4028235E38", "float32", "got 1.0E39")) {
+            Optimizers.adam().lr(1e39).build()
+        },
+        Bad("adam: eps that is zero in float32", "optimizer.adam.eps", listOf("0 or at least 1.17549435E-38", "float32", "got 1.0E-50")) {
+            Optimizers.adam().eps(1e-50).build()
+        },
+        Bad("adam: subnormal eps", "optimizer.adam.eps", listOf("0 or at least 1.17549435E-38", "got 1.0E-40")) {
+            Optimizers.adam().eps(1e-40).build()
+        },
+        Bad("momentum: loss scale below float32", "optimizer.momentum.lossScale", listOf("0 or at least", "got 1.0E-310")) {
+            Optimizers.momentum().lr(0.1).momentum(0.9).lossScale(1e-310).build()
+        },
+        Bad("momentum: loss scale beyond float32", "optimizer.momentum.lossScale", listOf("at most 3.4028235E38", "got 1.0E39")) {
+            Optimizers.momentum().lr(0.1).momentum(0.9).lossScale(1e39).build()
+        },
+        Bad("sgd: weight decay beyond float32", "optimizer.sgd.weightDecay", listOf("at most 3.4028235E38", "got 5.0E38")) {
+            Optimizers.sgd().weightDecay(5e38).build()
+        },
+        Bad("adamw group: lr beyond float32", "optimizer.group[\"bn\"].adamw.lr", listOf("at most 3.4028235E38", "got 1.0E300")) {
+            Optimizers.adamW().group("bn") { it.lr(1e300) }.build()
+        },
         Bad("momentum group: loss scale 0", "optimizer.group[\"bn\"].momentum.lossScale", listOf("must be positive (> 0)", "got 0.0")) {
             Optimizers.momentum().lr(0.1).momentum(0.9).group("bn") { it.lossScale(0.0) }.build()
         },
