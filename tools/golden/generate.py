@@ -6,10 +6,11 @@ a fixed list of cases for 100 steps on small float32 parameters, feeding
 gradients from a deterministic integer hash that the Java side re-implements,
 and writes the parameter values after every step to
 
-    engine/src/test/resources/golden/{sgd,momentum,adam,adamw}.json
+    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,clip}.json
 
 SGD, Adam and AdamW are computed by torch.optim (foreach=False, CPU, float32).
-Momentum has no PyTorch class; its update rule is taken from MindSpore's source
+clip.json runs torch.nn.utils.clip_grad_norm_ or clip_grad_value_ before
+the optimizer's step. Momentum has no PyTorch class; its update rule is taken from MindSpore's source
 and written out below as one float32 torch op per formula term.
 
 Run from the repository root with Debian's python3-torch (1.13) and numpy:
@@ -118,6 +119,7 @@ REFERENCES = {
     "adamw": "torch {v} (torch.optim.AdamW, foreach=False)",
     "momentum": "MindSpore nn.Momentum published update rule, written out in float32 torch ops",
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
+    "clip": "torch {v} (torch.nn.utils.clip_grad_norm_ / clip_grad_value_, then torch.optim.SGD, Adam or AdamW, foreach=False)",
 }
 
 
@@ -477,9 +479,38 @@ CASES = {
              scheduled={0: {"lr": ("cosine", 1e-3, 1e-5), "beta1": ("triangle", 0.8, 0.95, 30)},
                         1: {"beta2": ("step", 0.99, 0.9, 50), "weightDecay": ("linear", 0.05, 0.0)}}),
     ],
+    # Gradient clipping in front of an optimizer: torch.nn.utils.clip_grad_norm_ / clip_grad_value_
+    # over every parameter with a gradient (or over each group's), then the optimizer's step.
+    "clip": [
+        dict(name="adam-norm-2-max-1", optimizer="adam", set="mlp", clip={"maxNorm": 1.0, "normType": 2.0}),
+        dict(name="adam-norm-2-max-100-inactive", optimizer="adam", set="mlp", clip={"maxNorm": 100.0, "normType": 2.0}),
+        dict(name="adam-norm-inf-max-0.5", optimizer="adam", set="conv", clip={"maxNorm": 0.5, "normType": "inf"}),
+        dict(name="sgd-momentum-norm-2-max-0.1", optimizer="sgd", set="conv", opts={"momentum": 0.9, "lr": 0.1},
+             clip={"maxNorm": 0.1, "normType": 2.0}),
+        dict(name="sgd-norm-2-per-group", optimizer="sgd", set="mlp", opts={"lr": 0.1},
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.05}), (["fc2.weight", "fc2.bias", "temperature"], {})),
+             clip={"maxNorm": 0.5, "normType": 2.0, "perGroup": True}),
+        dict(name="adamw-norm-inf-per-group", optimizer="adamw", set="embed",
+             groups=G((["embed.weight"], {}), (["head.weight", "head.bias"], {"weightDecay": 0.1})),
+             clip={"maxNorm": 0.25, "normType": "inf", "perGroup": True}),
+        dict(name="sgd-norm-2-max-5-grad-scale-100", optimizer="sgd", set="wide", grad_scale=100.0,
+             clip={"maxNorm": 5.0, "normType": 2.0}),
+        dict(name="adam-norm-2-weight-decay-maximize", optimizer="adam", set="mlp",
+             opts={"weightDecay": 0.1, "maximize": True}, clip={"maxNorm": 0.3, "normType": 2.0}),
+        dict(name="adam-norm-2-two-groups-global", optimizer="adam", set="conv",
+             groups=G((["conv.weight"], {"lr": 0.01}), (["conv.bias", "scale"], {})),
+             clip={"maxNorm": 0.2, "normType": 2.0}),
+        dict(name="sgd-norm-2-frozen", optimizer="sgd", set="tiny", opts={"momentum": 0.9},
+             frozen={"v": (10, 30), "s": (50, 60)}, clip={"maxNorm": 0.4, "normType": 2.0}),
+        dict(name="adam-norm-2-max-0", optimizer="adam", set="tiny", clip={"maxNorm": 0.0, "normType": 2.0}),
+        dict(name="sgd-value-0.5", optimizer="sgd", set="conv", opts={"lr": 0.1}, clip={"clipValue": 0.5}),
+        dict(name="adam-value-0.01", optimizer="adam", set="mlp", clip={"clipValue": 0.01}),
+        dict(name="sgd-value-3-grad-scale-10", optimizer="sgd", set="embed", grad_scale=10.0,
+             opts={"momentum": 0.5}, clip={"clipValue": 3.0}),
+    ],
 }
 
-SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401}
+SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501}
 
 
 # ---------------------------------------------------------------------------
@@ -506,8 +537,10 @@ def curve(kind, *args):
     return [at(t) for t in range(1, STEPS + 1)]
 
 
-def build_case(opt_name, index, spec):
-    seed = SEED_BASE[opt_name] + index
+def build_case(fixture, index, spec):
+    seed = SEED_BASE[fixture] + index
+    opt_name = spec.get("optimizer", fixture)
+    clip = spec.get("clip")
     grad_scale = float(spec.get("grad_scale", 1.0))
     init_scale = float(spec.get("init_scale", 1.0))
     pset = PARAM_SETS[spec["set"]]
@@ -541,10 +574,11 @@ def build_case(opt_name, index, spec):
     scheduled = [{"group": g, "option": option, "values": curve(*shape)}
                  for g, options in spec.get("scheduled", {}).items() for option, shape in options.items()]
 
-    trajectory = run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled)
+    trajectory = run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip)
 
     return {
         "name": spec["name"],
+        **({"optimizer": opt_name, "clip": clip} if clip else {}),
         "seed": seed,
         "grad_scale": grad_scale,
         "init_scale": init_scale,
@@ -558,7 +592,18 @@ def build_case(opt_name, index, spec):
     }
 
 
-def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled):
+def clip_gradients(clip, tensors, groups):
+    """torch.nn.utils' clipping over every parameter with a gradient, or over each group's."""
+    sets = [[tensors[n] for n in ns] for ns, _ in groups] if clip.get("perGroup") else [list(tensors.values())]
+    for members in sets:
+        live = [t for t in members if t.grad is not None]
+        if "clipValue" in clip:
+            torch.nn.utils.clip_grad_value_(live, clip["clipValue"])
+        elif live:
+            torch.nn.utils.clip_grad_norm_(live, clip["maxNorm"], norm_type=float(clip["normType"]))
+
+
+def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip=None):
     tensors = {}
     for p in params:
         t = torch.from_numpy(p["init"].copy()).reshape(p["shape"])
@@ -602,6 +647,8 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
                 continue
             grad = gen_values(seed, step, p_index, p["n"], grad_scale)
             tensors[p["name"]].grad = torch.from_numpy(grad).reshape(p["shape"])
+        if clip:
+            clip_gradients(clip, tensors, groups)
         opt.step()
         for p in params:
             values = tensors[p["name"]].detach().clone().reshape(-1).numpy()

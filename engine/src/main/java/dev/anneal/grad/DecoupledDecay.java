@@ -22,6 +22,11 @@ public final class DecoupledDecay implements Stage {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.PARAMETER;
+    }
+
+    @Override
     public List<Hyperparameter<?>> hyperparameters() {
         return List.of(Hyperparameter.LR, Hyperparameter.WEIGHT_DECAY);
     }

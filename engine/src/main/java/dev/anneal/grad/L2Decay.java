@@ -22,6 +22,11 @@ public final class L2Decay implements Stage {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.GRADIENT;
+    }
+
+    @Override
     public List<Hyperparameter<?>> hyperparameters() {
         return List.of(Hyperparameter.WEIGHT_DECAY);
     }

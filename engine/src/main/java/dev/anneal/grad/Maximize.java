@@ -17,6 +17,11 @@ public final class Maximize implements Stage {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.GRADIENT;
+    }
+
+    @Override
     public List<Hyperparameter<?>> hyperparameters() {
         return List.of(Hyperparameter.MAXIMIZE);
     }

@@ -21,6 +21,11 @@ public final class ScaledL2Decay implements Stage {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.GRADIENT;
+    }
+
+    @Override
     public List<Hyperparameter<?>> hyperparameters() {
         return List.of(Hyperparameter.WEIGHT_DECAY, Unscale.LOSS_SCALE);
     }

@@ -26,6 +26,11 @@ public final class Unscale implements Stage {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.GRADIENT;
+    }
+
+    @Override
     public List<Hyperparameter<?>> hyperparameters() {
         return List.of(LOSS_SCALE);
     }

@@ -59,6 +59,11 @@ public final class Adam implements Stage {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.RULE;
+    }
+
+    @Override
     public List<Hyperparameter<?>> hyperparameters() {
         return List.of(Hyperparameter.LR, BETA1, BETA2, EPS, AMSGRAD);
     }

@@ -46,6 +46,9 @@ public final class Chain {
         if (!read.equals(b.entries.keySet())) {
             throw new IllegalStateException(typeName + " declares " + b.entries.keySet() + " but its stages read " + read);
         }
+        if (stages.stream().filter(s -> s.kind() == Stage.Kind.RULE).count() != 1) {
+            throw new IllegalStateException(typeName + " must have exactly one update rule among its stages " + stages);
+        }
         Checks checks = new Checks(name());
         defaults.keys().forEach(h -> h.check(checks, defaults.get(h)));
         checks.throwIfAny();
@@ -135,8 +138,11 @@ public final class Chain {
         return names;
     }
 
-    /** One update of one tensor on the generic path: every stage in order. */
-    void apply(NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
+    /**
+     * One update of one tensor on the generic path: {@code stages} (this chain's, or those that
+     * run in their place this step) in order; returns the gradient the last one left.
+     */
+    NDArray apply(List<Stage> stages, NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
         NDArray g = grad;
         int first = 0;
         for (Stage stage : stages) {
@@ -145,10 +151,11 @@ public final class Chain {
             g = stage.apply(weight, g, own, h, step, count);
             first += states;
         }
+        return g;
     }
 
-    /** One update as a kernel over blocks: the active stages' kernels in order, each on its own state. */
-    ElementKernel kernel(Hyperparams h, long step, long count) {
+    /** {@code stages} as one kernel over blocks: the active ones' kernels in order, each on its own state; null when none is. */
+    ElementKernel kernel(List<Stage> stages, Hyperparams h, long step, long count) {
         List<ElementKernel> kernels = new ArrayList<>();
         List<int[]> ranges = new ArrayList<>();
         int first = 0;
@@ -162,6 +169,9 @@ public final class Chain {
             first += states;
         }
         int total = first;
+        if (kernels.isEmpty()) {
+            return null;
+        }
         if (kernels.size() == 1 && ranges.get(0)[0] == 0 && ranges.get(0)[1] == total) {
             return kernels.get(0);
         }
@@ -172,6 +182,27 @@ public final class Chain {
                 ks[i].apply(w, g, slice(state, rs[i], total), n);
             }
         };
+    }
+
+    /**
+     * Positions of the stages that need a {@link Reduction} with these values. Only gradient
+     * stages may run before one: a total must not depend on a weight the pass has not yet moved.
+     */
+    List<Integer> reducing(Hyperparams h) {
+        List<Integer> positions = new ArrayList<>();
+        for (int p = 0; p < stages.size(); p++) {
+            if (stages.get(p).reduction(h) != null) {
+                for (Stage before : stages.subList(0, p)) {
+                    if (before.kind() != Stage.Kind.GRADIENT) {
+                        throw new IllegalStateException(this + ": " + stages.get(p).getClass().getSimpleName()
+                                + " reduces over gradients after the " + before.kind() + " stage "
+                                + before.getClass().getSimpleName() + "; only gradient stages may run before it");
+                    }
+                }
+                positions.add(p);
+            }
+        }
+        return positions;
     }
 
     private static float[][] slice(float[][] state, int[] range, int total) {
@@ -202,6 +233,12 @@ public final class Chain {
         public Builder stages(Stage... stages) {
             this.stages.clear();
             this.stages.addAll(List.of(stages));
+            return this;
+        }
+
+        /** Stages that run before those given so far: a gradient tool in front of an optimizer. */
+        public Builder prepend(Stage... first) {
+            this.stages.addAll(0, List.of(first));
             return this;
         }
 

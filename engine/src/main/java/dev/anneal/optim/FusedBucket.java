@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 import java.util.function.LongFunction;
 import java.util.stream.IntStream;
 
@@ -42,6 +43,7 @@ final class FusedBucket implements AutoCloseable {
     static final int BLOCK = 1024;
     private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
     private static final float[] ZEROS = new float[CHUNK];
+    private static final float[][] NO_STATE = new float[0][];
 
     private final List<Param> params;
     private final List<NDArray[]> states;
@@ -99,14 +101,64 @@ final class FusedBucket implements AutoCloseable {
         });
     }
 
-    /** Runs the kernel over elements {@code [from, to)} of one parameter, block by block. */
-    private static void apply(ElementKernel kernel, Buffers b, int from, int to) {
-        int states = b.state.length;
+    /**
+     * A reduction over the trainable parameters' gradients as {@code before} (gradient stages,
+     * null for none) leaves them, changing nothing: each work item folds its blocks in order, and
+     * the items' partials are combined in order, so the total does not depend on the threads.
+     */
+    double reduce(long[] updates, LongFunction<ElementKernel> before, Reduction.Fold fold) {
+        boolean[] live = prepare();
+        ElementKernel[] kernels = new ElementKernel[params.size()];
+        Map<Long, ElementKernel> byCount = new HashMap<>();
+        for (int slot = 0; slot < kernels.length; slot++) {
+            if (live[slot]) {
+                kernels[slot] = byCount.computeIfAbsent(updates[slot] + 1, before::apply);
+            }
+        }
+        double[] partials = new double[work.length];
+        runIndexed(i -> {
+            int[] item = work[i];
+            if (live[item[0]]) {
+                partials[i] = fold(kernels[item[0]], buffers[item[0]], item[1], item[2], fold);
+            }
+        });
+        double total = 0;
+        for (double partial : partials) {
+            total = fold.combine(total, partial);
+        }
+        return total;
+    }
+
+    private static double fold(ElementKernel before, Buffers b, int from, int to, Reduction.Fold fold) {
+        float[][] scratch = scratch(0);
+        float[] weight = scratch[0];
+        float[] grad = scratch[1];
+        double acc = 0;
+        for (int i = from; i < to; i += BLOCK) {
+            int n = Math.min(BLOCK, to - i);
+            b.grad.get(i, grad, 0, n);
+            if (before != null) {
+                b.weight.get(i, weight, 0, n);
+                before.apply(weight, grad, NO_STATE, n);
+            }
+            acc = fold.block(acc, grad, n);
+        }
+        return acc;
+    }
+
+    private static float[][] scratch(int states) {
         float[][] scratch = SCRATCH.get();
         if (scratch == null || scratch.length < 2 + states) {
             scratch = new float[2 + states][BLOCK];
             SCRATCH.set(scratch);
         }
+        return scratch;
+    }
+
+    /** Runs the kernel over elements {@code [from, to)} of one parameter, block by block. */
+    private static void apply(ElementKernel kernel, Buffers b, int from, int to) {
+        int states = b.state.length;
+        float[][] scratch = scratch(states);
         float[] weight = scratch[0];
         float[] grad = scratch[1];
         float[][] state = new float[states][];
@@ -148,11 +200,16 @@ final class FusedBucket implements AutoCloseable {
     }
 
     private void run(Consumer<int[]> task) {
+        runIndexed(i -> task.accept(work[i]));
+    }
+
+    /** Runs {@code task} for every work item's index, on all cores when the bucket is large. */
+    private void runIndexed(IntConsumer task) {
         if (parallel) {
-            IntStream.range(0, work.length).parallel().forEach(i -> task.accept(work[i]));
+            IntStream.range(0, work.length).parallel().forEach(task);
         } else {
-            for (int[] item : work) {
-                task.accept(item);
+            for (int i = 0; i < work.length; i++) {
+                task.accept(i);
             }
         }
     }

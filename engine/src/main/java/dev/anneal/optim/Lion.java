@@ -45,6 +45,11 @@ public final class Lion implements Stage {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.RULE;
+    }
+
+    @Override
     public List<Hyperparameter<?>> hyperparameters() {
         return List.of(Hyperparameter.LR, BETA1, BETA2);
     }

@@ -44,6 +44,11 @@ public final class Momentum implements Stage {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.RULE;
+    }
+
+    @Override
     public List<Hyperparameter<?>> hyperparameters() {
         return List.of(Hyperparameter.LR, MOMENTUM, NESTEROV);
     }

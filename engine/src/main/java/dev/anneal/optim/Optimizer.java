@@ -20,6 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
 
@@ -58,6 +61,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private NDManager stateManager;
     private long step;
     private boolean closed;
+    /** The thread inside a step, a clearing of gradients or a restore, if any. */
+    private final AtomicReference<Thread> busy = new AtomicReference<>();
 
     Optimizer(OptimizerSpec<G> spec, ParameterSet parameters, Execution execution) {
         this.spec = spec;
@@ -187,26 +192,95 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         return stateManager;
     }
 
-    /** Advances the step counter once and updates every trainable parameter from its gradient. */
+    /**
+     * Advances the step counter once and updates every trainable parameter from its gradient.
+     * All or nothing: every group's values are computed and checked, and every reduction a stage
+     * needs is taken, before any parameter, state or counter changes; a refused step changes nothing.
+     */
     public void step() {
+        exclusive(this::stepOnce);
+    }
+
+    private void stepOnce() {
         ensureOpen();
         refuseUnmanaged();
-        step++;
-        for (Bucket bucket : buckets) {
-            checkScheduled(bucket);
+        refuseReleased();
+        long next = step + 1;
+        buckets.forEach(b -> checkScheduled(b, next));
+        List<List<Stage>> passes = passes(next);
+        step = next;
+        for (int i = 0; i < buckets.size(); i++) {
+            Bucket bucket = buckets.get(i);
+            Hyperparams h = bucket.hyperparams;
+            List<Stage> pass = passes.get(i);
             if (bucket.fused != null) {
-                bucket.fused.step(bucket.updates, count -> chain.kernel(bucket.hyperparams, step, count));
+                bucket.fused.step(bucket.updates, count -> chain.kernel(pass, h, next, count));
                 continue;
             }
             for (Slot slot : bucket.slots) {
                 if (slot.param.isTrainable()) {
                     try (NDScope ignored = new NDScope()) {
                         NDArray weight = slot.param.array();
-                        apply(slot, weight, weight.getGradient());
+                        apply(slot, pass, h, weight, weight.getGradient());
                     }
                 }
             }
         }
+    }
+
+    /**
+     * The stages each bucket runs this step: the chain's, with every reducing stage replaced by
+     * what its total makes of it. Totals are folded in bucket and parameter order, so they are
+     * the same on every run.
+     */
+    private List<List<Stage>> passes(long next) {
+        List<List<Stage>> passes = new ArrayList<>();
+        List<List<Integer>> reducing = new ArrayList<>();
+        Set<Integer> positions = new TreeSet<>();
+        for (Bucket bucket : buckets) {
+            passes.add(new ArrayList<>(chain.stages()));
+            reducing.add(chain.reducing(bucket.hyperparams));
+            positions.addAll(reducing.get(reducing.size() - 1));
+        }
+        for (int p : positions) {
+            Stage stage = chain.stages().get(p);
+            Map<List<Object>, Double> totals = new HashMap<>();
+            List<Object>[] keys = new List[buckets.size()];
+            for (int i = 0; i < buckets.size(); i++) {
+                if (reducing.get(i).contains(p)) {
+                    Reduction r = stage.reduction(buckets.get(i).hyperparams);
+                    keys[i] = List.of(r.fold(), r.scope() == Reduction.Scope.GROUP ? buckets.get(i).group : "");
+                    double partial = partial(buckets.get(i), passes.get(i).subList(0, p), next, r.fold());
+                    totals.merge(keys[i], partial, r.fold()::combine);
+                }
+            }
+            for (int i = 0; i < buckets.size(); i++) {
+                if (keys[i] != null) {
+                    passes.get(i).set(p, stage.reduced(buckets.get(i).hyperparams, next, totals.get(keys[i])));
+                }
+            }
+        }
+        return passes;
+    }
+
+    /** A bucket's share of a reduction: its trainable gradients after {@code before}, folded. */
+    private double partial(Bucket bucket, List<Stage> before, long next, Reduction.Fold fold) {
+        Hyperparams h = bucket.hyperparams;
+        if (bucket.fused != null) {
+            return bucket.fused.reduce(bucket.updates, count -> chain.kernel(before, h, next, count), fold);
+        }
+        double total = 0;
+        for (Slot slot : bucket.slots) {
+            if (slot.param.isTrainable()) {
+                try (NDScope ignored = new NDScope()) {
+                    NDArray weight = slot.param.array();
+                    long count = bucket.updates[slot.index] + 1;
+                    NDArray g = chain.apply(before, weight, weight.getGradient(), new NDArray[0], h, next, count);
+                    total = fold.combine(total, g.size() == 0 ? 0 : fold.tensor(g));
+                }
+            }
+        }
+        return total;
     }
 
     /**
@@ -234,8 +308,14 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             throw unmanaged(List.of(paramName));
         }
         if (slot.param.isTrainable()) {
-            checkScheduled(slot.bucket);
-            apply(slot, weight, grad);
+            refuseReleased(slot.param);
+            checkScheduled(slot.bucket, step);
+            Hyperparams h = slot.bucket.hyperparams;
+            if (!chain.reducing(h).isEmpty()) {
+                throw new IllegalStateException(chain + " reduces over all gradients before its update, which a "
+                        + "parameter-by-parameter update cannot do; use step()");
+            }
+            apply(slot, chain.stages(), h, weight, grad);
         }
     }
 
@@ -250,13 +330,13 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         return slotsByParam.containsKey(paramName);
     }
 
-    private void apply(Slot slot, NDArray weight, NDArray grad) {
+    private void apply(Slot slot, List<Stage> pass, Hyperparams h, NDArray weight, NDArray grad) {
         long count = ++slot.bucket.updates[slot.index];
-        chain.apply(weight, grad, slot.state, slot.bucket.hyperparams, step, count);
+        chain.apply(pass, weight, grad, slot.state, h, step, count);
     }
 
     /** Scheduled values are checked as they come, with the rules constants are checked by before training. */
-    private void checkScheduled(Bucket bucket) {
+    private void checkScheduled(Bucket bucket, long step) {
         if (bucket.scheduled) {
             String group = bucket.group.equals(OptimizerSpec.DEFAULT_GROUP) ? "" : GroupSpec.path(bucket.group) + ".";
             Checks checks = new Checks("optimizer." + group + chain.name()).atStep(step);
@@ -272,6 +352,50 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
     }
 
+    /**
+     * Refuses, before touching memory, parameters whose arrays were closed (their manager closed,
+     * a model unloaded): the fused path would write into freed memory.
+     */
+    private void refuseReleased() {
+        for (Bucket bucket : buckets) {
+            for (Slot slot : bucket.slots) {
+                if (slot.param.isTrainable()) {
+                    refuseReleased(slot.param);
+                }
+            }
+        }
+    }
+
+    private static void refuseReleased(Param param) {
+        if (param.array().isReleased()) {
+            throw new IllegalStateException("parameter " + param.name() + ": its array is closed (was its NDManager "
+                    + "closed?); compile an optimizer over the model's live parameters");
+        }
+    }
+
+    /**
+     * Runs {@code action} as the only call inside this optimizer: a second thread is refused
+     * rather than interleaved with it. The same thread may re-enter (a step's closure clears the
+     * gradients).
+     */
+    private void exclusive(Runnable action) {
+        Thread me = Thread.currentThread();
+        Thread owner = busy.get();
+        if (owner == me) {
+            action.run();
+            return;
+        }
+        if (!busy.compareAndSet(null, me)) {
+            throw new IllegalStateException("this optimizer is in use by thread \"" + busy.get().getName()
+                    + "\"; step(), zeroGrad() and loadState() take one thread at a time");
+        }
+        try {
+            action.run();
+        } finally {
+            busy.set(null);
+        }
+    }
+
     private static InvalidConfigException unmanaged(List<String> names) {
         return new InvalidConfigException("optimizer", "manages no group for the trainable parameters "
                 + String.join(", ", names) + " (frozen when it was compiled?); add them with addGroup(...)");
@@ -284,7 +408,12 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     /** Sets the gradient of every trainable parameter of the set to zero. */
     public void zeroGrad() {
+        exclusive(this::clearGradients);
+    }
+
+    private void clearGradients() {
         ensureOpen();
+        refuseReleased();
         for (Bucket bucket : buckets) {
             if (bucket.fused != null) {
                 bucket.fused.zeroGrad();
@@ -299,6 +428,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         for (Param p : unmanaged) {
             if (p.isTrainable()) {
+                refuseReleased(p);
                 clearGradient(p.array());
             }
         }
@@ -409,6 +539,10 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     /** Restores a state taken from an optimizer over the same parameters, groups and settings. */
     public void loadState(OptimizerState saved) {
+        exclusive(() -> restore(saved));
+    }
+
+    private void restore(OptimizerState saved) {
         checkState(saved);
         OptimizerState mine = state();
         try (NDScope ignored = new NDScope()) {

@@ -46,6 +46,11 @@ public final class Sgd implements Stage {
     }
 
     @Override
+    public Kind kind() {
+        return Kind.RULE;
+    }
+
+    @Override
     public List<Hyperparameter<?>> hyperparameters() {
         return List.of(Hyperparameter.LR, MOMENTUM, DAMPENING, NESTEROV);
     }

@@ -15,6 +15,18 @@ import java.util.List;
  * blocks, so that a whole chain runs in one pass over memory on the fused path.
  */
 public interface Stage {
+    /** What a stage changes: the chain checks that only gradient stages run before a reduction. */
+    enum Kind {
+        /** Reads the weight and gradient, returns a new gradient; changes no weight and has no state. */
+        GRADIENT,
+        /** Moves the weights with the gradient and its state. */
+        RULE,
+        /** Changes the weights directly (decoupled decay, weight averages). */
+        PARAMETER
+    }
+
+    Kind kind();
+
     /** The hyperparameters this stage reads. */
     List<Hyperparameter<?>> hyperparameters();
 
@@ -46,4 +58,22 @@ public interface Stage {
      * maximize off), so that the chain skips the stage.
      */
     ElementKernel kernel(Hyperparams h, long step, long count);
+
+    /**
+     * A total over every gradient this stage sees that it needs before the pass (a global norm,
+     * a finite check), or null when these values need none (the default). The gradients are
+     * those the stages before it leave, which must be {@link Kind#GRADIENT} stages.
+     */
+    default Reduction reduction(Hyperparams h) {
+        return null;
+    }
+
+    /**
+     * This stage for one step, once its {@link #reduction} is known: the stage that runs in its
+     * place on every tensor (clipping by a global norm becomes scaling by one factor), with the
+     * same state. It may throw to refuse the step; nothing has changed yet.
+     */
+    default Stage reduced(Hyperparams h, long step, double total) {
+        throw new IllegalStateException(getClass().getSimpleName() + " declares no reduction");
+    }
 }

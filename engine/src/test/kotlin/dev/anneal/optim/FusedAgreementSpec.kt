@@ -3,6 +3,8 @@ package dev.anneal.optim
 import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDManager
 import ai.djl.ndarray.types.Shape
+import dev.anneal.grad.ClipGradNorm
+import dev.anneal.grad.ClipGradValue
 import dev.anneal.param.ParameterSet
 import dev.anneal.param.Selector
 import dev.anneal.support.GradientGenerator
@@ -15,7 +17,8 @@ import io.kotest.matchers.shouldBe
 import kotlin.random.Random
 
 /**
- * The fused path gives the generic path's bits: random chains among every engine optimizer,
+ * The fused path gives the generic path's bits: random chains among every engine optimizer, some
+ * behind gradient clipping (whose total norm each path folds in its own order),
  * hyperparameters drawn from their declared ranges, shapes (some large enough to be split across
  * threads), groups and exemptions, 50 steps, parameters compared after every step and state at
  * the end.
@@ -92,13 +95,28 @@ private val pools = mapOf(
 private fun draw(random: Random, h: Hyperparameter<*>): Any =
     if (h.isFlag) random.nextBoolean() else pools.getValue(h.range()).random(random)
 
+/** Gradient clipping to put in front of an optimizer: by the total norm (2 or inf, global or per group) or by value. */
+private val clippers: List<Stage> = listOf(ClipGradNorm.L2, ClipGradNorm.INF, ClipGradNorm.L2.perGroup(),
+    ClipGradNorm.INF.perGroup(), ClipGradValue.STAGE)
+
 /**
- * A random spec of a random engine optimizer: every hyperparameter drawn from its range, groups
- * that override a random part of them, and perhaps an exemption from weight decay. Drawn again
- * while the optimizer refuses the combination (SGD's Nesterov without momentum).
+ * A random spec of a random engine optimizer, in one case of three behind a clipping stage: every
+ * hyperparameter drawn from its range, groups that override a random part of them, and perhaps
+ * an exemption from weight decay. Drawn again while the optimizer refuses the combination (SGD's
+ * Nesterov without momentum).
  */
 private fun randomSpec(random: Random, params: Int, hasVectors: Boolean): OptimizerSpec<*> {
-    val chain = Optimizers.chains().random(random)
+    val base = Optimizers.chains().random(random)
+    val chain = if (random.nextInt(3) > 0) base else {
+        val clip = clippers.random(random)
+        val builder = base.toBuilder(base.typeName() + "Clipped", "after $clip").prepend(clip)
+        clip.hyperparameters().forEach { h ->
+            @Suppress("UNCHECKED_CAST")
+            if (h.isFlag) builder.flag(h as Hyperparameter<Boolean>, false)
+            else builder.value(h as Hyperparameter<dev.anneal.schedule.Schedule>, 1.0)
+        }
+        builder.build()
+    }
     while (true) {
         val builder = chain.options()
         chain.hyperparameters().forEach { builder.set(it.name(), draw(random, it)) }

@@ -32,7 +32,7 @@ class GoldenTrajectorySpec : FunSpec({
         for (execution in Execution.entries) {
             context("$optimizer matches its reference on the ${execution.name.lowercase()} path") {
                 withData(nameFn = { it.name }, cases) { case ->
-                    val worst = replay(case, GoldenSpecs.stepper(case, execution))
+                    val worst = replay(case, step = GoldenSpecs.stepper(case, execution))
                     withClue(worst.where) { worst.relative shouldBeLessThanOrEqual tolerance }
                 }
             }

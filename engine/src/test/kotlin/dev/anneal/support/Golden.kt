@@ -11,8 +11,15 @@ import kotlin.math.abs
 import kotlin.math.max
 
 /** One case of a fixture written by tools/golden/generate.py. */
-class GoldenCase(val optimizer: String, private val json: JsonObject) {
+class GoldenCase(fixture: String, private val json: JsonObject) {
+    /** The optimizer: the fixture's, unless the case names one (clip.json runs several). */
+    val optimizer: String = json["optimizer"]?.asString ?: fixture
     val name: String = json["name"].asString
+    /** Clipping before each step (clip.json): `maxNorm` and `normType` (2.0 or "inf"), or `clipValue`. */
+    val clip: Map<String, Any>? = json["clip"]?.asJsonObject?.entrySet()?.associate { (k, v) ->
+        val p = v.asJsonPrimitive
+        k to (if (p.isBoolean) p.asBoolean else if (p.isString) p.asString else p.asDouble)
+    }
     val seed: Long = json["seed"].asLong
     val steps: Int = json["steps"].asInt
     private val gradScale = json["grad_scale"].asDouble
@@ -81,9 +88,11 @@ data class Mismatch(val relative: Double, val where: String)
  * Replays a case: parameters from the fixture, the fixture's gradient at each step delivered
  * through autograd (the gradient of sum(w * g) is g), then [step] (which must also clear the
  * gradients), comparing every parameter after every step. A parameter without a gradient in a
- * step is frozen for it. Returns the worst relative error.
+ * step is frozen for it. Returns the worst relative error: of each element, or, [normwise],
+ * against the largest magnitude among all parameters (for updates scaled by a total summed in
+ * another order: their last bits differ, which would make an element near zero look far off).
  */
-fun replay(case: GoldenCase, step: (Map<String, NDArray>) -> (() -> Unit)): Mismatch {
+fun replay(case: GoldenCase, normwise: Boolean = false, step: (Map<String, NDArray>) -> (() -> Unit)): Mismatch {
     NDManager.newBaseManager().use { manager ->
         val arrays = LinkedHashMap<String, NDArray>()
         for (p in case.params) {
@@ -105,12 +114,13 @@ fun replay(case: GoldenCase, step: (Map<String, NDArray>) -> (() -> Unit)): Mism
                 collector.backward(terms.reduce { a, b -> a.add(b) })
             }
             stepOnce()
+            val scale = if (normwise) case.params.maxOf { p -> case.expected(p.name, t).maxOf { abs(it.toDouble()) } } else 0.0
             for (p in case.params) {
                 val got = arrays.getValue(p.name).toFloatArray()
                 val want = case.expected(p.name, t)
                 for (i in want.indices) {
                     val diff = abs(got[i].toDouble() - want[i].toDouble())
-                    val rel = if (diff == 0.0) 0.0 else diff / max(abs(want[i].toDouble()), Float.MIN_VALUE.toDouble())
+                    val rel = if (diff == 0.0) 0.0 else diff / max(max(abs(want[i].toDouble()), scale), Float.MIN_VALUE.toDouble())
                     if (rel > worst.relative) {
                         worst = Mismatch(rel, "${p.name}[$i] at step $t: got ${got[i]}, want ${want[i]}")
                     }

@@ -1,0 +1,117 @@
+package dev.anneal.grad;
+
+import ai.djl.ndarray.NDArray;
+import dev.anneal.internal.FusedOps;
+import dev.anneal.internal.Loops;
+import dev.anneal.optim.ElementKernel;
+import dev.anneal.optim.Hyperparameter;
+import dev.anneal.optim.Hyperparams;
+import dev.anneal.optim.Reduction;
+import dev.anneal.optim.Stage;
+import dev.anneal.schedule.Schedule;
+
+import java.util.List;
+
+/**
+ * Clipping by the norm of all gradients together, as {@code torch.nn.utils.clip_grad_norm_}
+ * (PyTorch 1.13) computes it, over every parameter the optimizer updates ({@link #L2},
+ * {@link #INF}) or over each group ({@link #perGroup()}):
+ *
+ * <pre>
+ * total = ||(g_1, ..., g_n)||               (Euclidean, or the largest |g|; rounded to float32)
+ * coef  = min(1, (1 / (total + 1e-6)) * maxNorm)     (float32, as torch's max_norm / tensor)
+ * g     = g * coef
+ * </pre>
+ *
+ * The total is a {@link Reduction} taken before any weight moves, on the gradients as the stages
+ * before this one leave them (after unscaling, say). A non-finite total scales the gradients to
+ * NaN, as PyTorch's does, unless {@link #ERROR_IF_NONFINITE} refuses the step.
+ */
+public final class ClipGradNorm implements Stage {
+    /** The largest norm the gradients keep. */
+    public static final Hyperparameter<Schedule> MAX_NORM = Hyperparameter.value("maxNorm",
+            Hyperparameter.Range.NON_NEGATIVE, "The largest norm the gradients keep; larger ones are scaled down to it.");
+    /** PyTorch's {@code error_if_nonfinite}. */
+    public static final Hyperparameter<Boolean> ERROR_IF_NONFINITE = Hyperparameter.flag("errorIfNonfinite",
+            "Refuses the step when the total norm is NaN or infinite, instead of scaling the gradients by it.");
+    /** The Euclidean norm (PyTorch's {@code norm_type=2}) over all the optimizer's gradients. */
+    public static final ClipGradNorm L2 = new ClipGradNorm(Reduction.Fold.SUM_OF_SQUARES, Reduction.Scope.OPTIMIZER);
+    /** The largest absolute gradient (PyTorch's {@code norm_type=inf}) over all the optimizer's gradients. */
+    public static final ClipGradNorm INF = new ClipGradNorm(Reduction.Fold.MAX_ABS, Reduction.Scope.OPTIMIZER);
+
+    private final Reduction reduction;
+
+    private ClipGradNorm(Reduction.Fold fold, Reduction.Scope scope) {
+        this.reduction = new Reduction(fold, scope);
+    }
+
+    /** The same norm taken over each group on its own. */
+    public ClipGradNorm perGroup() {
+        return new ClipGradNorm(reduction.fold(), Reduction.Scope.GROUP);
+    }
+
+    @Override
+    public Kind kind() {
+        return Kind.GRADIENT;
+    }
+
+    @Override
+    public List<Hyperparameter<?>> hyperparameters() {
+        return List.of(MAX_NORM, ERROR_IF_NONFINITE);
+    }
+
+    @Override
+    public Reduction reduction(Hyperparams h) {
+        return reduction;
+    }
+
+    @Override
+    public Stage reduced(Hyperparams h, long step, double total) {
+        float norm = (float) (reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? Math.sqrt(total) : total);
+        if (h.flag(ERROR_IF_NONFINITE) && !Float.isFinite(norm)) {
+            throw new ArithmeticException("the total " + (reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? "2" : "inf")
+                    + "-norm of the gradients is " + norm + " at step " + step
+                    + ", so it cannot be clipped (errorIfNonfinite); nothing was updated");
+        }
+        float coef = Math.min(1f, (1f / (norm + 1e-6f)) * (float) h.at(MAX_NORM, step));
+        return new Scale(coef);
+    }
+
+    @Override
+    public NDArray apply(NDArray w, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
+        throw new IllegalStateException("clipping by a global norm runs through its reduction");
+    }
+
+    @Override
+    public ElementKernel kernel(Hyperparams h, long step, long count) {
+        throw new IllegalStateException("clipping by a global norm runs through its reduction");
+    }
+
+    @Override
+    public String toString() {
+        return "ClipGradNorm(" + reduction + ")";
+    }
+
+    /** The gradients times one float32 factor: what clipping is once the norm is known. */
+    private record Scale(float coef) implements Stage {
+        @Override
+        public Kind kind() {
+            return Kind.GRADIENT;
+        }
+
+        @Override
+        public List<Hyperparameter<?>> hyperparameters() {
+            return List.of();
+        }
+
+        @Override
+        public NDArray apply(NDArray w, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
+            return coef == 1f ? grad : grad.mul(FusedOps.scalar(grad, coef));
+        }
+
+        @Override
+        public ElementKernel kernel(Hyperparams h, long step, long count) {
+            return coef == 1f ? null : (w, g, state, n) -> Loops.scale(g, coef, n);
+        }
+    }
+}
