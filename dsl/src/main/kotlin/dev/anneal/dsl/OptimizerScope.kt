@@ -1,6 +1,7 @@
 package dev.anneal.dsl
 
 import dev.anneal.config.InvalidConfigException
+import dev.anneal.grad.ClipGradNorm
 import dev.anneal.optim.OptimizerBuilder
 import dev.anneal.optim.OptimizerSpec
 import dev.anneal.optim.Settings
@@ -11,6 +12,7 @@ import dev.anneal.param.Selector
  * ```
  * optimizer {
  *     adam(lr = schedule { warmup(steps = 500) then cosine(epochs = 10, peak = 1e-3) }, beta1 = 0.9)
+ *     clipGradNorm(1.0)
  *     group("conv") { weightDecay = 0.01 }
  *     group(bias or norm) { weightDecay = 0.0 }
  * }
@@ -61,6 +63,25 @@ public class OptimizerScope<G> internal constructor() {
     /** No weight decay for the parameters [selector] picks, whatever their group; calls add up. */
     public fun noWeightDecayOn(selector: Selector) {
         chosen("noWeightDecayOn($selector)").noWeightDecayOn(selector)
+    }
+
+    /**
+     * Clips the gradients of all parameters together to norm [maxNorm] (a number or a schedule)
+     * before each update, as `torch.nn.utils.clip_grad_norm_` does: [norm] says which norm and
+     * over what ([ClipGradNorm.L2] or [ClipGradNorm.INF]; `.perGroup()` for each group on its
+     * own); [errorIfNonfinite] refuses a step whose total norm is NaN or infinite.
+     */
+    public fun clipGradNorm(
+        maxNorm: Number,
+        norm: ClipGradNorm = ClipGradNorm.DEFAULT_NORM,
+        errorIfNonfinite: Boolean = ClipGradNorm.DEFAULT_ERROR_IF_NONFINITE,
+    ) {
+        chosen("clipGradNorm(...)").clipGradNorm(norm, maxNorm.toSchedule(), errorIfNonfinite)
+    }
+
+    /** Clips each gradient element into `[-clipValue, clipValue]` before each update (`clip_grad_value_`). */
+    public fun clipGradValue(clipValue: Double) {
+        chosen("clipGradValue(...)").clipGradValue(clipValue)
     }
 
     internal fun build(): OptimizerSpec<*> = chosen("the end of optimizer { }").build()

@@ -1,5 +1,6 @@
 package dev.anneal.dsl
 
+import dev.anneal.grad.ClipGradNorm
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.Selector
@@ -107,6 +108,20 @@ class OptimizerDslSpec : FunSpec({
         } shouldBe Optimizers.adamW().weightDecay(0.05).noWeightDecayOn(Selector.oneDimensional())
             .noWeightDecayOn(Selector.nameContains("bias"))
             .group("convWeight".let { Selector.convWeight().toString() }, Selector.convWeight()) { it.lr(1e-4) }.build()
+    }
+
+    test("gradient clipping in front of any optimizer, as the Java builders put it") {
+        optimizer { adamW(lr = 1e-3); clipGradNorm(1.0) } shouldBe Optimizers.adamW().lr(1e-3).clipGradNorm(1.0).build()
+        val maxNorm = schedule { linear(5.0, 1.0, steps = 100) }
+        optimizer {
+            sgd(lr = 0.1)
+            clipGradNorm(maxNorm, norm = ClipGradNorm.INF.perGroup(), errorIfNonfinite = true)
+            group("head") { lr = 0.01 }
+        } shouldBe Optimizers.sgd().lr(0.1).clipGradNorm(ClipGradNorm.INF.perGroup(), maxNorm.schedule, true)
+            .group("head") { it.lr(0.01) }.build()
+        optimizer { lion(); clipGradValue(0.5) } shouldBe Optimizers.lion().clipGradValue(0.5).build()
+        optimizer { adamW(); clipGradNorm(1.0) } shouldNotBe optimizer { adamW() }
+        optimizer { adamW(); clipGradNorm(1.0) } shouldNotBe optimizer { adamW(); clipGradNorm(2.0) }
     }
 
     test("a scheduled value is a Number holding the engine's schedule; a plain number is a constant") {

@@ -31,13 +31,17 @@ public final class ClipGradNorm implements Stage {
     /** The largest norm the gradients keep. */
     public static final Hyperparameter<Schedule> MAX_NORM = Hyperparameter.value("maxNorm",
             Hyperparameter.Range.NON_NEGATIVE, "The largest norm the gradients keep; larger ones are scaled down to it.");
-    /** PyTorch's {@code error_if_nonfinite}. */
+    /** PyTorch's {@code error_if_nonfinite}, off by default as in PyTorch 1.13. */
     public static final Hyperparameter<Boolean> ERROR_IF_NONFINITE = Hyperparameter.flag("errorIfNonfinite",
             "Refuses the step when the total norm is NaN or infinite, instead of scaling the gradients by it.");
     /** The Euclidean norm (PyTorch's {@code norm_type=2}) over all the optimizer's gradients. */
     public static final ClipGradNorm L2 = new ClipGradNorm(Reduction.Fold.SUM_OF_SQUARES, Reduction.Scope.OPTIMIZER);
     /** The largest absolute gradient (PyTorch's {@code norm_type=inf}) over all the optimizer's gradients. */
     public static final ClipGradNorm INF = new ClipGradNorm(Reduction.Fold.MAX_ABS, Reduction.Scope.OPTIMIZER);
+
+    /** PyTorch's defaults: {@code norm_type=2} over all parameters, {@code error_if_nonfinite=False}. */
+    public static final ClipGradNorm DEFAULT_NORM = L2;
+    public static final boolean DEFAULT_ERROR_IF_NONFINITE = false;
 
     private final Reduction reduction;
 
@@ -88,8 +92,19 @@ public final class ClipGradNorm implements Stage {
     }
 
     @Override
+    public boolean equals(Object o) {
+        return o instanceof ClipGradNorm c && reduction.equals(c.reduction);
+    }
+
+    @Override
+    public int hashCode() {
+        return reduction.hashCode();
+    }
+
+    @Override
     public String toString() {
-        return "ClipGradNorm(" + reduction + ")";
+        String norm = reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? "L2" : "INF";
+        return "ClipGradNorm." + norm + (reduction.scope() == Reduction.Scope.GROUP ? ".perGroup()" : "");
     }
 
     /** The gradients times one float32 factor: what clipping is once the norm is known. */

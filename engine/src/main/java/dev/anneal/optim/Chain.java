@@ -67,6 +67,16 @@ public final class Chain {
         return b;
     }
 
+    /**
+     * This optimizer behind gradient tools (clipping): their stages run first, in order, with
+     * {@code values} as their defaults. The name stays, so error paths and saved states do too.
+     */
+    Chain withTools(List<Stage> tools, Hyperparams values) {
+        Builder b = toBuilder(typeName, summary).prepend(tools.toArray(new Stage[0]));
+        values.keys().forEach(h -> b.entries.put(h, values.get(h)));
+        return b.build();
+    }
+
     private Map<Hyperparameter<?>, Object> defaultsOrRequired() {
         Map<Hyperparameter<?>, Object> entries = new LinkedHashMap<>();
         hyperparameters.forEach(h -> entries.put(h, defaults.get(h)));
@@ -210,6 +220,18 @@ public final class Chain {
             return NO_BLOCKS;
         }
         return range[0] == 0 && range[1] == total ? state : Arrays.copyOfRange(state, range[0], range[1]);
+    }
+
+    /** Equal when name, summary, stages and defaults are: two builders of the same optimizer give equal chains. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Chain c && typeName.equals(c.typeName) && summary.equals(c.summary)
+                && stages.equals(c.stages) && defaultsOrRequired().equals(c.defaultsOrRequired());
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(typeName, stages);
     }
 
     @Override

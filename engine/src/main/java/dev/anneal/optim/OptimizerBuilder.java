@@ -1,7 +1,12 @@
 package dev.anneal.optim;
 
+import dev.anneal.grad.ClipGradNorm;
+import dev.anneal.grad.ClipGradValue;
 import dev.anneal.param.Selector;
+import dev.anneal.schedule.Schedule;
 
+import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -32,6 +37,37 @@ public interface OptimizerBuilder<G extends Settings<G>, B extends OptimizerBuil
     @SuppressWarnings("unchecked")
     default B noWeightDecayOn(Selector selector) {
         parts().noWeightDecayOn(selector);
+        return (B) this;
+    }
+
+    /**
+     * Clips the gradients of all parameters together to Euclidean norm {@code maxNorm} before the
+     * update: {@code torch.nn.utils.clip_grad_norm_(model.parameters(), maxNorm)} before
+     * {@code step()}, Keras's {@code global_clipnorm}, Optax's {@code clip_by_global_norm}.
+     */
+    default B clipGradNorm(double maxNorm) {
+        return clipGradNorm(ClipGradNorm.DEFAULT_NORM, Schedule.constant(maxNorm), ClipGradNorm.DEFAULT_ERROR_IF_NONFINITE);
+    }
+
+    /**
+     * Clips by a total norm: {@code norm} says which ({@link ClipGradNorm#L2}, {@link ClipGradNorm#INF})
+     * and over what (all parameters, or {@code .perGroup()}); {@code maxNorm} may follow a schedule;
+     * {@code errorIfNonfinite} refuses a step whose total is NaN or infinite instead of taking it.
+     * Given again, it replaces the clipping given before.
+     */
+    @SuppressWarnings("unchecked")
+    default B clipGradNorm(ClipGradNorm norm, Schedule maxNorm, boolean errorIfNonfinite) {
+        Objects.requireNonNull(norm, "norm");
+        parts().tool("clipGradNorm", norm, new Hyperparams(Map.of()).with(ClipGradNorm.MAX_NORM, maxNorm)
+                .with(ClipGradNorm.ERROR_IF_NONFINITE, errorIfNonfinite));
+        return (B) this;
+    }
+
+    /** Clips each gradient element into {@code [-clipValue, clipValue]} before the update ({@code clip_grad_value_}). */
+    @SuppressWarnings("unchecked")
+    default B clipGradValue(double clipValue) {
+        parts().tool("clipGradValue", ClipGradValue.STAGE,
+                new Hyperparams(Map.of()).with(ClipGradValue.CLIP_VALUE, Schedule.constant(clipValue)));
         return (B) this;
     }
 

@@ -186,7 +186,7 @@ public final class OptimizerSpec<G extends Settings<G>> {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof OptimizerSpec<?> other && chain == other.chain && defaults.equals(other.defaults)
+        return o instanceof OptimizerSpec<?> other && chain.equals(other.chain) && defaults.equals(other.defaults)
                 && groups.equals(other.groups) && noWeightDecay.equals(other.noWeightDecay);
     }
 

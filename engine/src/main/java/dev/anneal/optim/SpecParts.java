@@ -5,7 +5,9 @@ import dev.anneal.param.GroupSpec;
 import dev.anneal.param.Selector;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -22,6 +24,9 @@ public final class SpecParts<G extends Settings<G>> {
     private final Supplier<G> newGroup;
     private final List<GroupSpec<Hyperparams>> groups = new ArrayList<>();
     private final List<Selector> noWeightDecay = new ArrayList<>();
+    /** Gradient tools in front of the optimizer's chain, in the order they run, with their values. */
+    private final Map<String, Stage> tools = new LinkedHashMap<>();
+    private final Map<Hyperparameter<?>, Object> toolValues = new LinkedHashMap<>();
 
     SpecParts(Settings<?> builder, Supplier<G> newGroup) {
         this.builder = builder;
@@ -49,7 +54,23 @@ public final class SpecParts<G extends Settings<G>> {
         noWeightDecay.add(selector);
     }
 
+    /**
+     * A gradient tool that runs before the optimizer's own stages, with its values; a tool of the
+     * same {@code name} given again replaces it.
+     */
+    void tool(String name, Stage stage, Hyperparams values) {
+        tools.put(name, stage);
+        toolValues.keySet().removeAll(stage.hyperparameters());
+        values.keys().forEach(h -> toolValues.put(h, values.get(h)));
+    }
+
     OptimizerSpec<G> build() {
-        return new OptimizerSpec<>(builder.chain(), builder.hyperparams(), groups, noWeightDecay, newGroup);
+        Chain chain = builder.chain();
+        Hyperparams defaults = builder.hyperparams();
+        if (!tools.isEmpty()) {
+            chain = chain.withTools(List.copyOf(tools.values()), new Hyperparams(toolValues));
+            defaults = new Hyperparams(toolValues).overriddenBy(defaults);
+        }
+        return new OptimizerSpec<>(chain, defaults, groups, noWeightDecay, newGroup);
     }
 }

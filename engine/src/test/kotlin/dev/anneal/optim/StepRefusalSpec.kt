@@ -115,11 +115,9 @@ class StepRefusalSpec : FunSpec({
 
         context("a reduction that refuses the step changes nothing on the ${execution.name.lowercase()} path") {
             test("clipping with errorIfNonfinite and a NaN gradient in the last parameter") {
-                val chain = Adam.ADAM.toBuilder("AdamClipped", "Adam after clipping.")
-                    .prepend(ClipGradNorm.L2).value(ClipGradNorm.MAX_NORM, 1.0).flag(ClipGradNorm.ERROR_IF_NONFINITE, true)
-                    .build()
+                val spec = Optimizers.adam().clipGradNorm(ClipGradNorm.L2, Schedule.constant(1.0), true).build()
                 val params = arrays()
-                chain.options().build().compile(ParameterSet.of(params), execution).use { optimizer ->
+                spec.compile(ParameterSet.of(params), execution).use { optimizer ->
                     gradients(params, 1)
                     optimizer.step()
                     optimizer.zeroGrad()
