@@ -16,6 +16,12 @@ import kotlin.reflect.full.memberFunctions
  */
 public fun scheduleOf(text: String): Timeline = ScheduleTextReader(text).timeline()
 
+/** The longest schedule text read: a few hundred phases. Longer text is refused before it is read. */
+public const val MAX_SCHEDULE_TEXT_LENGTH: Int = 10_000
+
+/** The deepest nesting of parentheses read; deeper text is refused rather than overflow the stack. */
+public const val MAX_SCHEDULE_TEXT_DEPTH: Int = 50
+
 /**
  * The body of a `schedule { ... }` block given as text, as on the command line:
  * `warmup(steps = 100) then cosine(steps = 900, peak = 0.1)`. Calls are made to the DSL's own
@@ -25,12 +31,13 @@ public fun scheduleOf(text: String): Timeline = ScheduleTextReader(text).timelin
 internal class ScheduleTextReader(private val text: String) {
     private val tokens = tokenize(text)
     private var position = 0
+    private var depth = 0
     private val scope = ScheduleScope()
 
     /** The timeline the text describes; problems are [InvalidConfigException]s saying where. */
     fun timeline(): Timeline {
         val phases = expression()
-        if (position < tokens.size) fail("unexpected '${tokens[position].text}'")
+        if (position < tokens.size) fail("unexpected '${abbreviate(tokens[position].text)}' at column ${tokens[position].column + 1}")
         return scope.finish(phases)
     }
 
@@ -45,9 +52,13 @@ internal class ScheduleTextReader(private val text: String) {
 
     private fun term(): Phases {
         if (peek() == "(") {
+            if (++depth > MAX_SCHEDULE_TEXT_DEPTH) {
+                fail("nests parentheses deeper than $MAX_SCHEDULE_TEXT_DEPTH at column ${tokens[position].column + 1}")
+            }
             position++
             val inner = expression()
             expect(")")
+            depth--
             return inner
         }
         val name = next("a phase such as cosine(...)")
@@ -80,9 +91,13 @@ internal class ScheduleTextReader(private val text: String) {
 
     private fun number(parameter: KParameter): Any {
         val token = next("a number for ${parameter.name}")
-        val value = token.toDoubleOrNull() ?: fail("${parameter.name} must be a number, got '$token'")
+        val value = token.toDoubleOrNull() ?: fail("${parameter.name} must be a number, got '${abbreviate(token)}'")
+        if (!value.isFinite()) fail("${parameter.name} must be a finite number, got ${abbreviate(token)}")
         return when (parameter.type.classifier) {
-            Long::class -> value.toLong().also { if (it.toDouble() != value) fail("${parameter.name} must be a whole number, got $token") }
+            Long::class -> value.toLong().also {
+                if (it == Long.MAX_VALUE || it == Long.MIN_VALUE) fail("${parameter.name} must be a whole number below ${Long.MAX_VALUE}, got ${abbreviate(token)}")
+                if (it.toDouble() != value) fail("${parameter.name} must be a whole number, got ${abbreviate(token)}")
+            }
             else -> value
         }
     }
@@ -93,11 +108,13 @@ internal class ScheduleTextReader(private val text: String) {
 
     private fun expect(text: String) {
         val got = tokens.getOrNull(position)
-        if (got?.text != text) fail("expected '$text'" + (got?.let { " at column ${it.column + 1}, got '${it.text}'" } ?: " at the end"))
+        if (got?.text != text) {
+            fail("expected '$text'" + (got?.let { " at column ${it.column + 1}, got '${abbreviate(it.text)}'" } ?: " at the end"))
+        }
         position++
     }
 
-    private fun fail(problem: String): Nothing = throw InvalidConfigException("schedule text \"$text\"", problem)
+    private fun fail(problem: String): Nothing = throw problem(text, problem)
 
     private data class Token(val text: String, val column: Int)
 
@@ -106,20 +123,31 @@ internal class ScheduleTextReader(private val text: String) {
             .filter { it.visibility == KVisibility.PUBLIC && it.returnType.classifier == Phases::class }
             .associateBy { it.name }
 
-        val TOKEN = Regex("""\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|[(),=])""")
+        val TOKEN = Regex("""-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|[(),=]""")
 
+        /** Text shown in a message: long text is cut, so that the message stays one short line. */
+        fun abbreviate(text: String, most: Int = 60): String {
+            val shown = if (text.length <= most) text else text.take(most) + "... (${text.length} characters)"
+            return shown.replace(Regex("""\p{Cntrl}"""), " ")
+        }
+
+        fun problem(text: String, problem: String) = InvalidConfigException("schedule text \"${abbreviate(text)}\"", problem)
+
+        /** One pass over the text, in linear time however long it is. */
         fun tokenize(text: String): List<Token> {
+            if (text.length > MAX_SCHEDULE_TEXT_LENGTH) {
+                throw problem(text, "is longer than $MAX_SCHEDULE_TEXT_LENGTH characters")
+            }
             val tokens = mutableListOf<Token>()
             var at = 0
-            while (at < text.length) {
-                if (text.substring(at).isBlank()) break
+            while (true) {
+                while (at < text.length && text[at].isWhitespace()) at++
+                if (at == text.length) return tokens
                 val match = TOKEN.matchAt(text, at)
-                    ?: throw InvalidConfigException("schedule text \"$text\"", "cannot read '${text.substring(at).trim()}' at column ${at + 1}")
-                val group = match.groups[1]!!
-                tokens += Token(group.value, group.range.first)
+                    ?: throw problem(text, "cannot read '${abbreviate(text.substring(at).trim(), 20)}' at column ${at + 1}")
+                tokens += Token(match.value, at)
                 at = match.range.last + 1
             }
-            return tokens
         }
     }
 }
