@@ -3,6 +3,7 @@
 package dev.anneal.dsl
 
 import dev.anneal.config.InvalidConfigException
+import dev.anneal.config.Shown
 import dev.anneal.schedule.Timeline
 import java.lang.reflect.InvocationTargetException
 import kotlin.reflect.KFunction
@@ -37,7 +38,7 @@ internal class ScheduleTextReader(private val text: String) {
     /** The timeline the text describes; problems are [InvalidConfigException]s saying where. */
     fun timeline(): Timeline {
         val phases = expression()
-        if (position < tokens.size) fail("unexpected '${abbreviate(tokens[position].text)}' at column ${tokens[position].column + 1}")
+        if (position < tokens.size) fail("unexpected '${Shown.cut(tokens[position].text)}' at column ${tokens[position].column + 1}")
         return scope.finish(phases)
     }
 
@@ -62,7 +63,7 @@ internal class ScheduleTextReader(private val text: String) {
             return inner
         }
         val name = next("a phase such as cosine(...)")
-        val function = PHASES[name] ?: fail("unknown phase '$name'; phases are ${PHASES.keys.joinToString()}")
+        val function = PHASES[name] ?: fail("unknown phase '${Shown.cut(name)}'; phases are ${PHASES.keys.joinToString()}")
         expect("(")
         val arguments = mutableMapOf<KParameter, Any?>(function.parameters.first() to scope)
         val positional = function.parameters.drop(1)
@@ -72,7 +73,7 @@ internal class ScheduleTextReader(private val text: String) {
             val named = if (tokens.getOrNull(position + 1)?.text == "=") next("an argument").also { position++ } else null
             val parameter = if (named != null) {
                 positional.find { it.name == named }
-                    ?: fail("$name has no argument '$named'; it takes ${positional.joinToString { it.name!! }}")
+                    ?: fail("$name has no argument '${Shown.cut(named)}'; it takes ${positional.joinToString { it.name!! }}")
             } else {
                 positional.getOrNull(index++) ?: fail("$name takes at most ${positional.size} arguments")
             }
@@ -91,12 +92,13 @@ internal class ScheduleTextReader(private val text: String) {
 
     private fun number(parameter: KParameter): Any {
         val token = next("a number for ${parameter.name}")
-        val value = token.toDoubleOrNull() ?: fail("${parameter.name} must be a number, got '${abbreviate(token)}'")
-        if (!value.isFinite()) fail("${parameter.name} must be a finite number, got ${abbreviate(token)}")
+        val value = token.toDoubleOrNull() ?: fail("${parameter.name} must be a number, got '${Shown.cut(token)}'")
+        if (!value.isFinite()) fail("${parameter.name} must be a finite number, got ${Shown.cut(token)}")
         return when (parameter.type.classifier) {
-            Long::class -> value.toLong().also {
-                if (it == Long.MAX_VALUE || it == Long.MIN_VALUE) fail("${parameter.name} must be a whole number below ${Long.MAX_VALUE}, got ${abbreviate(token)}")
-                if (it.toDouble() != value) fail("${parameter.name} must be a whole number, got ${abbreviate(token)}")
+            // Digits are read as a long: through a double, 999999999999999900 would silently become ...872.
+            Long::class -> token.toLongOrNull() ?: value.toLong().also {
+                if (it == Long.MAX_VALUE || it == Long.MIN_VALUE) fail("${parameter.name} must be a whole number below ${Long.MAX_VALUE}, got ${Shown.cut(token)}")
+                if (it.toDouble() != value) fail("${parameter.name} must be a whole number, got ${Shown.cut(token)}")
             }
             else -> value
         }
@@ -109,7 +111,7 @@ internal class ScheduleTextReader(private val text: String) {
     private fun expect(text: String) {
         val got = tokens.getOrNull(position)
         if (got?.text != text) {
-            fail("expected '$text'" + (got?.let { " at column ${it.column + 1}, got '${abbreviate(it.text)}'" } ?: " at the end"))
+            fail("expected '$text'" + (got?.let { " at column ${it.column + 1}, got '${Shown.cut(it.text)}'" } ?: " at the end"))
         }
         position++
     }
@@ -125,13 +127,7 @@ internal class ScheduleTextReader(private val text: String) {
 
         val TOKEN = Regex("""-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|[(),=]""")
 
-        /** Text shown in a message: long text is cut, so that the message stays one short line. */
-        fun abbreviate(text: String, most: Int = 60): String {
-            val shown = if (text.length <= most) text else text.take(most) + "... (${text.length} characters)"
-            return shown.replace(Regex("""\p{Cntrl}"""), " ")
-        }
-
-        fun problem(text: String, problem: String) = InvalidConfigException("schedule text \"${abbreviate(text)}\"", problem)
+        fun problem(text: String, problem: String) = InvalidConfigException("schedule text ${Shown.quoted(text)}", problem)
 
         /** One pass over the text, in linear time however long it is. */
         fun tokenize(text: String): List<Token> {
@@ -144,7 +140,7 @@ internal class ScheduleTextReader(private val text: String) {
                 while (at < text.length && text[at].isWhitespace()) at++
                 if (at == text.length) return tokens
                 val match = TOKEN.matchAt(text, at)
-                    ?: throw problem(text, "cannot read '${abbreviate(text.substring(at).trim(), 20)}' at column ${at + 1}")
+                    ?: throw problem(text, "cannot read '${Shown.cut(text.substring(at).trim())}' at column ${at + 1}")
                 tokens += Token(match.value, at)
                 at = match.range.last + 1
             }
