@@ -154,7 +154,8 @@ public final class Preview {
         g.drawString(label(max), 5, MARGIN + 5);
         g.drawString(label(min), 5, MARGIN + plotH);
         g.drawString("1", MARGIN_LEFT, HEIGHT - MARGIN + 16);
-        g.drawString("step " + steps, MARGIN_LEFT + plotW - 60, HEIGHT - MARGIN + 16);
+        String last = "step " + steps;
+        g.drawString(last, MARGIN_LEFT + plotW - g.getFontMetrics().stringWidth(last), HEIGHT - MARGIN + 16);
         int index = 0;
         for (String name : series.keySet()) {
             Color color = COLORS.get(index % COLORS.size());
