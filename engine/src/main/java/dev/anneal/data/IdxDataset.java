@@ -158,7 +158,7 @@ public final class IdxDataset extends ArrayDataset implements EpochAware, Exampl
         } catch (ZipException | EOFException e) {
             // The content, not the disk: a damaged or cut gzip stream.
             throw bad(file, "is a damaged or truncated gzip file ("
-                    + (e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()) + ")");
+                    + (e.getMessage() != null ? e.getMessage() : "it ends early") + ")");
         } catch (InvalidConfigException e) {
             throw e;
         } catch (IOException e) {
