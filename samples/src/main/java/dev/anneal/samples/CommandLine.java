@@ -14,6 +14,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,18 +46,15 @@ final class CommandLine {
     private final boolean help;
 
     /**
-     * @param positional names of the positional arguments the command takes, in order (none: an
-     *                   error for any)
+     * @param positionalNames names of the positional arguments the command takes, in order (none:
+     *                        an error for any)
      */
     private CommandLine(List<Option> declared, List<String> positionalNames, String[] args) {
         declared.forEach(o -> options.put(o.name(), o));
-        boolean helpAsked = false;
-        for (int i = 0; i < args.length; i++) {
+        // Help wins wherever it stands, whatever else is wrong.
+        help = Arrays.stream(args).anyMatch(a -> a.equals(HELP) || a.equals("-h"));
+        for (int i = 0; i < args.length && !help; i++) {
             String arg = args[i];
-            if (arg.equals(HELP) || arg.equals("-h")) {
-                helpAsked = true;
-                continue;
-            }
             if (!arg.startsWith("-") || arg.length() == 1 || isNumber(arg)) {
                 if (positional.size() == positionalNames.size()) {
                     throw new InvalidConfigException("argument " + Shown.quoted(arg), positionalNames.isEmpty()
@@ -81,7 +79,7 @@ final class CommandLine {
                 value = "";
             } else if (equals >= 0) {
                 value = arg.substring(equals + 1);
-            } else if (i + 1 < args.length && !options.containsKey(args[i + 1]) && !args[i + 1].equals(HELP)) {
+            } else if (i + 1 < args.length && !options.containsKey(args[i + 1])) {
                 value = args[++i];
             } else {
                 throw new InvalidConfigException(name, "needs a value: " + name + " " + option.value());
@@ -90,7 +88,6 @@ final class CommandLine {
                 throw new InvalidConfigException(name, "is given twice; give it once");
             }
         }
-        this.help = helpAsked;
     }
 
     /** A command's work, which may fail on its input. */
@@ -134,7 +131,7 @@ final class CommandLine {
     }
 
     boolean flag(String name) {
-        return given.containsKey(declared(name).name());
+        return has(name);
     }
 
     boolean has(String name) {
