@@ -3,6 +3,7 @@ package dev.anneal.bench;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.anneal.config.Shown;
 import dev.anneal.optim.Execution;
 
 import java.io.IOException;
@@ -34,6 +35,11 @@ public final class Bench {
         this.out = out;
     }
 
+    private static final String USAGE = "usage: anneal bench [--quick] [--json FILE]\n"
+            + "  --quick       fewer rounds, under a minute\n"
+            + "  --json FILE   also write the figures as JSON, into a folder that exists\n"
+            + "  --help        this help\n";
+
     public static void main(String[] args) throws Exception {
         boolean quick = false;
         Path json = null;
@@ -42,19 +48,29 @@ public final class Bench {
                 case "--quick" -> quick = true;
                 case "--json" -> {
                     if (++i >= args.length) {
-                        usage("--json needs a file name");
+                        usage("--json needs a value: --json FILE");
                     }
-                    json = Path.of(args[i]);
+                    String name = args[i];
+                    json = name.isEmpty() || name.indexOf('\0') >= 0 ? null : Path.of(name);
+                    Path folder = json == null ? null : json.toAbsolutePath().getParent();
+                    if (folder == null || !Files.isDirectory(folder) || Files.isDirectory(json)) {
+                        // Found now, not after minutes of timing.
+                        usage("--json must be a file in a folder that exists, got " + Shown.quoted(name));
+                    }
                 }
-                default -> usage("unknown argument " + args[i]);
+                case "-h", "--help" -> {
+                    System.out.print(USAGE);
+                    return;
+                }
+                default -> usage(Shown.quoted(args[i]) + " is not an option; options are --quick, --json and --help");
             }
         }
         new Bench(quick, System.out).run(json);
     }
 
+    /** One line on stderr and status 2, as the other commands do. */
     private static void usage(String problem) {
         System.err.println("anneal bench: " + problem);
-        System.err.println("usage: anneal bench [--quick] [--json FILE]");
         System.exit(2);
     }
 

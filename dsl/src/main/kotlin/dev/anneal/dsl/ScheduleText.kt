@@ -3,6 +3,7 @@
 package dev.anneal.dsl
 
 import dev.anneal.config.InvalidConfigException
+import dev.anneal.config.Shown
 import dev.anneal.schedule.Timeline
 import java.lang.reflect.InvocationTargetException
 import kotlin.reflect.KFunction
@@ -16,6 +17,12 @@ import kotlin.reflect.full.memberFunctions
  */
 public fun scheduleOf(text: String): Timeline = ScheduleTextReader(text).timeline()
 
+/** The longest schedule text read: a few hundred phases. Longer text is refused before it is read. */
+public const val MAX_SCHEDULE_TEXT_LENGTH: Int = 10_000
+
+/** The deepest nesting of parentheses read; deeper text is refused rather than overflow the stack. */
+public const val MAX_SCHEDULE_TEXT_DEPTH: Int = 50
+
 /**
  * The body of a `schedule { ... }` block given as text, as on the command line:
  * `warmup(steps = 100) then cosine(steps = 900, peak = 0.1)`. Calls are made to the DSL's own
@@ -25,12 +32,13 @@ public fun scheduleOf(text: String): Timeline = ScheduleTextReader(text).timelin
 internal class ScheduleTextReader(private val text: String) {
     private val tokens = tokenize(text)
     private var position = 0
+    private var depth = 0
     private val scope = ScheduleScope()
 
     /** The timeline the text describes; problems are [InvalidConfigException]s saying where. */
     fun timeline(): Timeline {
         val phases = expression()
-        if (position < tokens.size) fail("unexpected '${tokens[position].text}'")
+        if (position < tokens.size) fail("unexpected '${Shown.cut(tokens[position].text)}' at column ${tokens[position].column + 1}")
         return scope.finish(phases)
     }
 
@@ -45,13 +53,17 @@ internal class ScheduleTextReader(private val text: String) {
 
     private fun term(): Phases {
         if (peek() == "(") {
+            if (++depth > MAX_SCHEDULE_TEXT_DEPTH) {
+                fail("nests parentheses deeper than $MAX_SCHEDULE_TEXT_DEPTH at column ${tokens[position].column + 1}")
+            }
             position++
             val inner = expression()
             expect(")")
+            depth--
             return inner
         }
         val name = next("a phase such as cosine(...)")
-        val function = PHASES[name] ?: fail("unknown phase '$name'; phases are ${PHASES.keys.joinToString()}")
+        val function = PHASES[name] ?: fail("unknown phase '${Shown.cut(name)}'; phases are ${PHASES.keys.joinToString()}")
         expect("(")
         val arguments = mutableMapOf<KParameter, Any?>(function.parameters.first() to scope)
         val positional = function.parameters.drop(1)
@@ -61,7 +73,7 @@ internal class ScheduleTextReader(private val text: String) {
             val named = if (tokens.getOrNull(position + 1)?.text == "=") next("an argument").also { position++ } else null
             val parameter = if (named != null) {
                 positional.find { it.name == named }
-                    ?: fail("$name has no argument '$named'; it takes ${positional.joinToString { it.name!! }}")
+                    ?: fail("$name has no argument '${Shown.cut(named)}'; it takes ${positional.joinToString { it.name!! }}")
             } else {
                 positional.getOrNull(index++) ?: fail("$name takes at most ${positional.size} arguments")
             }
@@ -80,9 +92,14 @@ internal class ScheduleTextReader(private val text: String) {
 
     private fun number(parameter: KParameter): Any {
         val token = next("a number for ${parameter.name}")
-        val value = token.toDoubleOrNull() ?: fail("${parameter.name} must be a number, got '$token'")
+        val value = token.toDoubleOrNull() ?: fail("${parameter.name} must be a number, got '${Shown.cut(token)}'")
+        if (!value.isFinite()) fail("${parameter.name} must be a finite number, got ${Shown.cut(token)}")
         return when (parameter.type.classifier) {
-            Long::class -> value.toLong().also { if (it.toDouble() != value) fail("${parameter.name} must be a whole number, got $token") }
+            // Digits are read as a long: through a double, 999999999999999900 would silently become ...872.
+            Long::class -> token.toLongOrNull() ?: value.toLong().also {
+                if (it == Long.MAX_VALUE || it == Long.MIN_VALUE) fail("${parameter.name} must be a whole number below ${Long.MAX_VALUE}, got ${Shown.cut(token)}")
+                if (it.toDouble() != value) fail("${parameter.name} must be a whole number, got ${Shown.cut(token)}")
+            }
             else -> value
         }
     }
@@ -93,11 +110,13 @@ internal class ScheduleTextReader(private val text: String) {
 
     private fun expect(text: String) {
         val got = tokens.getOrNull(position)
-        if (got?.text != text) fail("expected '$text'" + (got?.let { " at column ${it.column + 1}, got '${it.text}'" } ?: " at the end"))
+        if (got?.text != text) {
+            fail("expected '$text'" + (got?.let { " at column ${it.column + 1}, got '${Shown.cut(it.text)}'" } ?: " at the end"))
+        }
         position++
     }
 
-    private fun fail(problem: String): Nothing = throw InvalidConfigException("schedule text \"$text\"", problem)
+    private fun fail(problem: String): Nothing = throw problem(text, problem)
 
     private data class Token(val text: String, val column: Int)
 
@@ -106,20 +125,25 @@ internal class ScheduleTextReader(private val text: String) {
             .filter { it.visibility == KVisibility.PUBLIC && it.returnType.classifier == Phases::class }
             .associateBy { it.name }
 
-        val TOKEN = Regex("""\s*(-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|[(),=])""")
+        val TOKEN = Regex("""-?\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|[A-Za-z_][A-Za-z0-9_]*|[(),=]""")
 
+        fun problem(text: String, problem: String) = InvalidConfigException("schedule text ${Shown.quoted(text)}", problem)
+
+        /** One pass over the text, in linear time however long it is. */
         fun tokenize(text: String): List<Token> {
+            if (text.length > MAX_SCHEDULE_TEXT_LENGTH) {
+                throw problem(text, "is longer than $MAX_SCHEDULE_TEXT_LENGTH characters")
+            }
             val tokens = mutableListOf<Token>()
             var at = 0
-            while (at < text.length) {
-                if (text.substring(at).isBlank()) break
+            while (true) {
+                while (at < text.length && text[at].isWhitespace()) at++
+                if (at == text.length) return tokens
                 val match = TOKEN.matchAt(text, at)
-                    ?: throw InvalidConfigException("schedule text \"$text\"", "cannot read '${text.substring(at).trim()}' at column ${at + 1}")
-                val group = match.groups[1]!!
-                tokens += Token(group.value, group.range.first)
+                    ?: throw problem(text, "cannot read '${Shown.cut(text.substring(at).trim())}' at column ${at + 1}")
+                tokens += Token(match.value, at)
                 at = match.range.last + 1
             }
-            return tokens
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.anneal.data;
 
 import ai.djl.ndarray.NDManager;
+import dev.anneal.config.InvalidConfigException;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -34,9 +35,19 @@ public final class FashionMnist {
         }
     }
 
+    /** The four file names. */
+    public static List<String> files() {
+        return FILES;
+    }
+
     /** Whether {@code dir} holds the four files. */
     public static boolean isIn(Path dir) {
-        return FILES.stream().allMatch(f -> Files.isRegularFile(dir.resolve(f)));
+        return missing(dir).isEmpty();
+    }
+
+    /** Those of the four files that {@code dir} lacks. */
+    public static List<String> missing(Path dir) {
+        return FILES.stream().filter(f -> !Files.isRegularFile(dir.resolve(f))).toList();
     }
 
     /** The first of {@code candidates} that holds the four files. */
@@ -74,7 +85,8 @@ public final class FashionMnist {
 
     private static IdxDataset.Builder builder(Path dir, Split split, NDManager manager) throws IOException {
         if (!isIn(dir)) {
-            throw new IOException(dir + " does not hold Fashion-MNIST: expected the files " + FILES);
+            throw new InvalidConfigException(dir.toString(), "does not hold Fashion-MNIST: expected the files "
+                    + String.join(", ", FILES));
         }
         return IdxDataset.builder()
                 .images(dir.resolve(split.prefix + "-images-idx3-ubyte.gz"))

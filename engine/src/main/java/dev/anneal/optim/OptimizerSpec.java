@@ -177,6 +177,8 @@ public final class OptimizerSpec<G extends Settings<G>> {
     /** Binds this spec to parameters with the given execution. */
     public Optimizer<G> compile(ParameterSet parameters, Execution execution) {
         Checks checks = new Checks("optimizer");
+        // As torch.optim refuses an empty parameter list: an optimizer over nothing is a mistake.
+        checks.require(parameters.size() > 0, "parameters", "is empty: there is nothing to optimize");
         hyperparameters().forEach((path, value) -> checks.require(!(value instanceof Schedule s && s.countsEpochs()),
                 path, "is a schedule counted in epochs; give the steps per epoch first: "
                         + "spec.withStepsPerEpoch(n).compile(...), or run it in a pipeline, which knows them"));

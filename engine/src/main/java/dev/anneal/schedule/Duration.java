@@ -33,7 +33,11 @@ public record Duration(long amount, Unit unit) {
             throw new dev.anneal.config.InvalidConfigException(path, "is " + amount
                     + " epochs, but the steps per epoch are not known; give them (toSchedule(stepsPerEpoch)) or use steps");
         }
-        return Math.multiplyExact(amount, stepsPerEpoch);
+        if (amount > Long.MAX_VALUE / stepsPerEpoch) {
+            throw new dev.anneal.config.InvalidConfigException(path, "is " + amount + " epochs of " + stepsPerEpoch
+                    + " steps, more than " + Long.MAX_VALUE + " steps");
+        }
+        return amount * stepsPerEpoch;
     }
 
     @Override

@@ -188,7 +188,12 @@ public final class Pipeline implements AutoCloseable {
 
     private long stepsPerEpoch() {
         if (stepsPerEpoch == null) {
-            stepsPerEpoch = countSteps();
+            long counted = countSteps();
+            if (counted == 0) {
+                throw new InvalidConfigException("pipeline.data", "gives no batch: the set is empty, or its sampler"
+                        + " drops every batch (a batch larger than the data); nothing to train");
+            }
+            stepsPerEpoch = counted;
         }
         return stepsPerEpoch;
     }

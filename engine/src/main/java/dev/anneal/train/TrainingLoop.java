@@ -90,6 +90,15 @@ public final class TrainingLoop {
             c.require(metricNames.add(metric.name()), "metrics",
                     "name " + metric.name() + " twice; each figure is reported once");
         }
+        // Nothing to train is a mistake, found here rather than as a run of NaN figures.
+        b.optimizers.forEach((name, optimizer) -> c.require(!optimizer.groups().isEmpty(),
+                "optimizer[\"" + name + "\"]", "has no trainable parameter (none given, or all frozen): nothing to train"));
+        if (b.block != null && b.train != null) {
+            DataChecks.check(c, "train", b.train, b.block, true, b.step == null);
+        }
+        if (b.block != null && b.validation != null) {
+            DataChecks.check(c, "validation", b.validation, b.block, false, true);
+        }
         c.throwIfAny();
         this.block = b.block;
         this.optimizers = Collections.unmodifiableMap(new LinkedHashMap<>(b.optimizers));
@@ -213,6 +222,10 @@ public final class TrainingLoop {
                     }
                 }
             }
+            if (batch == 0 && stop[0] == null) {
+                throw new InvalidConfigException("trainingLoop.train", "gave no batch in epoch " + epoch
+                        + ": the set is empty, or its sampler drops every batch (a batch larger than the data)");
+            }
             meanLoss = trained == 0 ? Double.NaN : lossSum / trained;
             if (stop[0] != null) {
                 break;
@@ -227,6 +240,9 @@ public final class TrainingLoop {
             if (checkpoints != null && checkpoints.dueAtEpochEnd(epoch)) {
                 checkpoint(epoch + 1, 0, model, control);
             }
+        }
+        if (startEpoch >= epochs && validation != null) {
+            measured = validate(store); // resumed at its end: nothing to train, the restored model's figures
         }
         if (stop[0] != null) {
             emit(new TrainingEvent.Stopped(completed, first.stepCount(), stop[0]), reason -> { });

@@ -5,8 +5,10 @@ package dev.anneal.train;
  *
  * @param epochs             epochs completed
  * @param steps              the optimizer's step count at the end
- * @param meanLoss           the last epoch's mean loss (of the batches it ran)
- * @param validationAccuracy the last validation's accuracy, NaN without a validation set
+ * @param meanLoss           the last epoch's mean loss (of the batches it ran); NaN when no batch ran, as in a
+ *                           run resumed from a checkpoint already at its end
+ * @param validationAccuracy the last validation's accuracy (of the restored model, for a run resumed at its
+ *                           end), NaN without a validation set
  * @param stopReason         why it stopped early, or null when it ran every epoch
  * @param metrics            the last validation's figures by name, empty without a validation set
  */

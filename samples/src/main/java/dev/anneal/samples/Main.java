@@ -1,97 +1,133 @@
 package dev.anneal.samples;
 
+import dev.anneal.config.InvalidConfigException;
+import dev.anneal.config.Shown;
 import dev.anneal.data.FashionMnist;
+import dev.anneal.samples.CommandLine.Option;
 
+import java.io.PrintStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
 
-/** Entry point of the {@code anneal} launcher. */
+/**
+ * Entry point of the {@code anneal} launcher. A mistake in the arguments, or in the files they
+ * name, prints one line naming the option and exits with status 2, before any training starts.
+ */
 public final class Main {
-    private static final String USAGE = """
+    static final int DEFAULT_EPOCHS = 10;
+    static final int DEFAULT_SEED = 42;
+
+    static final List<Option> OPTIONS = List.of(
+            new Option("--epochs", "N", "passes over the training set, 1 to " + Integer.MAX_VALUE + " (default "
+                    + DEFAULT_EPOCHS + ")"),
+            new Option("--data", "DIR", "folder with the four Fashion-MNIST IDX .gz files; by default Debian's"
+                    + " dataset-fashion-mnist if installed, else the subset shipped in samples/data"),
+            new Option("--seed", "N", "seed for initialization and shuffling, " + Integer.MIN_VALUE + " to "
+                    + Integer.MAX_VALUE + " (default " + DEFAULT_SEED + "); the same seed gives the same numbers"),
+            new Option("--checkpoints", "DIR", "write a checkpoint into DIR after each epoch (the newest 3 stay), and"
+                    + " resume from the newest one there: run again with more --epochs to continue; DIR is created"
+                    + " if missing"),
+            Option.flag("--java", "run the same job written with the Java builders instead of the Kotlin pipeline"));
+
+    static final String USAGE = """
             usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--java]
-                   anneal schedule '<schedule>' --steps N [--csv FILE] [--png FILE]   (see anneal schedule --help)
-                   anneal gan [EPOCHS]          a GAN on a 1-D Gaussian mixture: two optimizers, one model
-                   anneal bench [--quick] [--json FILE]
+                   anneal schedule '<schedule>' --steps N [--steps-per-epoch N] [--csv FILE [--every N]] [--png FILE]
+                   anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
+                   anneal bench [--quick] [--json FILE]    optimizer and training-loop benchmarks
+                   anneal generate [--check]               rewrite the optimizers' builders and DSL from their declarations
+                   anneal test                             run the test suite (mvn -B verify)
 
             Trains LeNet-5 on Fashion-MNIST (MindSpore's tutorial recipe) and prints the test accuracy.
-              --epochs N   passes over the training set (default 10)
-              --data DIR   directory with the four Fashion-MNIST IDX .gz files; by default Debian's
-                           dataset-fashion-mnist if installed, else the subset shipped in samples/data
-              --seed N     seed for initialization and shuffling (default 42); the same seed gives the same numbers
-              --checkpoints DIR
-                           write a checkpoint into DIR after each epoch (the newest 3 stay), and resume
-                           from the newest one there: run again with more --epochs to continue
-              --java       run the same job written with the Java builders instead of the Kotlin pipeline
-            """;
+            %s
+            anneal schedule previews a schedule written as in the Kotlin DSL (anneal schedule --help):
+            %s
+            A mistake in the arguments prints one line naming the option and exits with status 2.
+            """.formatted(GaussianMixtureGan.DEFAULT_EPOCHS, CommandLine.describe(OPTIONS),
+            CommandLine.describe(ScheduleCommand.OPTIONS));
+
+    private static final String GAN_USAGE = """
+            usage: anneal gan [EPOCHS]
+
+            Trains a GAN on a 1-D mixture of two Gaussians, EPOCHS (1 to %d, default %d) passes over 4096 samples.
+            """.formatted(Integer.MAX_VALUE, GaussianMixtureGan.DEFAULT_EPOCHS);
 
     private Main() {
     }
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("gan")) {
-            GaussianMixtureGan.main(java.util.Arrays.copyOfRange(args, 1, args.length));
-            return;
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
         }
+    }
+
+    /** Runs the command {@code args} asks for; returns the exit status, 2 for a mistake in them. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        String[] rest = args.length > 0 ? Arrays.copyOfRange(args, 1, args.length) : args;
         if (args.length > 0 && args[0].equals("schedule")) {
-            System.exit(ScheduleCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), System.out, System.err));
+            return ScheduleCommand.run(rest, out, err);
         }
-        int epochs = 10;
-        int seed = 42;
-        boolean java = false;
-        Path data = null;
-        Path checkpoints = null;
-        for (int i = 0; i < args.length; i++) {
-            String arg = args[i];
-            switch (arg) {
-                case "--epochs" -> epochs = positiveInt(arg, value(args, ++i, arg));
-                case "--seed" -> seed = parseInt(arg, value(args, ++i, arg));
-                case "--data" -> data = Path.of(value(args, ++i, arg));
-                case "--checkpoints" -> checkpoints = Path.of(value(args, ++i, arg));
-                case "--java" -> java = true;
-                case "-h", "--help" -> {
-                    System.out.print(USAGE);
-                    return;
-                }
-                default -> fail("unknown argument " + arg);
-            }
+        if (args.length > 0 && args[0].equals("gan")) {
+            return CommandLine.guarded("anneal gan", err, () -> gan(rest, out));
         }
-        Path dir = data != null ? data : FashionMnist.defaultDir();
-        if (!FashionMnist.isIn(dir)) {
-            fail(dir + " does not hold the four Fashion-MNIST files (train-images-idx3-ubyte.gz, ...)");
-        }
-        if (java) {
-            new FashionMnistLeNet(dir, epochs, seed, System.out, checkpoints).run();
-        } else {
-            new FashionMnistPipeline(dir, epochs, seed, System.out, checkpoints).run();
-        }
+        return CommandLine.guarded("anneal", err, () -> train(args, out));
     }
 
-    private static String value(String[] args, int i, String flag) {
-        if (i >= args.length) {
-            fail(flag + " needs a value");
-        }
-        return args[i];
-    }
-
-    private static int parseInt(String flag, String text) {
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            fail(flag + " must be an integer, got " + text);
+    private static int train(String[] args, PrintStream out) throws Exception {
+        CommandLine line = CommandLine.parse(args, OPTIONS);
+        if (line.help()) {
+            out.print(USAGE);
             return 0;
         }
-    }
-
-    private static int positiveInt(String flag, String text) {
-        int value = parseInt(flag, text);
-        if (value < 1) {
-            fail(flag + " must be at least 1, got " + value);
+        int epochs = line.integer("--epochs", DEFAULT_EPOCHS, 1, Integer.MAX_VALUE);
+        int seed = line.integer("--seed", DEFAULT_SEED, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        Path data = dataDir(line.path("--data"));
+        Path checkpoints = line.writableFolder("--checkpoints");
+        if (line.flag("--java")) {
+            new FashionMnistLeNet(data, epochs, seed, out, checkpoints).run();
+        } else {
+            new FashionMnistPipeline(data, epochs, seed, out, checkpoints).run();
         }
-        return value;
+        return 0;
     }
 
-    private static void fail(String message) {
-        System.err.println("anneal: " + message);
-        System.err.print(USAGE);
-        System.exit(2);
+    /** The folder given, or found, checked to hold the four files. */
+    private static Path dataDir(Path given) {
+        if (given == null) {
+            Path found = FashionMnist.defaultDir();
+            if (!FashionMnist.isIn(found)) {
+                throw new InvalidConfigException("--data", "is needed: Fashion-MNIST is neither installed ("
+                        + FashionMnist.DEBIAN_DIR + ") nor in samples/data/fashion-mnist");
+            }
+            return found;
+        }
+        String must = "must be a folder holding the four Fashion-MNIST files (" + String.join(", ", FashionMnist.files())
+                + "), got " + Shown.quoted(given.toString());
+        if (!Files.exists(given)) {
+            throw new InvalidConfigException("--data", must + ", which does not exist");
+        }
+        if (!Files.isDirectory(given)) {
+            throw new InvalidConfigException("--data", must + ", which is not a folder");
+        }
+        List<String> missing = FashionMnist.missing(given);
+        if (!missing.isEmpty()) {
+            throw new InvalidConfigException("--data", must + ", which lacks " + String.join(", ", missing));
+        }
+        return given;
+    }
+
+    private static int gan(String[] args, PrintStream out) {
+        CommandLine line = CommandLine.parse(args, List.of(), "EPOCHS");
+        if (line.help()) {
+            out.print(GAN_USAGE);
+            return 0;
+        }
+        String text = line.positional(0);
+        int epochs = text == null ? GaussianMixtureGan.DEFAULT_EPOCHS
+                : (int) CommandLine.whole("EPOCHS", text, 1, Integer.MAX_VALUE);
+        new GaussianMixtureGan(DEFAULT_SEED, epochs, out).run();
+        return 0;
     }
 }

@@ -29,7 +29,7 @@ import kotlin.math.sqrt
  * optimizers over the two halves of one model, the discriminator's step then the generator's on
  * every batch (Goodfellow et al., 2014, with the non-saturating generator loss).
  */
-class GaussianMixtureGan(
+class GaussianMixtureGan @JvmOverloads constructor(
     private val seed: Int,
     private val epochs: Int,
     private val out: PrintStream,
@@ -148,9 +148,7 @@ class GaussianMixtureGan(
         const val BATCH = 64
         const val SAMPLES = 4096
 
-        @JvmStatic
-        fun main(args: Array<String>) {
-            GaussianMixtureGan(seed = 42, epochs = args.firstOrNull()?.toInt() ?: 60, out = System.out).run()
-        }
+        /** Epochs of `anneal gan` when none are given. */
+        const val DEFAULT_EPOCHS = 60
     }
 }

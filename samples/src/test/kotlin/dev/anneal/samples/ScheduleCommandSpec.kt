@@ -49,7 +49,7 @@ class ScheduleCommandSpec : FunSpec({
         why shouldContain "schedule lasts 10 steps, but the run is planned for 100"
         val (badSteps, _, stepsWhy) = run("constant(0.1, steps = 10)", "--steps", "ten")
         badSteps shouldBe 2
-        stepsWhy shouldContain "--steps must be a whole number, got ten"
+        stepsWhy shouldContain "--steps must be a whole number from 1 to 9223372036854775807, got \"ten\""
         val (epochs, _, message) = run("cosine(epochs = 3, peak = 0.1)", "--steps", "100")
         epochs shouldBe 2
         message shouldContain "schedule.phase[0] is 3 epochs, but the steps per epoch are not known"

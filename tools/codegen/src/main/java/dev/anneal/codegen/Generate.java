@@ -1,5 +1,6 @@
 package dev.anneal.codegen;
 
+import dev.anneal.config.Shown;
 import dev.anneal.optim.Chain;
 import dev.anneal.optim.Hyperparameter;
 
@@ -52,7 +53,15 @@ public final class Generate {
     }
 
     public static void main(String[] args) {
-        boolean check = List.of(args).contains("--check");
+        for (String arg : args) {
+            if (!arg.equals("--check")) {
+                // A mistyped --check must not rewrite the files it meant to check.
+                System.err.println("anneal generate: " + Shown.quoted(arg)
+                        + " is not an option; the only option is --check");
+                System.exit(2);
+            }
+        }
+        boolean check = args.length > 0;
         Path root = Path.of(System.getProperty("anneal.home", "."));
         Map<Path, String> stale = stale(root);
         if (check) {
