@@ -25,11 +25,11 @@ import dev.anneal.train.TrainingEvent
 import dev.anneal.train.TrainingLoop
 import dev.anneal.train.loss.Losses
 import io.kotest.assertions.throwables.shouldThrow
+import io.kotest.assertions.throwables.shouldThrowExactly
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
-import java.io.IOException
 import java.nio.file.Files
 import kotlin.io.path.createTempDirectory
 import kotlin.io.path.listDirectoryEntries
@@ -140,13 +140,13 @@ class CheckpointSpec : FunSpec({
 
             val flipped = bytes.copyOf().also { it[20] = (it[20].toInt() xor 1).toByte() }
             Files.write(file, flipped)
-            shouldThrow<IOException> { CheckpointFile.read(file, m) }.message shouldContain "fails its CRC-32 check"
+            shouldThrowExactly<InvalidConfigException> { CheckpointFile.read(file, m) }.message shouldContain "fails its CRC-32 check"
 
             Files.write(file, bytes.copyOf(bytes.size - 3))
-            shouldThrow<IOException> { CheckpointFile.read(file, m) }.message shouldContain "does not start and end with ANNEALC1"
+            shouldThrowExactly<InvalidConfigException> { CheckpointFile.read(file, m) }.message shouldContain "does not end with ANNEALC2"
 
             Files.write(file, "{\"format\":\"anneal-checkpoint\"}".toByteArray())
-            shouldThrow<IOException> { CheckpointFile.read(file, m) }.message shouldContain "not a checkpoint"
+            shouldThrowExactly<InvalidConfigException> { CheckpointFile.read(file, m) }.message shouldContain "too short for a checkpoint"
         }
     }
 
