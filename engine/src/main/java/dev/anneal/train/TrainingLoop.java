@@ -11,6 +11,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.config.Violation;
 import dev.anneal.data.EpochAware;
 import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Optimizer;
@@ -162,16 +163,36 @@ public final class TrainingLoop {
         };
         String[] stop = {null};
         Callback.Control control = reason -> stop[0] = Objects.requireNonNull(reason, "reason");
-        double meanLoss = Double.NaN;
-        Map<String, Double> measured = Map.of();
         ParameterSet model = checkpoints != null || resumeFrom != null ? ParameterSet.of(block) : null;
         int startEpoch = 0;
         long skip = 0;
-        if (resumeFrom != null) {
-            Checkpoint saved = restore(model);
-            startEpoch = saved.epoch();
-            skip = saved.batch();
+        // A checkpoint is read and checked first, and put into the model and optimizers only once
+        // its batch is known to exist: a refused resume changes nothing.
+        NDManager loading = resumeFrom != null ? manager.newSubManager() : null;
+        try {
+            Checkpoint saved = null;
+            if (resumeFrom != null) {
+                saved = readCheckpoint(model, loading);
+                startEpoch = saved.epoch();
+                skip = saved.batch();
+                if (startEpoch == epochs) {
+                    saved.restore(model, optimizers);
+                    saved = null;
+                }
+            }
+            return train(model, saved, startEpoch, skip, context, control, stop, cancelled);
+        } finally {
+            if (loading != null) {
+                loading.close();
+            }
         }
+    }
+
+    private TrainingResult train(ParameterSet model, Checkpoint pending, int startEpoch, long skip,
+                                 TrainingStep.Context context, Callback.Control control, String[] stop,
+                                 BooleanSupplier cancelled) throws IOException, TranslateException {
+        double meanLoss = Double.NaN;
+        Map<String, Double> measured = Map.of();
         int completed = startEpoch;
         for (int epoch = startEpoch; epoch < epochs && stop[0] == null; epoch++) {
             long start = System.nanoTime();
@@ -187,7 +208,15 @@ public final class TrainingLoop {
                 for (; batch < skip && data.iterator.hasNext(); batch++) {
                     data.iterator.next().close(); // trained before the checkpoint this run resumed from
                 }
+                if (batch < skip) {
+                    throw resumeRefused(List.of(new Violation("checkpoint.header.batch", "is " + skip
+                            + ", but epoch " + epoch + " has only " + batch + " batches")));
+                }
                 skip = 0;
+                if (pending != null) {
+                    pending.restore(model, optimizers);
+                    pending = null;
+                }
                 while (data.iterator.hasNext()) {
                     if (cancelled.getAsBoolean()) {
                         stop[0] = "cancelled";
@@ -218,7 +247,7 @@ public final class TrainingLoop {
                 break;
             }
             if (validation != null) {
-                measured = validate(store);
+                measured = validate(context.store());
                 emit(new TrainingEvent.Validated(epoch, first.stepCount(), measured), control);
             }
             completed++;
@@ -235,20 +264,40 @@ public final class TrainingLoop {
                 measured.getOrDefault("accuracy", Double.NaN), stop[0], measured);
     }
 
-    private Checkpoint restore(ParameterSet model) throws IOException {
-        try (NDManager loading = manager.newSubManager()) {
+    /**
+     * The checkpoint to resume from, checked against this run (its epoch within the run's, its
+     * parameters, optimizers and plateaus this run's) but not yet put into it.
+     */
+    private Checkpoint readCheckpoint(ParameterSet model, NDManager loading) throws IOException {
+        try {
             Checkpoint saved = CheckpointFile.read(resumeFrom, loading);
-            saved.restore(model, optimizers);
+            Checks c = new Checks("checkpoint.header");
+            c.require(saved.epoch() <= epochs, "epoch", "is " + saved.epoch() + ", past this run's " + epochs
+                    + " epochs");
+            c.require(saved.epoch() < epochs || saved.batch() == 0, "batch", "is " + saved.batch()
+                    + " in epoch " + saved.epoch() + ", after this run's last epoch");
+            c.throwIfAny();
+            saved.check(model, optimizers);
             return saved;
+        } catch (InvalidConfigException e) {
+            throw resumeRefused(e.violations());
         }
+    }
+
+    /** The problems found, after one that says which file they are in. */
+    private InvalidConfigException resumeRefused(List<Violation> problems) {
+        List<Violation> all = new ArrayList<>();
+        all.add(new Violation("trainingLoop.resumeFrom", "cannot resume from " + resumeFrom
+                + "; nothing was changed"));
+        all.addAll(problems);
+        return new InvalidConfigException(all);
     }
 
     /** Writes the state after {@code batch} batches of {@code epoch}, then reports where. */
     private void checkpoint(int epoch, long batch, ParameterSet model, Callback.Control control) {
         Path file = checkpoints.fileFor(first.stepCount());
         try {
-            CheckpointFile.write(file, Checkpoint.capture(epoch, batch, model, optimizers));
-            checkpoints.prune();
+            checkpoints.save(first.stepCount(), Checkpoint.capture(epoch, batch, model, optimizers));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + file, e);
         }

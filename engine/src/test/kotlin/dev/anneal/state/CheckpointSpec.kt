@@ -116,11 +116,11 @@ class CheckpointSpec : FunSpec({
             val other = TinyNet(m, seed = 5)
             val before = other.values().mapValues { it.value.bits() }
             shouldThrow<InvalidConfigException> { saved.restore(other.parameterSet(), mapOf("g" to trained(other, plateau(), 0))) }
-                .message shouldContain "checkpoint.optimizers are [d], the run has [g]"
+                .message shouldContain "checkpoint.optimizers lack [\"g\"], which the run has, and have [\"d\"], which the run has not"
             val sgd = Optimizers.sgd().lr(0.1).build().compile(other.parameterSet())
             val plateauFree = Checkpoint(0, 0, saved.parameters, saved.optimizers, emptyMap())
             shouldThrow<InvalidConfigException> { plateauFree.restore(other.parameterSet(), mapOf("d" to sgd)) }
-                .message shouldContain "state.optimizer is adam, expected sgd"
+                .message shouldContain "checkpoint.optimizers[\"d\"].optimizer is adam, expected sgd"
             val wider = SequentialBlock().add(Linear.builder().setUnits(3).build())
             wider.initialize(m, DataType.FLOAT32, Shape(1, 4))
             val mismatched = Checkpoint(0, 0, mapOf("01Linear_weight" to m.zeros(Shape(2, 4)), "01Linear_bias" to m.zeros(Shape(3))),
@@ -225,7 +225,7 @@ class CheckpointSpec : FunSpec({
                 listOf(Triple(0, 5L, 5L), Triple(0, 10L, 10L), Triple(1, 2L, 15L))
             checkpoints.listDirectoryEntries().map { it.name }.sorted() shouldContainExactly
                 listOf("checkpoint-0000000010.anneal", "checkpoint-0000000015.anneal")
-            val latest = CheckpointPolicy.latest(checkpoints).get()
+            val latest = CheckpointPolicy.latest(checkpoints).file().get()
             latest shouldBe written.last().file
 
             val resumed = Run(m, seed = 77) // other initial values: the checkpoint replaces them
