@@ -51,7 +51,13 @@ import java.util.function.BooleanSupplier;
  * {@link Builder#resumeFrom resumed} from one continues at its epoch and batch, and, when the
  * training set is {@link EpochAware} (a seeded shuffle), trains on the same batches in the same
  * order as the uninterrupted run, with the same parameters, bit for bit. Callbacks keep no
- * checkpointed state: a resumed early stopping counts its patience afresh.
+ * checkpointed state: a resumed early stopping counts its patience afresh. A resume is all or
+ * nothing: the checkpoint is read and checked against this run, and its batch found in the data,
+ * before anything is put into the model or the optimizers.
+ *
+ * <p>A loss that is NaN or infinite stops the run at once, before that batch is reported or
+ * checkpointed: the supervised step has skipped its update, so the parameters and every
+ * checkpoint are those of the last finite step. A step of your own must skip its own update.
  */
 public final class TrainingLoop {
     /** The name of the optimizer given with {@link Builder#optimizer(Optimizer)}. */
@@ -228,6 +234,12 @@ public final class TrainingLoop {
                             batches = batchesPerEpoch(next.getSize());
                         }
                         double value = step.run(next, context);
+                        if (!Double.isFinite(value)) {
+                            // Before any checkpoint: a run resumed from it would train on from NaN.
+                            stop[0] = "loss is " + value + " in epoch " + epoch + ", batch " + (batch + 1)
+                                    + "; stopped with the parameters of step " + first.stepCount();
+                            break;
+                        }
                         lossSum += value;
                         trained++;
                         batch++;
