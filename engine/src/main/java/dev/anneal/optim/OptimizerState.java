@@ -14,7 +14,8 @@ import java.util.Map;
  */
 public record OptimizerState(String optimizer, long step, Map<String, Long> updates, Map<String, NDArray> tensors) {
     public OptimizerState {
-        updates = Map.copyOf(updates);
+        // In the given order, not Map.copyOf's per-JVM order: a checkpoint's bytes must not depend on the run.
+        updates = Collections.unmodifiableMap(new LinkedHashMap<>(updates));
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
     }
 

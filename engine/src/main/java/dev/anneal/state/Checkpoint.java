@@ -44,7 +44,8 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
         parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         optimizers = Collections.unmodifiableMap(new LinkedHashMap<>(optimizers));
         Map<String, Map<String, Double>> copies = new LinkedHashMap<>();
-        plateaus.forEach((key, state) -> copies.put(key, Map.copyOf(state)));
+        // Ordered copies (Map.copyOf's order changes from JVM to JVM): the file's bytes depend on the state only.
+        plateaus.forEach((key, state) -> copies.put(key, Collections.unmodifiableMap(new LinkedHashMap<>(state))));
         plateaus = Collections.unmodifiableMap(copies);
     }
 
