@@ -96,7 +96,7 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
             }
         });
         Map<String, Plateau> mine = plateaus(optimizers);
-        sameNames(c, "plateaus", plateaus.keySet(), mine.keySet(), "the run's schedules");
+        sameNames(c, "plateaus", plateaus.keySet(), mine.keySet(), "the run");
         mine.keySet().stream().filter(plateaus::containsKey)
                 .forEach(key -> Plateau.checkState(plateaus.get(key), c.at("plateaus[\"" + key + "\"]")));
         c.throwIfAny();

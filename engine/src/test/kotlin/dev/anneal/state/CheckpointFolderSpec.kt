@@ -75,7 +75,8 @@ class CheckpointFolderSpec : FunSpec({
         Folder("a checkpoint of the earlier format", 3, listOf(9L to "earlier Anneal (format ANNEALC1")) { dir ->
             copyOf3(dir, dir.resolve(name(9))) { "ANNEALC1".toByteArray() + it.copyOfRange(8, it.size) }
         },
-        Folder("a crafted bfloat16 header with a valid checksum", 3, listOf(9L to "dtype must be one of [FLOAT16, FLOAT32, FLOAT64], got \"BFLOAT16\"")) { dir ->
+        Folder("a crafted bfloat16 header with a valid checksum", 3,
+            listOf(9L to "dtype must be one of [FLOAT16, FLOAT32, FLOAT64], got \"BFLOAT16\"")) { dir ->
             val parts = CheckpointBytes.of(dir.resolve(name(3)))
             parts.header.getAsJsonArray("parameters")[0].asJsonObject.addProperty("dtype", "BFLOAT16")
             Files.write(dir.resolve(name(9)), parts.bytes())
