@@ -174,27 +174,35 @@ public final class TrainingLoop {
         long skip = 0;
         // A checkpoint is read and checked first, and put into the model and optimizers only once
         // its batch is known to exist: a refused resume changes nothing.
-        NDManager loading = resumeFrom != null ? manager.newSubManager() : null;
-        try {
-            Checkpoint saved = null;
-            if (resumeFrom != null) {
-                saved = readCheckpoint(model, loading);
-                startEpoch = saved.epoch();
-                skip = saved.batch();
+        try (Pending pending = resumeFrom != null ? readCheckpoint(model) : null) {
+            if (pending != null) {
+                startEpoch = pending.checkpoint.epoch();
+                skip = pending.checkpoint.batch();
                 if (startEpoch == epochs) {
-                    saved.restore(model, optimizers);
-                    saved = null;
+                    pending.restoreInto(model, optimizers);
                 }
             }
-            return train(model, saved, startEpoch, skip, context, control, stop, cancelled);
-        } finally {
-            if (loading != null) {
-                loading.close();
-            }
+            return train(model, pending, startEpoch, skip, context, control, stop, cancelled);
         }
     }
 
-    private TrainingResult train(ParameterSet model, Checkpoint pending, int startEpoch, long skip,
+    /** A checkpoint read and checked, to be put into the run once its batch is found; its arrays are freed then. */
+    private record Pending(Checkpoint checkpoint, NDManager arrays) implements AutoCloseable {
+        void restoreInto(ParameterSet model, Map<String, Optimizer<?>> optimizers) {
+            try {
+                checkpoint.restore(model, optimizers);
+            } finally {
+                arrays.close();
+            }
+        }
+
+        @Override
+        public void close() {
+            arrays.close();
+        }
+    }
+
+    private TrainingResult train(ParameterSet model, Pending pending, int startEpoch, long skip,
                                  TrainingStep.Context context, Callback.Control control, String[] stop,
                                  BooleanSupplier cancelled) throws IOException, TranslateException {
         double meanLoss = Double.NaN;
@@ -220,7 +228,7 @@ public final class TrainingLoop {
                 }
                 skip = 0;
                 if (pending != null) {
-                    pending.restore(model, optimizers);
+                    pending.restoreInto(model, optimizers);
                     pending = null;
                 }
                 while (data.iterator.hasNext()) {
@@ -280,7 +288,8 @@ public final class TrainingLoop {
      * The checkpoint to resume from, checked against this run (its epoch within the run's, its
      * parameters, optimizers and plateaus this run's) but not yet put into it.
      */
-    private Checkpoint readCheckpoint(ParameterSet model, NDManager loading) throws IOException {
+    private Pending readCheckpoint(ParameterSet model) throws IOException {
+        NDManager loading = manager.newSubManager();
         try {
             Checkpoint saved = CheckpointFile.read(resumeFrom, loading);
             Checks c = new Checks("checkpoint.header");
@@ -290,9 +299,13 @@ public final class TrainingLoop {
                     + " in epoch " + saved.epoch() + ", after this run's last epoch");
             c.throwIfAny();
             saved.check(model, optimizers);
-            return saved;
+            return new Pending(saved, loading);
         } catch (InvalidConfigException e) {
+            loading.close();
             throw resumeRefused(e.violations());
+        } catch (IOException | RuntimeException e) {
+            loading.close();
+            throw e;
         }
     }
 
