@@ -241,5 +241,10 @@ public class MetricsScope internal constructor(private val makers: MutableList<(
     }
 }
 
-/** The newest checkpoint in [dir] (the highest step), or null when there is none: what to resume from. */
-public fun latestCheckpoint(dir: Path): Path? = CheckpointPolicy.latest(dir).orElse(null)
+/**
+ * The newest good checkpoint in [dir] (the highest step that passes its checks), or null when
+ * there is none: what to resume from. Each newer one passed over is told to [skipped], one line
+ * saying which file and why.
+ */
+public fun latestCheckpoint(dir: Path, skipped: (String) -> Unit = { System.err.println(it) }): Path? =
+    CheckpointPolicy.latest(dir).also { it.skipped().forEach(skipped) }.file().orElse(null)

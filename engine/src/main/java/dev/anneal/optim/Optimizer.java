@@ -559,9 +559,26 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     /** Refuses, naming what differs, a state {@link #loadState} could not restore; changes nothing. */
     public void checkState(OptimizerState saved) {
+        Checks checks = new Checks("state");
+        checkState(saved, checks);
+        checks.throwIfAny();
+    }
+
+    /**
+     * Reports into {@code checks} what keeps {@link #loadState} from restoring {@code saved}:
+     * another rule, other parameters or tensors, impossible counters, or a step counter past the
+     * steps this optimizer's schedules are defined for. Changes nothing.
+     */
+    public void checkState(OptimizerState saved, Checks checks) {
         ensureOpen();
         OptimizerState mine = state();
-        Checks checks = new Checks("state");
+        OptimizerState.checkCounts(saved.step(), saved.updates(), checks);
+        groupHyperparams.forEach((group, h) -> h.fields().forEach((field, value) -> {
+            if (value instanceof Schedule s && !s.countsEpochs()) {
+                checks.require(saved.step() <= s.validSteps(), "step", "is " + saved.step() + ", past the "
+                        + s.validSteps() + " steps that group \"" + group + "\"'s " + field + " schedule lasts");
+            }
+        }));
         checks.require(saved.optimizer().equals(mine.optimizer()), "optimizer",
                 "is " + saved.optimizer() + ", expected " + mine.optimizer());
         checks.require(saved.updates().keySet().equals(mine.updates().keySet()), "parameters",
@@ -576,7 +593,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                         + ", expected " + array.getDataType() + " " + array.getShape());
             }
         });
-        checks.throwIfAny();
     }
 
     /** Frees the state. Parameters belong to the model and stay. */

@@ -1,7 +1,10 @@
 package dev.anneal.optim;
 
 import ai.djl.ndarray.NDArray;
+import dev.anneal.config.Checks;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -11,7 +14,18 @@ import java.util.Map;
  */
 public record OptimizerState(String optimizer, long step, Map<String, Long> updates, Map<String, NDArray> tensors) {
     public OptimizerState {
-        updates = Map.copyOf(updates);
-        tensors = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tensors));
+        // In the given order, not Map.copyOf's per-JVM order: a checkpoint's bytes must not depend on the run.
+        updates = Collections.unmodifiableMap(new LinkedHashMap<>(updates));
+        tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+    }
+
+    /**
+     * Reports into {@code c} counters no optimizer can have: a negative step, or an update count
+     * below 0 or above the step counter (a parameter is updated at most once a step).
+     */
+    public static void checkCounts(long step, Map<String, Long> updates, Checks c) {
+        c.require(step >= 0, "step", "must be at least 0, got " + step);
+        updates.forEach((name, count) -> c.require(count >= 0 && count <= step, "updates[\"" + name + "\"]",
+                "must be in [0, " + Math.max(step, 0) + "] (at most one update a step), got " + count));
     }
 }

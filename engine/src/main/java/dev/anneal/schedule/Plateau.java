@@ -3,6 +3,7 @@ package dev.anneal.schedule;
 import dev.anneal.config.Checks;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,6 +42,8 @@ public final class Plateau implements Schedule {
     /** PyTorch's {@code min_lr}. */
     public static final double DEFAULT_MIN_VALUE = 0;
     public static final double DEFAULT_EPS = 1e-8;
+    /** The keys of {@link #state()}. */
+    public static final List<String> STATE_KEYS = List.of("scale", "best", "badEvaluations", "cooldownLeft");
 
     /** Replaced once by {@link #inSteps} when the time schedule counts epochs. */
     private volatile Schedule schedule;
@@ -170,12 +173,30 @@ public final class Plateau implements Schedule {
         return state;
     }
 
+    /** Puts back a {@link #state()}; a state that cannot be one is refused and nothing changes. */
     public synchronized void load(Map<String, Double> state) {
         Checks c = new Checks("plateau.state");
-        for (String key : new String[] {"scale", "best", "badEvaluations", "cooldownLeft"}) {
-            c.require(state.containsKey(key), key, "is missing; the state has " + state.keySet());
-        }
+        checkState(state, c);
         c.throwIfAny();
+        scale = state.get("scale");
+        best = state.get("best");
+        badEvaluations = state.get("badEvaluations").intValue();
+        cooldownLeft = state.get("cooldownLeft").intValue();
+    }
+
+    /**
+     * Reports into {@code c} what keeps {@code state} from being a plateau's: a missing or
+     * unknown key, a scale outside (0, 1], a count that is not a whole number from 0, a NaN best.
+     */
+    public static void checkState(Map<String, Double> state, Checks c) {
+        for (String key : STATE_KEYS) {
+            c.require(state.get(key) != null, key, "is missing; the state has " + state.keySet());
+        }
+        state.keySet().stream().filter(k -> !STATE_KEYS.contains(k))
+                .forEach(k -> c.fail(k, "is not part of a plateau's state; the parts are " + STATE_KEYS));
+        if (!STATE_KEYS.stream().allMatch(k -> state.get(k) != null)) {
+            return;
+        }
         double newScale = state.get("scale");
         c.require(newScale > 0 && newScale <= 1, "scale", "must be in (0.0, 1.0], got " + newScale);
         for (String count : new String[] {"badEvaluations", "cooldownLeft"}) {
@@ -183,10 +204,5 @@ public final class Plateau implements Schedule {
             c.require(v >= 0 && v == Math.rint(v) && v <= Integer.MAX_VALUE, count, "must be a whole number >= 0, got " + v);
         }
         c.require(!Double.isNaN(state.get("best")), "best", "must be a number, got NaN");
-        c.throwIfAny();
-        scale = newScale;
-        best = state.get("best");
-        badEvaluations = state.get("badEvaluations").intValue();
-        cooldownLeft = state.get("cooldownLeft").intValue();
     }
 }

@@ -11,6 +11,7 @@ import dev.anneal.schedule.Plateau;
 import dev.anneal.schedule.Schedule;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -43,7 +44,8 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
         parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
         optimizers = Collections.unmodifiableMap(new LinkedHashMap<>(optimizers));
         Map<String, Map<String, Double>> copies = new LinkedHashMap<>();
-        plateaus.forEach((key, state) -> copies.put(key, Map.copyOf(state)));
+        // Ordered copies (Map.copyOf's order changes from JVM to JVM): the file's bytes depend on the state only.
+        plateaus.forEach((key, state) -> copies.put(key, Collections.unmodifiableMap(new LinkedHashMap<>(state))));
         plateaus = Collections.unmodifiableMap(copies);
     }
 
@@ -63,13 +65,22 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
     /**
      * Puts this state into a model and optimizers built as the saved ones were: the same
      * parameter names, shapes and types, the same optimizer names and rules, the same plateaus.
-     * Names, shapes and types are checked before anything is written, so a mismatch changes nothing.
+     * All or nothing: {@link #check} first, so a refused state changes nothing.
      */
     public void restore(ParameterSet model, Map<String, Optimizer<?>> optimizers) {
+        check(model, optimizers);
+        apply(model, optimizers);
+    }
+
+    /**
+     * Refuses, naming every difference, a state that {@link #restore} could not put into this
+     * model and these optimizers: parameters, each optimizer's state (its counters and its
+     * schedules' length included) and each plateau's state. Changes nothing.
+     */
+    public void check(ParameterSet model, Map<String, Optimizer<?>> optimizers) {
         Checks c = new Checks("checkpoint");
         List<String> names = model.all().stream().map(Param::name).toList();
-        c.require(parameters.keySet().equals(Set.copyOf(names)), "parameters",
-                "are " + parameters.keySet() + ", the model has " + names);
+        sameNames(c, "parameters", parameters.keySet(), names, "the model");
         for (Param p : model.all()) {
             NDArray saved = parameters.get(p.name());
             if (saved != null && (!saved.getShape().equals(p.shape()) || saved.getDataType() != p.array().getDataType())) {
@@ -77,15 +88,45 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
                         + ", the model has " + p.array().getDataType() + " " + p.shape());
             }
         }
-        c.require(this.optimizers.keySet().equals(optimizers.keySet()), "optimizers",
-                "are " + this.optimizers.keySet() + ", the run has " + optimizers.keySet());
+        sameNames(c, "optimizers", this.optimizers.keySet(), optimizers.keySet(), "the run");
+        optimizers.forEach((name, optimizer) -> {
+            OptimizerState saved = this.optimizers.get(name);
+            if (saved != null) {
+                optimizer.checkState(saved, c.at("optimizers[\"" + name + "\"]"));
+            }
+        });
         Map<String, Plateau> mine = plateaus(optimizers);
-        c.require(plateaus.keySet().equals(mine.keySet()), "plateaus",
-                "are " + plateaus.keySet() + ", the run's schedules have " + mine.keySet());
+        sameNames(c, "plateaus", plateaus.keySet(), mine.keySet(), "the run");
+        mine.keySet().stream().filter(plateaus::containsKey)
+                .forEach(key -> Plateau.checkState(plateaus.get(key), c.at("plateaus[\"" + key + "\"]")));
         c.throwIfAny();
-        optimizers.forEach((name, optimizer) -> optimizer.checkState(this.optimizers.get(name)));
+    }
+
+    /** Reports the names the run has and the checkpoint lacks, and the other way round, a few of each. */
+    private static void sameNames(Checks c, String field, Set<String> saved, Collection<String> run, String runName) {
+        List<String> missing = run.stream().filter(n -> !saved.contains(n)).toList();
+        Set<String> known = Set.copyOf(run);
+        List<String> extra = saved.stream().filter(n -> !known.contains(n)).toList();
+        if (!missing.isEmpty() || !extra.isEmpty()) {
+            c.fail(field, (missing.isEmpty() ? "" : "lack " + few(missing) + ", which " + runName + " has")
+                    + (missing.isEmpty() || extra.isEmpty() ? "" : ", and ")
+                    + (extra.isEmpty() ? "" : "have " + few(extra) + ", which " + runName + " has not"));
+        }
+    }
+
+    private static String few(List<String> names) {
+        int shown = Math.min(names.size(), 10);
+        StringBuilder out = new StringBuilder("[");
+        for (int i = 0; i < shown; i++) {
+            out.append(i == 0 ? "" : ", ").append(StrictJson.quote(names.get(i)));
+        }
+        return out.append(names.size() > shown ? ", ... " + (names.size() - shown) + " more]" : "]").toString();
+    }
+
+    /** Writes what {@link #check} accepted: optimizer state and counters, plateaus, then parameters. */
+    private void apply(ParameterSet model, Map<String, Optimizer<?>> optimizers) {
         optimizers.forEach((name, optimizer) -> optimizer.loadState(this.optimizers.get(name)));
-        mine.forEach((key, plateau) -> plateau.load(plateaus.get(key)));
+        plateaus(optimizers).forEach((key, plateau) -> plateau.load(plateaus.get(key)));
         try (NDScope ignored = new NDScope()) {
             for (Param p : model.all()) {
                 p.assign(parameters.get(p.name()));

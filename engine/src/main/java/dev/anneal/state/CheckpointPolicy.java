@@ -1,10 +1,13 @@
 package dev.anneal.state;
 
 import dev.anneal.config.Checks;
+import dev.anneal.config.InvalidConfigException;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -65,21 +68,85 @@ public record CheckpointPolicy(Path dir, int everyEpochs, long everySteps, int k
         return dir.resolve(String.format("checkpoint-%010d.anneal", step));
     }
 
-    /** Removes all but the newest {@code keep} checkpoints of this directory; other files stay. */
-    public void prune() throws IOException {
-        List<Path> all = checkpoints(dir);
-        for (int i = 0; i < all.size() - keep; i++) {
-            Files.deleteIfExists(all.get(i));
+    /**
+     * Writes the checkpoint of optimizer step {@code step} into {@link #fileFor}: first removes
+     * the temporary files that killed writes of this folder's checkpoints left, then writes
+     * atomically, then prunes the older checkpoints beyond {@link #keep()}. Pruning deletes only
+     * regular files named for a lower step than this one, never this one, so the newest good
+     * checkpoint stays whatever else the folder holds. Returns the file written.
+     */
+    public Path save(long step, Checkpoint checkpoint) throws IOException {
+        removeLeftovers();
+        Path file = fileFor(step);
+        CheckpointFile.write(file, checkpoint);
+        List<Path> older = checkpoints(dir).stream().filter(f -> step(f) < step && regular(f)).toList();
+        for (int i = 0; i < older.size() - (keep - 1); i++) {
+            Files.deleteIfExists(older.get(i));
+        }
+        return file;
+    }
+
+    private void removeLeftovers() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return;
+        }
+        List<Path> leftovers;
+        try (Stream<Path> files = Files.list(dir)) {
+            leftovers = files.filter(f -> {
+                String target = CheckpointFile.temporaryTarget(f.getFileName().toString());
+                return target != null && NAME.matcher(target).matches() && regular(f);
+            }).toList();
+        }
+        for (Path f : leftovers) {
+            Files.deleteIfExists(f);
         }
     }
 
-    /** The checkpoint of the highest step in {@code dir}, if there is one: where to resume. */
-    public static Optional<Path> latest(Path dir) throws IOException {
-        List<Path> all = checkpoints(dir);
-        return all.isEmpty() ? Optional.empty() : Optional.of(all.get(all.size() - 1));
+    /**
+     * What {@link #latest} found.
+     *
+     * @param file    the newest good checkpoint, if any
+     * @param skipped one line for each newer one passed over, saying why
+     */
+    public record Latest(Optional<Path> file, List<String> skipped) {
+        public Latest {
+            skipped = List.copyOf(skipped);
+        }
     }
 
-    /** This directory's checkpoints, oldest step first. */
+    /**
+     * The checkpoint of the highest step in {@code dir} that is a regular file and passes
+     * {@link CheckpointFile#verify} (its header, its layout, every tensor's CRC-32): where to
+     * resume. Newer ones that fail are skipped, each reported in {@link Latest#skipped()}.
+     */
+    public static Latest latest(Path dir) throws IOException {
+        List<Path> all = checkpoints(dir);
+        List<String> skipped = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            Path file = all.get(i);
+            try {
+                String irregular = CheckpointFile.irregular(
+                        Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS));
+                if (irregular != null) {
+                    skipped.add("skipped " + file + ": it is " + irregular + ", not a checkpoint file");
+                    continue;
+                }
+                CheckpointFile.verify(file);
+                return new Latest(Optional.of(file), skipped);
+            } catch (InvalidConfigException e) {
+                skipped.add("skipped " + file + ": " + e.getMessage());
+            } catch (IOException e) {
+                skipped.add("skipped " + file + ": cannot be read (" + e + ")");
+            }
+        }
+        return new Latest(Optional.empty(), skipped);
+    }
+
+    private static boolean regular(Path file) {
+        return Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** This directory's checkpoints by name, whatever they are, oldest step first. */
     private static List<Path> checkpoints(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();

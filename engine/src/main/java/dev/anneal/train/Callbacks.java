@@ -21,7 +21,11 @@ public final class Callbacks {
     private Callbacks() {
     }
 
-    /** Stops the run at the first loss that is NaN or infinite, saying at which step. */
+    /**
+     * Stops the run at the first loss that is NaN or infinite, saying at which step. The loop
+     * itself already stops there, before the update and any checkpoint; this callback remains
+     * for runs that report losses through events of their own making.
+     */
     public static Callback stopOnNaN() {
         return (event, control) -> {
             if (event instanceof TrainingEvent.BatchEnd b && !Double.isFinite(b.loss())) {

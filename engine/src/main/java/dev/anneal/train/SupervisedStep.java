@@ -19,6 +19,8 @@ import java.util.function.DoubleSupplier;
  * The closure is the one {@link Optimizer#step(DoubleSupplier)} takes; this step evaluates it
  * itself so that a gradient transform can skip the update (a loss scaler on overflow), which a
  * rule re-evaluating the closure could not honour (PyTorch's {@code GradScaler} refuses closures).
+ * A loss that is NaN or infinite skips the transforms and the update, so the parameters stay
+ * those of the last finite step; the {@link TrainingLoop} then stops.
  */
 public final class SupervisedStep implements TrainingStep {
     private final Block block;
@@ -45,6 +47,9 @@ public final class SupervisedStep implements TrainingStep {
             return lossAndGradients(block, context.store(), loss, batch);
         };
         double value = closure.getAsDouble();
+        if (!Double.isFinite(value)) {
+            return value; // no update from a NaN or infinite loss; the loop stops on it
+        }
         for (GradientTransform transform : transforms) {
             if (!transform.apply(optimizer)) {
                 return value;

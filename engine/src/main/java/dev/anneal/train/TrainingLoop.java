@@ -11,6 +11,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.config.Violation;
 import dev.anneal.data.EpochAware;
 import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Optimizer;
@@ -50,7 +51,13 @@ import java.util.function.BooleanSupplier;
  * {@link Builder#resumeFrom resumed} from one continues at its epoch and batch, and, when the
  * training set is {@link EpochAware} (a seeded shuffle), trains on the same batches in the same
  * order as the uninterrupted run, with the same parameters, bit for bit. Callbacks keep no
- * checkpointed state: a resumed early stopping counts its patience afresh.
+ * checkpointed state: a resumed early stopping counts its patience afresh. A resume is all or
+ * nothing: the checkpoint is read and checked against this run, and its batch found in the data,
+ * before anything is put into the model or the optimizers.
+ *
+ * <p>A loss that is NaN or infinite stops the run at once, before that batch is reported or
+ * checkpointed: the supervised step has skipped its update, so the parameters and every
+ * checkpoint are those of the last finite step. A step of your own must skip its own update.
  */
 public final class TrainingLoop {
     /** The name of the optimizer given with {@link Builder#optimizer(Optimizer)}. */
@@ -171,16 +178,44 @@ public final class TrainingLoop {
         };
         String[] stop = {null};
         Callback.Control control = reason -> stop[0] = Objects.requireNonNull(reason, "reason");
-        double meanLoss = Double.NaN;
-        Map<String, Double> measured = Map.of();
         ParameterSet model = checkpoints != null || resumeFrom != null ? ParameterSet.of(block) : null;
         int startEpoch = 0;
         long skip = 0;
-        if (resumeFrom != null) {
-            Checkpoint saved = restore(model);
-            startEpoch = saved.epoch();
-            skip = saved.batch();
+        // A checkpoint is read and checked first, and put into the model and optimizers only once
+        // its batch is known to exist: a refused resume changes nothing.
+        try (Pending pending = resumeFrom != null ? readCheckpoint(model) : null) {
+            if (pending != null) {
+                startEpoch = pending.checkpoint.epoch();
+                skip = pending.checkpoint.batch();
+                if (startEpoch == epochs) {
+                    pending.restoreInto(model, optimizers);
+                }
+            }
+            return train(model, pending, startEpoch, skip, context, control, stop, cancelled);
         }
+    }
+
+    /** A checkpoint read and checked, to be put into the run once its batch is found; its arrays are freed then. */
+    private record Pending(Checkpoint checkpoint, NDManager arrays) implements AutoCloseable {
+        void restoreInto(ParameterSet model, Map<String, Optimizer<?>> optimizers) {
+            try {
+                checkpoint.restore(model, optimizers);
+            } finally {
+                arrays.close();
+            }
+        }
+
+        @Override
+        public void close() {
+            arrays.close();
+        }
+    }
+
+    private TrainingResult train(ParameterSet model, Pending pending, int startEpoch, long skip,
+                                 TrainingStep.Context context, Callback.Control control, String[] stop,
+                                 BooleanSupplier cancelled) throws IOException, TranslateException {
+        double meanLoss = Double.NaN;
+        Map<String, Double> measured = Map.of();
         int completed = startEpoch;
         for (int epoch = startEpoch; epoch < epochs && stop[0] == null; epoch++) {
             long start = System.nanoTime();
@@ -196,7 +231,15 @@ public final class TrainingLoop {
                 for (; batch < skip && data.iterator.hasNext(); batch++) {
                     data.iterator.next().close(); // trained before the checkpoint this run resumed from
                 }
+                if (batch < skip) {
+                    throw resumeRefused(List.of(new Violation("checkpoint.header.batch", "is " + skip
+                            + ", but epoch " + epoch + " has only " + batch + " batches")));
+                }
                 skip = 0;
+                if (pending != null) {
+                    pending.restoreInto(model, optimizers);
+                    pending = null;
+                }
                 while (data.iterator.hasNext()) {
                     if (cancelled.getAsBoolean()) {
                         stop[0] = "cancelled";
@@ -208,6 +251,12 @@ public final class TrainingLoop {
                             batches = batchesPerEpoch(next.getSize());
                         }
                         double value = step.run(next, context);
+                        if (!Double.isFinite(value)) {
+                            // Before any checkpoint: a run resumed from it would train on from NaN.
+                            stop[0] = "loss is " + value + " in epoch " + epoch + ", batch " + (batch + 1)
+                                    + "; stopped with the parameters of step " + first.stepCount();
+                            break;
+                        }
                         lossSum += value;
                         trained++;
                         batch++;
@@ -231,7 +280,7 @@ public final class TrainingLoop {
                 break;
             }
             if (validation != null) {
-                measured = validate(store);
+                measured = validate(context.store());
                 emit(new TrainingEvent.Validated(epoch, first.stepCount(), measured), control);
             }
             completed++;
@@ -251,20 +300,45 @@ public final class TrainingLoop {
                 measured.getOrDefault("accuracy", Double.NaN), stop[0], measured);
     }
 
-    private Checkpoint restore(ParameterSet model) throws IOException {
-        try (NDManager loading = manager.newSubManager()) {
+    /**
+     * The checkpoint to resume from, checked against this run (its epoch within the run's, its
+     * parameters, optimizers and plateaus this run's) but not yet put into it.
+     */
+    private Pending readCheckpoint(ParameterSet model) throws IOException {
+        NDManager loading = manager.newSubManager();
+        try {
             Checkpoint saved = CheckpointFile.read(resumeFrom, loading);
-            saved.restore(model, optimizers);
-            return saved;
+            Checks c = new Checks("checkpoint.header");
+            c.require(saved.epoch() <= epochs, "epoch", "is " + saved.epoch() + ", past this run's " + epochs
+                    + " epochs");
+            c.require(saved.epoch() < epochs || saved.batch() == 0, "batch", "is " + saved.batch()
+                    + " in epoch " + saved.epoch() + ", after this run's last epoch");
+            c.throwIfAny();
+            saved.check(model, optimizers);
+            return new Pending(saved, loading);
+        } catch (InvalidConfigException e) {
+            loading.close();
+            throw resumeRefused(e.violations());
+        } catch (IOException | RuntimeException e) {
+            loading.close();
+            throw e;
         }
+    }
+
+    /** The problems found, after one that says which file they are in. */
+    private InvalidConfigException resumeRefused(List<Violation> problems) {
+        List<Violation> all = new ArrayList<>();
+        all.add(new Violation("trainingLoop.resumeFrom", "cannot resume from " + resumeFrom
+                + "; nothing was changed"));
+        all.addAll(problems);
+        return new InvalidConfigException(all);
     }
 
     /** Writes the state after {@code batch} batches of {@code epoch}, then reports where. */
     private void checkpoint(int epoch, long batch, ParameterSet model, Callback.Control control) {
         Path file = checkpoints.fileFor(first.stepCount());
         try {
-            CheckpointFile.write(file, Checkpoint.capture(epoch, batch, model, optimizers));
-            checkpoints.prune();
+            checkpoints.save(first.stepCount(), Checkpoint.capture(epoch, batch, model, optimizers));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + file, e);
         }

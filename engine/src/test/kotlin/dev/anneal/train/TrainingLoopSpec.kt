@@ -9,6 +9,8 @@ import ai.djl.nn.core.Linear
 import ai.djl.training.dataset.ArrayDataset
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet
+import dev.anneal.state.CheckpointFile
+import dev.anneal.state.CheckpointPolicy
 import dev.anneal.support.GradientGenerator
 import dev.anneal.support.bits
 import dev.anneal.train.loss.Losses
@@ -23,14 +25,19 @@ class TrainingLoopSpec : FunSpec({
     val samples = 128
     val batchSize = 16L
 
-    /** A linear classifier on fixed data, parameters set from the generator so runs can be compared. */
-    fun setUp(manager: NDManager, limit: Long = samples.toLong()): Pair<SequentialBlock, ArrayDataset> {
+    /**
+     * A linear classifier on fixed data, parameters set from the generator so runs can be compared;
+     * the sample [nanAt], if given, has a NaN feature.
+     */
+    fun setUp(manager: NDManager, limit: Long = samples.toLong(), nanAt: Int? = null): Pair<SequentialBlock, ArrayDataset> {
         val block = SequentialBlock().add(Linear.builder().setUnits(3).build())
         block.initialize(manager, DataType.FLOAT32, Shape(batchSize, 4))
         block.parameters.values().forEachIndexed { i, p ->
             manager.create(GradientGenerator.values(5, 0, i, p.array.shape.size().toInt(), 0.5), p.array.shape).copyTo(p.array)
         }
-        val x = manager.create(GradientGenerator.values(9, 0, 0, samples * 4, 1.0), Shape(samples.toLong(), 4))
+        val features = GradientGenerator.values(9, 0, 0, samples * 4, 1.0)
+        nanAt?.let { features[it * 4 + 1] = Float.NaN }
+        val x = manager.create(features, Shape(samples.toLong(), 4))
         val y = manager.create(FloatArray(samples) { (it % 3).toFloat() })
         val data = ArrayDataset.Builder().setData(x).optLabels(y).setSampling(batchSize.toInt(), false).optLimit(limit).build()
         return block to data
@@ -132,6 +139,33 @@ class TrainingLoopSpec : FunSpec({
             }, Callback { e, _ -> if (e is TrainingEvent.Stopped) stops += e.reason })
             result.steps shouldBe 3
             stops shouldContainExactly listOf("loss is NaN at step 3")
+        }
+    }
+
+    test("a NaN loss stops the run before its update and before any checkpoint, with no callback asked") {
+        NDManager.newBaseManager().use { m ->
+            val dir = kotlin.io.path.createTempDirectory("nan")
+            val (block, data) = setUp(m, nanAt = 40) // in the third batch
+            val events = mutableListOf<TrainingEvent>()
+            val optimizer = Optimizers.sgd().lr(0.1).momentum(0.9).build().compile(ParameterSet.of(block))
+            val result = TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
+                .train(data).epochs(2).manager(m).callback { e, _ -> events += e }
+                .checkpoints(CheckpointPolicy.everySteps(dir, 1)).build().run()
+            result.steps shouldBe 2
+            result.stopReason shouldBe "loss is NaN in epoch 0, batch 3; stopped with the parameters of step 2"
+            events.filterIsInstance<TrainingEvent.BatchEnd>().map { it.batch } shouldContainExactly listOf(1L, 2L)
+            events.filterIsInstance<TrainingEvent.Checkpointed>().map { it.step } shouldContainExactly listOf(1L, 2L)
+            events.last() shouldBe TrainingEvent.Stopped(0, 2, result.stopReason)
+            optimizer.stepCount() shouldBe 2
+
+            // The parameters are those of two clean steps, and so is the newest checkpoint.
+            val (reference, referenceData) = setUp(m, limit = 2 * batchSize)
+            loop(m, reference, referenceData, 1).first.steps shouldBe 2
+            val clean = reference.parameters.values().map { it.array.toFloatArray().bits() }
+            block.parameters.values().map { it.array.toFloatArray().bits() } shouldBe clean
+            val latest = CheckpointPolicy.latest(dir).file().get()
+            latest shouldBe dir.resolve("checkpoint-0000000002.anneal")
+            CheckpointFile.read(latest, m).parameters.values.map { it.toFloatArray().bits() } shouldBe clean
         }
     }
 

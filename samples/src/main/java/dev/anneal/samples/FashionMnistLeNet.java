@@ -76,7 +76,9 @@ public final class FashionMnistLeNet {
                         .train(train).validation(test).epochs(epochs).manager(model.getNDManager());
                 if (checkpoints != null) {
                     loop.checkpoints(CheckpointPolicy.everyEpochs(checkpoints, 1).keep(3));
-                    Optional<Path> latest = CheckpointPolicy.latest(checkpoints);
+                    CheckpointPolicy.Latest found = CheckpointPolicy.latest(checkpoints);
+                    found.skipped().forEach(out::println);
+                    Optional<Path> latest = found.file();
                     if (latest.isPresent()) {
                         out.println(resumeLine(latest.get()));
                         loop.resumeFrom(latest.get());

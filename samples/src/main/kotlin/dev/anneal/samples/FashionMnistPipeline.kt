@@ -52,7 +52,7 @@ class FashionMnistPipeline(
                     epochs = this@FashionMnistPipeline.epochs
                     metrics { accuracy() }
                     checkpoints?.let { dir ->
-                        resumeFrom = latestCheckpoint(dir)?.also { out.println(FashionMnistLeNet.resumeLine(it)) }
+                        resumeFrom = latestCheckpoint(dir, out::println)?.also { out.println(FashionMnistLeNet.resumeLine(it)) }
                     }
                     callbacks {
                         checkpoints?.let { checkpoint(it, every = 1.epochs, keep = 3) }
