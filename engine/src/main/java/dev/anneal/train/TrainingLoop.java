@@ -291,7 +291,7 @@ public final class TrainingLoop {
             }
         }
         if (startEpoch >= epochs && validation != null) {
-            measured = validate(store); // resumed at its end: nothing to train, the restored model's figures
+            measured = validate(context.store()); // resumed at its end: nothing to train, the restored model's figures
         }
         if (stop[0] != null) {
             emit(new TrainingEvent.Stopped(completed, first.stepCount(), stop[0]), reason -> { });

@@ -184,7 +184,7 @@ class NothingToTrainSpec : FunSpec({
             val checkpoints = dir.resolve("checkpoints")
             val finished = f.loop().validation(validation).checkpoints(CheckpointPolicy.everyEpochs(checkpoints, 1)).build().run()
             val before = f.snapshot()
-            val again = f.loop().validation(validation).resumeFrom(CheckpointPolicy.latest(checkpoints).get()).build().run()
+            val again = f.loop().validation(validation).resumeFrom(CheckpointPolicy.latest(checkpoints).file().get()).build().run()
             f.snapshot() shouldBe before
             again.epochs shouldBe 2
             again.steps shouldBe finished.steps
