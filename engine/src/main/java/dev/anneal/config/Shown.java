@@ -23,7 +23,11 @@ public final class Shown {
         return escaped(text.length() <= MOST ? text : text.substring(0, MOST) + "...");
     }
 
-    /** Control characters written as escapes ({@code \n}, {@code \u0000}), so that the text stays on one line. */
+    /**
+     * Control characters, line separators and lone surrogates written as escapes ({@code \n},
+     * {@code \u0000}), so that the text stays on one line and cannot forge another line of a log;
+     * quotes and backslashes escaped, so that a quoted value ends where it seems to.
+     */
     public static String escaped(String text) {
         StringBuilder s = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
@@ -32,8 +36,9 @@ public final class Shown {
                 case '\n' -> s.append("\\n");
                 case '\r' -> s.append("\\r");
                 case '\t' -> s.append("\\t");
+                case '"', '\\' -> s.append('\\').append(c);
                 default -> {
-                    if (Character.isISOControl(c) || c == '\u2028' || c == '\u2029') {
+                    if (Character.isISOControl(c) || Character.isSurrogate(c) || c == '\u2028' || c == '\u2029') {
                         s.append(String.format("\\u%04x", (int) c));
                     } else {
                         s.append(c);

@@ -357,11 +357,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      * a model unloaded): the fused path would write into freed memory.
      */
     private void refuseReleased() {
+        // Every slot, frozen or not: asking whether a parameter is trainable is a native call,
+        // and 10,000 of them would cost more than a small model's step.
         for (Bucket bucket : buckets) {
             for (Slot slot : bucket.slots) {
-                if (slot.param.isTrainable()) {
-                    refuseReleased(slot.param);
-                }
+                refuseReleased(slot.param);
             }
         }
     }

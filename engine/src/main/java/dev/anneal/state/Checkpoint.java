@@ -3,6 +3,7 @@ package dev.anneal.state;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import dev.anneal.config.Checks;
+import dev.anneal.config.Shown;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.OptimizerState;
 import dev.anneal.param.Param;
@@ -118,7 +119,7 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
         int shown = Math.min(names.size(), 10);
         StringBuilder out = new StringBuilder("[");
         for (int i = 0; i < shown; i++) {
-            out.append(i == 0 ? "" : ", ").append(StrictJson.quote(names.get(i)));
+            out.append(i == 0 ? "" : ", ").append(Shown.quoted(names.get(i)));
         }
         return out.append(names.size() > shown ? ", ... " + (names.size() - shown) + " more]" : "]").toString();
     }

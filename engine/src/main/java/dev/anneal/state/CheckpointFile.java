@@ -8,6 +8,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.config.Shown;
 import dev.anneal.optim.OptimizerState;
 import dev.anneal.schedule.Plateau;
 
@@ -225,9 +226,9 @@ public final class CheckpointFile {
     private static void checkTypes(Checkpoint checkpoint) {
         Checks c = new Checks("checkpoint");
         checkpoint.parameters().forEach((name, array) ->
-                checkType(c.at("parameters[" + StrictJson.quote(name) + "]"), array));
+                checkType(c.at("parameters[" + Shown.quoted(name) + "]"), array));
         checkpoint.optimizers().forEach((name, state) -> state.tensors().forEach((key, array) ->
-                checkType(c.at("optimizers[" + StrictJson.quote(name) + "].tensors[" + StrictJson.quote(key) + "]"), array)));
+                checkType(c.at("optimizers[" + Shown.quoted(name) + "].tensors[" + Shown.quoted(key) + "]"), array)));
         c.throwIfAny();
     }
 
@@ -342,9 +343,9 @@ public final class CheckpointFile {
         HeaderFields all = h.object("optimizers");
         if (all != null) {
             all.all().forEach((name, value) -> {
-                HeaderFields o = HeaderFields.of(value, all.checks().at("[" + StrictJson.quote(name) + "]"));
+                HeaderFields o = HeaderFields.of(value, all.checks().at("[" + Shown.quoted(name) + "]"));
                 if (o != null) {
-                    optimizers.put(name, optimizer(o, layout, "checkpoint.optimizers[" + StrictJson.quote(name) + "]"));
+                    optimizers.put(name, optimizer(o, layout, "checkpoint.optimizers[" + Shown.quoted(name) + "]"));
                 }
             });
         }
@@ -352,7 +353,7 @@ public final class CheckpointFile {
         HeaderFields states = h.object("plateaus");
         if (states != null) {
             states.all().forEach((key, value) -> {
-                Checks pc = states.checks().at("[" + StrictJson.quote(key) + "]");
+                Checks pc = states.checks().at("[" + Shown.quoted(key) + "]");
                 HeaderFields p = HeaderFields.of(value, pc);
                 if (p != null) {
                     Map<String, Double> state = new LinkedHashMap<>();
@@ -381,7 +382,7 @@ public final class CheckpointFile {
             // A parameter is updated at most once a step.
             long most = step == null ? Long.MAX_VALUE : step;
             counts.all().forEach((name, v) -> updates.put(name,
-                    HeaderFields.integer(v, counts.checks(), "[" + StrictJson.quote(name) + "]", 0, most)));
+                    HeaderFields.integer(v, counts.checks(), "[" + Shown.quoted(name) + "]", 0, most)));
         }
         List<Entry> tensors = layout.tensors(o.array("tensors"), c.at("tensors"), tensorPath + ".tensors");
         o.noOthers();
@@ -436,7 +437,7 @@ public final class CheckpointFile {
                     next = length <= dataEnd - next ? next + length : dataEnd;
                 }
                 if (name != null && type != null && shape != null && offset != null && length != null && crc != null) {
-                    tensors.add(new Entry(name, path + "[" + StrictJson.quote(name) + "]", type, shape, offset,
+                    tensors.add(new Entry(name, path + "[" + Shown.quoted(name) + "]", type, shape, offset,
                             length.intValue(), crc));
                 }
             }

@@ -3,6 +3,7 @@ package dev.anneal.state;
 import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
+import dev.anneal.config.Shown;
 
 import java.io.IOException;
 import java.io.StringReader;
@@ -20,9 +21,6 @@ import java.util.Map;
  */
 final class StrictJson {
     private static final java.util.regex.Pattern IDENTIFIER = java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,63}");
-    /** Longest text of a file's value that a message shows. */
-    private static final int SHOWN = 80;
-
     /** A header is at most five levels deep; more is not one of ours. */
     static final int MAX_DEPTH = 8;
 
@@ -56,7 +54,7 @@ final class StrictJson {
     /** How a value read from a file is shown in a message: strings escaped and quoted, long ones cut. */
     static String shown(Object value) {
         if (value instanceof String s) {
-            return quote(s);
+            return Shown.quoted(s);
         }
         if (value instanceof Map<?, ?>) {
             return "an object";
@@ -64,32 +62,12 @@ final class StrictJson {
         if (value instanceof List<?>) {
             return "an array";
         }
-        String text = String.valueOf(value);
-        return text.length() <= SHOWN ? text : text.substring(0, SHOWN) + "... (" + text.length() + " characters)";
+        return Shown.cut(String.valueOf(value));
     }
 
     /** A key of the file as a path's field: {@code scale} as it is, anything unusual as {@code ["a b"]}. */
     static String field(String key) {
-        return IDENTIFIER.matcher(key).matches() ? key : "[" + quote(key) + "]";
-    }
-
-    /** {@code s} as a JSON string, control characters escaped, cut after {@value #SHOWN} characters. */
-    static String quote(String s) {
-        StringBuilder out = new StringBuilder("\"");
-        int end = Math.min(s.length(), SHOWN);
-        for (int i = 0; i < end; i++) {
-            char ch = s.charAt(i);
-            if (ch == '"' || ch == '\\') {
-                out.append('\\').append(ch);
-            } else if (ch < 0x20 || ch >= 0x7f && ch <= 0x9f || Character.isSurrogate(ch) || ch == '\u2028' || ch == '\u2029') {
-                // Control characters and line breaks would let a file's text forge lines of a log.
-                out.append(String.format("\\u%04x", (int) ch));
-            } else {
-                out.append(ch);
-            }
-        }
-        out.append('"');
-        return s.length() <= SHOWN ? out.toString() : out + "... (" + s.length() + " characters)";
+        return IDENTIFIER.matcher(key).matches() ? key : "[" + Shown.quoted(key) + "]";
     }
 
     /**
@@ -109,7 +87,7 @@ final class StrictJson {
                 while (reader.hasNext()) {
                     String name = reader.nextName();
                     if (object.containsKey(name)) {
-                        throw new IllegalArgumentException("key " + quote(name) + " appears twice at " + reader.getPath());
+                        throw new IllegalArgumentException("key " + Shown.quoted(name) + " appears twice at " + reader.getPath());
                     }
                     object.put(name, read(reader));
                 }

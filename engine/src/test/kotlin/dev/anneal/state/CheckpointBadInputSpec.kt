@@ -296,7 +296,7 @@ class CheckpointBadInputSpec : FunSpec({
         Bad("an empty name", "$P0.name", "must be a non-empty string", header { p0.addProperty("name", "") }),
         Bad("a parameter under another name", "checkpoint.parameters", "lack [\"$W\"], which the model has, and have [\"renamed\"]",
             header { p0.addProperty("name", "renamed") }),
-        Bad("a name with a line break, which must not forge a log line", "checkpoint.parameters", "have [\"a\\u000aforged line\"]",
+        Bad("a name with a line break, which must not forge a log line", "checkpoint.parameters", "have [\"a\\nforged line\"]",
             header { p0.addProperty("name", "a\nforged line") }),
         Bad("a field no tensor entry has", "$P0.extra", "is not a field here", header { p0.addProperty("extra", "x") }),
 
