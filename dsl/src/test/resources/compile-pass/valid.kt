@@ -1,4 +1,5 @@
 import dev.anneal.dsl.*
+import dev.anneal.train.Accumulation
 
 // The compile-fail snippets' constructs, used correctly: this must compile without errors.
 
@@ -30,6 +31,9 @@ val momentumSpec = optimizer {
 
 // Built, not run: compiling is all this file is for.
 fun run() = pipeline {
+    accumulate = 4
+    accumulateMode = Accumulation.Mode.SUM
+    accumulateEndOfEpoch = Accumulation.EndOfEpoch.CARRY
     optimizer {
         adam(lr = warmCosine)
         group("conv") { weightDecay = 0.01 }

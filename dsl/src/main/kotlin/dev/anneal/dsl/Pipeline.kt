@@ -14,6 +14,7 @@ import dev.anneal.optim.Optimizer
 import dev.anneal.optim.OptimizerSpec
 import dev.anneal.param.Selector
 import dev.anneal.state.CheckpointPolicy
+import dev.anneal.train.Accumulation
 import dev.anneal.train.Callback
 import dev.anneal.train.Pipeline as EnginePipeline
 import dev.anneal.train.TrainingEvent
@@ -81,9 +82,22 @@ public class PipelineScope internal constructor() {
 
     /**
      * Batches per epoch, for schedules counted in epochs. Left unset, it is counted from [data]:
-     * from its sampler for an [IdxDataset], else by one pass over the set.
+     * from its sampler for an [IdxDataset], else by one pass over the set. With [accumulate] the
+     * optimizer steps per epoch follow from it.
      */
     public var stepsPerEpoch: Long? = null
+
+    /**
+     * Batches per optimizer step: their gradients add up, then one step ([Accumulation]); schedules
+     * and the step counter count steps, events still come per batch. 1 steps on every batch.
+     */
+    public var accumulate: Int = Accumulation.DEFAULT_BATCHES
+
+    /** How the [accumulate]d batches' gradients combine: their mean (as one larger batch) or their sum. */
+    public var accumulateMode: Accumulation.Mode = Accumulation.DEFAULT_MODE
+
+    /** What an epoch's last, partial group of [accumulate] batches does: step on it, or carry it over. */
+    public var accumulateEndOfEpoch: Accumulation.EndOfEpoch = Accumulation.DEFAULT_END_OF_EPOCH
 
     /**
      * A checkpoint to start from, written by a run of the same model and optimizers: training
@@ -139,6 +153,7 @@ public class PipelineScope internal constructor() {
         val rule = step
         engine.model(block).data(data).validation(validation).loss(loss).epochs(epochs)
             .prefetch(Dispatchers.IO.asExecutor(), prefetch).checkpoints(checkpoints).resumeFrom(resumeFrom)
+            .accumulate(accumulate, accumulateMode, accumulateEndOfEpoch)
             .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!).rule(batch) } })
         stepsPerEpoch?.let { engine.stepsPerEpoch(it) }
         metricMakers.forEach { engine.metric(it(loss)) }
@@ -158,6 +173,9 @@ public class Pipeline internal constructor(private val engine: EnginePipeline) :
 
     /** Passes over the training set. */
     public val epochs: Int get() = engine.epochs()
+
+    /** How many batches each optimizer step takes, and how they combine. */
+    public val accumulation: Accumulation get() = engine.accumulation()
 
     /** Each optimizer's spec as declared, by name (`default` for the single optimizer). */
     public val specs: Map<String, OptimizerSpec<*>> get() = engine.parts().mapValues { it.value.spec() }

@@ -9,11 +9,16 @@ import dev.anneal.param.Selector
 import dev.anneal.schedule.Duration
 import dev.anneal.schedule.Phase
 import dev.anneal.schedule.Timeline
+import dev.anneal.train.Accumulation
+import dev.anneal.train.Accumulation.EndOfEpoch.CARRY
+import dev.anneal.train.Accumulation.Mode.SUM
+import dev.anneal.train.Pipeline as EnginePipeline
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.loss.Losses
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
+import io.kotest.engine.names.WithDataTestName
 import io.kotest.matchers.collections.shouldContainExactly
 import io.kotest.matchers.longs.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.longs.shouldBeLessThanOrEqual
@@ -272,6 +277,44 @@ class PipelineSpec : FunSpec({
             }
             shouldThrow<InvalidConfigException> { tooShort.optimizers }.message shouldContain
                 "lasts 20 steps, but the run is planned for 30"
+        }
+    }
+    class Accumulating(val name: String, val dsl: PipelineScope.() -> Unit, val java: EnginePipeline.Builder.() -> EnginePipeline.Builder) :
+        WithDataTestName {
+        override fun dataTestName() = name
+    }
+
+    context("accumulation in pipeline { } is the Java builder's, and trains to its bits") {
+        withData(
+            Accumulating("unset", {}, { this }),
+            Accumulating("accumulate = 4", { accumulate = 4 }, { accumulate(4) }),
+            Accumulating("accumulate = 4, sum, carried", { accumulate = 4; accumulateMode = SUM; accumulateEndOfEpoch = CARRY },
+                { accumulate(4, SUM, CARRY) }),
+        ) { case ->
+            NDManager.newBaseManager().use { m ->
+                val (kotlinBlock, kotlinData) = setUp(m, limit = 160) // 10 batches an epoch
+                val kotlinRun = supervised(kotlinBlock, kotlinData, runEpochs = 2, extra = case.dsl)
+                val (javaBlock, javaData) = setUp(m, limit = 160)
+                val javaRun = EnginePipeline.builder().model(javaBlock).data(javaData).loss(Losses.softmaxCrossEntropy())
+                    .optimizer(Optimizers.sgd().lr(0.1).momentum(0.9).build()).epochs(2).let(case.java).build()
+                kotlinRun.accumulation shouldBe javaRun.accumulation()
+                val kotlinResult = kotlinRun.use { it.run() }
+                javaRun.use { it.run() } shouldBe kotlinResult
+                values(javaBlock) shouldBe values(kotlinBlock)
+                kotlinResult.steps shouldBe kotlinRun.accumulation.steps(10, 2) // 20, 6, and ceil(20 / 4) = 5
+            }
+        }
+    }
+
+    test("accumulate = 4 sets the engine's accumulation; a count below 1 is refused with its path") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m, limit = 160)
+            supervised(block, data) { accumulate = 4 }.accumulation shouldBe Accumulation(4, Accumulation.DEFAULT_MODE, Accumulation.DEFAULT_END_OF_EPOCH)
+            shouldThrow<InvalidConfigException> { supervised(block, data) { accumulate = 0 } }.message shouldBe
+                "pipeline.accumulate must be at least 1 batch per step, got 0"
+            shouldThrow<InvalidConfigException> {
+                pipeline { model = block; this.data = data; optimizer { adam() }; step { 0.0 }; accumulate = 2 }
+            }.message shouldBe "pipeline.accumulate belongs to the supervised step; a step rule of your own steps when it likes"
         }
     }
 })

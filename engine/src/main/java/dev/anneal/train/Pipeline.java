@@ -35,6 +35,14 @@ import java.util.function.Supplier;
  * lasts the run and that no two optimizers share a parameter, then compiles the optimizers. They
  * are compiled once and kept, with their state, for later runs and for reading; {@link #close()}
  * frees them. {@link #loop()} is the {@link TrainingLoop} it runs.
+ *
+ * <p>Schedules count optimizer steps. With {@link Builder#accumulate accumulation} over k batches an
+ * epoch of b batches is ceil(b/k) steps when each epoch steps on its partial group, floor(b/k)
+ * when the group is carried into the next epoch ({@link Accumulation#stepsPerEpoch}); schedules
+ * counted in epochs use that figure, and the budget check the run's own count of steps
+ * ({@link Accumulation#steps}). Carried groups make some epochs a step longer than a schedule's
+ * epoch, so a schedule in epochs as long as the run is refused when k does not divide b: count it
+ * in steps, or step on the partial group.
  */
 public final class Pipeline implements AutoCloseable {
     /** Passes over the training set when none are given. */
@@ -60,8 +68,9 @@ public final class Pipeline implements AutoCloseable {
     private final List<Supplier<? extends Callback>> callbacks;
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
+    private final Accumulation accumulation;
     /** Given, or counted from the data when first needed. */
-    private Long stepsPerEpoch;
+    private Long batchesPerEpoch;
     private Map<String, Optimizer<?>> compiled;
 
     private Pipeline(Builder b) {
@@ -78,6 +87,9 @@ public final class Pipeline implements AutoCloseable {
         if (b.stepsPerEpoch != null) {
             c.require(b.stepsPerEpoch >= 1, "stepsPerEpoch", "must be at least 1, got " + b.stepsPerEpoch);
         }
+        b.accumulate.check(c.at("accumulate"));
+        c.require(b.step == null || b.accumulate.batches() == 1, "accumulate",
+                "belongs to the supervised step; a step rule of your own steps when it likes");
         c.throwIfAny();
         this.model = b.model;
         this.data = b.data;
@@ -86,7 +98,8 @@ public final class Pipeline implements AutoCloseable {
         this.epochs = b.epochs;
         this.prefetchExecutor = b.prefetchExecutor;
         this.prefetchDepth = b.prefetchDepth;
-        this.stepsPerEpoch = b.stepsPerEpoch;
+        this.batchesPerEpoch = b.stepsPerEpoch;
+        this.accumulation = b.accumulate.checked();
         this.parts = Collections.unmodifiableMap(new LinkedHashMap<>(b.parts));
         this.step = b.step;
         this.metrics = List.copyOf(b.metrics);
@@ -109,6 +122,11 @@ public final class Pipeline implements AutoCloseable {
         return epochs;
     }
 
+    /** How many batches each optimizer step takes, and how they combine. */
+    public Accumulation accumulation() {
+        return accumulation;
+    }
+
     /** Each optimizer as declared, by name ({@value TrainingLoop#DEFAULT_OPTIMIZER} for the whole model's). */
     public Map<String, Part> parts() {
         return parts;
@@ -128,7 +146,8 @@ public final class Pipeline implements AutoCloseable {
      */
     public TrainingLoop.Builder loop() {
         TrainingLoop.Builder builder = TrainingLoop.builder().block(model).train(data).validation(validation)
-                .loss(loss).epochs(epochs).manager(manager());
+                .loss(loss).epochs(epochs).manager(manager())
+                .accumulate(accumulation.batches(), accumulation.mode(), accumulation.endOfEpoch());
         optimizers().forEach(builder::optimizer);
         if (step != null) {
             builder.step(step);
@@ -177,29 +196,41 @@ public final class Pipeline implements AutoCloseable {
         return Collections.unmodifiableMap(optimizers);
     }
 
-    /** The spec with its epochs in steps, refused if a schedule ends before the run does. */
+    /** The spec with its epochs in optimizer steps, refused if a schedule ends before the run does. */
     private OptimizerSpec<?> resolve(OptimizerSpec<?> spec) {
         OptimizerSpec<?> inSteps = spec.countsEpochs() ? spec.withStepsPerEpoch(stepsPerEpoch()) : spec;
         if (!inSteps.scheduled().isEmpty()) {
-            inSteps.checkBudget(stepsPerEpoch() * epochs);
+            inSteps.checkBudget(accumulation.steps(batchesPerEpoch(), epochs));
         }
         return inSteps;
     }
 
+    /** Optimizer steps per epoch, as schedules counted in epochs see them. */
     private long stepsPerEpoch() {
-        if (stepsPerEpoch == null) {
-            long counted = countSteps();
+        long batches = batchesPerEpoch();
+        long steps = accumulation.stepsPerEpoch(batches);
+        if (steps == 0) {
+            throw new InvalidConfigException("pipeline.accumulate", "carries groups of " + accumulation.batches()
+                    + " batches across epochs of " + batches + ": an epoch is no whole step, so a schedule cannot"
+                    + " count epochs; count it in steps, or step on the partial group");
+        }
+        return steps;
+    }
+
+    private long batchesPerEpoch() {
+        if (batchesPerEpoch == null) {
+            long counted = countBatches();
             if (counted == 0) {
                 throw new InvalidConfigException("pipeline.data", "gives no batch: the set is empty, or its sampler"
                         + " drops every batch (a batch larger than the data); nothing to train");
             }
-            stepsPerEpoch = counted;
+            batchesPerEpoch = counted;
         }
-        return stepsPerEpoch;
+        return batchesPerEpoch;
     }
 
     /** From the sampler of an {@link IdxDataset}; else by one pass over the set. */
-    private long countSteps() {
+    private long countBatches() {
         if (data instanceof IdxDataset idx) {
             return idx.batchesPerEpoch();
         }
@@ -243,6 +274,7 @@ public final class Pipeline implements AutoCloseable {
         private final List<Supplier<? extends Callback>> callbacks = new ArrayList<>();
         private CheckpointPolicy checkpoints;
         private Path resumeFrom;
+        private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
 
         /** A DJL block whose parameters are initialized. */
         public Builder model(Block model) {
@@ -280,9 +312,26 @@ public final class Pipeline implements AutoCloseable {
             return this;
         }
 
-        /** Batches per epoch, for schedules counted in epochs; left unset, they are counted from the data. */
+        /**
+         * Batches per epoch, for schedules counted in epochs; left unset, they are counted from the
+         * data. Without accumulation each batch is a step; with it the steps follow from the batches.
+         */
         public Builder stepsPerEpoch(long stepsPerEpoch) {
             this.stepsPerEpoch = stepsPerEpoch;
+            return this;
+        }
+
+        /** One optimizer step per {@code batches} batches, on the mean of their gradients ({@link Accumulation}). */
+        public Builder accumulate(int batches) {
+            return accumulate(batches, Accumulation.DEFAULT_MODE, Accumulation.DEFAULT_END_OF_EPOCH);
+        }
+
+        /**
+         * One optimizer step per {@code batches} batches, their gradients combined as {@code mode};
+         * an epoch's partial group does as {@code endOfEpoch} says ({@link Accumulation}).
+         */
+        public Builder accumulate(int batches, Accumulation.Mode mode, Accumulation.EndOfEpoch endOfEpoch) {
+            this.accumulate = new Accumulation.Unchecked(batches, mode, endOfEpoch);
             return this;
         }
 

@@ -3,69 +3,146 @@ package dev.anneal.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import dev.anneal.optim.Optimizer;
+import dev.anneal.param.Param;
 
 import java.util.List;
 import java.util.function.DoubleSupplier;
 
 /**
- * The supervised step: a closure that clears the gradients and recomputes the loss and its
- * gradients (forward, loss, backward), then the gradient transforms, then one optimizer step.
- * The closure is the one {@link Optimizer#step(DoubleSupplier)} takes; this step evaluates it
- * itself so that a gradient transform can skip the update (a loss scaler on overflow), which a
+ * The supervised step: forward, loss and backward on the batch, adding its gradients to those
+ * already there; once a group of {@link Accumulation#batches()} batches is in (every batch without
+ * accumulation), the gradient transforms, one optimizer step, and the gradients cleared. Gradients
+ * are cleared only after a step, and at the start of a run ({@link #begin}), never between batches:
+ * DJL's PyTorch engine adds each backward pass to them, which is what accumulation needs.
+ *
+ * <p>This step evaluates the loss itself rather than handing {@link Optimizer#step(DoubleSupplier)}
+ * a closure, so that a gradient transform can skip the update (a loss scaler on overflow), which a
  * rule re-evaluating the closure could not honour (PyTorch's {@code GradScaler} refuses closures).
- * A loss that is NaN or infinite skips the transforms and the update, so the parameters stay
- * those of the last finite step; the {@link TrainingLoop} then stops.
+ * A skipped update keeps the gradients, which the following batches add to; a transform that skips
+ * to drop them clears them itself ({@link Optimizer#zeroGrad()}). A loss that is NaN or infinite
+ * skips the transforms and the update, so the parameters stay those of the last finite step; the
+ * {@link TrainingLoop} then stops.
  */
 public final class SupervisedStep implements TrainingStep {
     private final Block block;
     private final Loss loss;
     private final String optimizerName;
     private final List<GradientTransform> transforms;
+    private final Accumulation accumulation;
+    /** Batches whose gradients were added since the gradients were last cleared or stepped on. */
+    private int pending;
+    /** False from a backward pass until the gradients are next cleared: what a checkpoint would lose. */
+    private boolean clear = true;
+
+    /** Without accumulation: every batch steps. */
+    public SupervisedStep(Block block, Loss loss, String optimizerName, List<GradientTransform> transforms) {
+        this(block, loss, optimizerName, transforms, Accumulation.NONE);
+    }
 
     /**
      * @param optimizerName the optimizer in the loop's {@link TrainingStep.Context} to step
-     * @param transforms    run in order between backward and the update
+     * @param transforms    run in order between the last backward of a group and the update
+     * @param accumulation  how many batches each step takes, and how they combine
      */
-    public SupervisedStep(Block block, Loss loss, String optimizerName, List<GradientTransform> transforms) {
+    public SupervisedStep(Block block, Loss loss, String optimizerName, List<GradientTransform> transforms,
+                          Accumulation accumulation) {
         this.block = block;
         this.loss = loss;
         this.optimizerName = optimizerName;
         this.transforms = List.copyOf(transforms);
+        this.accumulation = java.util.Objects.requireNonNull(accumulation, "accumulation");
+    }
+
+    /** Clears the gradients and starts a group: whatever an earlier, stopped run left is not added in. */
+    public void begin(Context context) {
+        context.optimizer(optimizerName).zeroGrad();
+        pending = 0;
+        clear = true;
     }
 
     @Override
     public double run(Batch batch, Context context) {
-        Optimizer<?> optimizer = context.optimizer(optimizerName);
-        DoubleSupplier closure = () -> {
-            optimizer.zeroGrad();
-            return lossAndGradients(block, context.store(), loss, batch);
-        };
-        double value = closure.getAsDouble();
+        int k = accumulation.batches();
+        double scale = accumulation.mode() == Accumulation.Mode.MEAN && k > 1 ? 1.0 / k : 1.0;
+        clear = false;
+        double value = lossAndGradients(block, context.store(), loss, batch, scale);
         if (!Double.isFinite(value)) {
             return value; // no update from a NaN or infinite loss; the loop stops on it
         }
+        if (++pending == k) {
+            update(context);
+        }
+        return value;
+    }
+
+    /**
+     * Steps on a group left partial when the batches ran out (the end of an epoch or run); under
+     * {@link Accumulation.Mode#MEAN} its gradients become the mean of the batches it has.
+     */
+    public void finishGroup(Context context) {
+        if (pending == 0) {
+            return;
+        }
+        int k = accumulation.batches();
+        if (accumulation.mode() == Accumulation.Mode.MEAN && pending < k) {
+            scaleGradients(context.optimizer(optimizerName), (float) ((double) k / pending));
+        }
+        update(context);
+    }
+
+    /** Batches added to the gradients and not yet stepped on. */
+    public int pending() {
+        return pending;
+    }
+
+    /** True when the gradients hold nothing a checkpoint would have to keep: at a step boundary. */
+    public boolean settled() {
+        return clear;
+    }
+
+    private void update(Context context) {
+        Optimizer<?> optimizer = context.optimizer(optimizerName);
+        pending = 0;
         for (GradientTransform transform : transforms) {
             if (!transform.apply(optimizer)) {
-                return value;
+                return;
             }
         }
         optimizer.step();
-        return value;
+        optimizer.zeroGrad();
+        clear = true;
+    }
+
+    private static void scaleGradients(Optimizer<?> optimizer, float factor) {
+        for (Param p : optimizer.parameters().trainable()) {
+            try (NDScope ignored = new NDScope()) {
+                p.array().getGradient().muli(factor); // in place: the fused path reads this memory
+            }
+        }
     }
 
     /** Forward, loss and backward on one batch, in training mode; returns the loss. */
     public static float lossAndGradients(Block block, ParameterStore store, Loss loss, Batch batch) {
+        return lossAndGradients(block, store, loss, batch, 1.0);
+    }
+
+    /**
+     * The same, back-propagating the loss times {@code scale} (the 1/k of a mean over k
+     * micro-batches); returns the loss itself, unscaled.
+     */
+    static float lossAndGradients(Block block, ParameterStore store, Loss loss, Batch batch, double scale) {
         try (GradientCollector collector = Engine.getEngine(batch.getManager().getEngine().getEngineName())
                 .newGradientCollector()) {
             NDList predictions = block.forward(store, batch.getData(), true);
             NDArray value = loss.evaluate(batch.getLabels(), predictions);
-            collector.backward(value);
+            collector.backward(scale == 1.0 ? value : value.mul(scale));
             return value.getFloat();
         }
     }

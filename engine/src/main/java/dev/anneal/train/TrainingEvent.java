@@ -6,15 +6,16 @@ package dev.anneal.train;
  */
 public sealed interface TrainingEvent {
     /**
-     * After one optimizer step.
+     * After each batch: one optimizer step, or with {@link Accumulation} one micro-batch, so that
+     * {@code step} moves once per group of k batches.
      *
      * @param epoch  0-based epoch
      * @param batch  1-based batch within the epoch
-     * @param step   the optimizer's step count after this step
+     * @param step   the optimizer's step count after this batch
      * @param loss   this batch's loss
      * @param meanLoss mean loss of the epoch so far
      * @param millis time of this batch (data, forward, backward, step)
-     * @param lr     the learning rate this step used (the default group's)
+     * @param lr     the learning rate the last step used (the default group's)
      */
     record BatchEnd(int epoch, int epochs, long batch, long batches, long step, double loss, double meanLoss,
                     double millis, double lr) implements TrainingEvent {

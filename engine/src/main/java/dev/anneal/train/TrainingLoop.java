@@ -58,6 +58,15 @@ import java.util.function.BooleanSupplier;
  * <p>A loss that is NaN or infinite stops the run at once, before that batch is reported or
  * checkpointed: the supervised step has skipped its update, so the parameters and every
  * checkpoint are those of the last finite step. A step of your own must skip its own update.
+ *
+ * <p>With {@link Builder#accumulate accumulation} the supervised step adds up the gradients of k
+ * batches and steps once ({@link Accumulation}): events still come once per batch, and their
+ * {@code step} moves once per k. A checkpoint is written only at a step boundary, where the
+ * gradients are clear, so it needs no accumulated gradients or position in a group, and a run
+ * resumed from it forms the same groups as the unbroken one. One due where a group is open (an
+ * epoch's end under {@link Accumulation.EndOfEpoch#CARRY}) is written at the next step instead. A
+ * run stopped inside a group (cancelled, a callback's stop) drops that group's gradients: the
+ * next run starts from cleared gradients.
  */
 public final class TrainingLoop {
     /** The name of the optimizer given with {@link Builder#optimizer(Optimizer)}. */
@@ -78,6 +87,9 @@ public final class TrainingLoop {
     private final int prefetchDepth;
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
+    /** The step this loop made, null for a step of the caller's own. */
+    private final SupervisedStep supervised;
+    private final Accumulation accumulation;
 
     private TrainingLoop(Builder b) {
         Checks c = new Checks("trainingLoop");
@@ -86,6 +98,9 @@ public final class TrainingLoop {
         c.require(b.step != null || b.loss != null, "loss", "is required (or a step of your own)");
         c.require(b.step == null || b.transforms.isEmpty(), "gradientTransform",
                 "belongs to the supervised step; a step of your own applies its own");
+        b.accumulate.check(c.at("accumulate"));
+        c.require(b.step == null || b.accumulate.batches() == 1, "accumulate",
+                "belongs to the supervised step; a step of your own steps when it likes");
         c.require(b.step != null || b.optimizers.size() == 1, "step",
                 "is required with several optimizers " + b.optimizers.keySet() + " (which one steps when?)");
         c.require(b.train != null, "train", "is required");
@@ -110,8 +125,10 @@ public final class TrainingLoop {
         this.block = b.block;
         this.optimizers = Collections.unmodifiableMap(new LinkedHashMap<>(b.optimizers));
         this.first = optimizers.values().iterator().next();
-        this.step = b.step != null ? b.step
-                : new SupervisedStep(b.block, b.loss, optimizers.keySet().iterator().next(), b.transforms);
+        this.accumulation = b.accumulate.checked();
+        this.supervised = b.step != null ? null
+                : new SupervisedStep(b.block, b.loss, optimizers.keySet().iterator().next(), b.transforms, accumulation);
+        this.step = b.step != null ? b.step : supervised;
         this.train = b.train;
         this.validation = b.validation;
         this.metrics = b.metrics.isEmpty() && b.validation != null ? List.of(TopK.accuracy()) : List.copyOf(b.metrics);
@@ -217,6 +234,10 @@ public final class TrainingLoop {
         double meanLoss = Double.NaN;
         Map<String, Double> measured = Map.of();
         int completed = startEpoch;
+        if (supervised != null) {
+            supervised.begin(context);
+        }
+        boolean owed = false; // a checkpoint due where a group was open, written at the next step
         for (int epoch = startEpoch; epoch < epochs && stop[0] == null; epoch++) {
             long start = System.nanoTime();
             double lossSum = 0;
@@ -257,14 +278,19 @@ public final class TrainingLoop {
                                     + "; stopped with the parameters of step " + first.stepCount();
                             break;
                         }
+                        if (supervised != null && supervised.pending() > 0
+                                && accumulation.stepsAtEndOf(epoch, epochs) && !data.iterator.hasNext()) {
+                            supervised.finishGroup(context); // before the last batch is reported, with its step
+                        }
                         lossSum += value;
                         trained++;
                         batch++;
                         emit(new TrainingEvent.BatchEnd(epoch, epochs, batch, batches, first.stepCount(), value,
                                 lossSum / trained, (System.nanoTime() - batchStart) / 1e6, learningRate()), control);
                     }
-                    if (checkpoints != null && checkpoints.dueAtStep(first.stepCount())) {
+                    if (checkpoints != null && settled() && (owed || checkpoints.dueAtStep(first.stepCount()))) {
                         checkpoint(epoch, batch, model, control);
+                        owed = false;
                     }
                     if (stop[0] != null) {
                         break;
@@ -287,7 +313,11 @@ public final class TrainingLoop {
             emit(new TrainingEvent.EpochEnd(epoch, epochs, first.stepCount(), batch, meanLoss,
                     (System.nanoTime() - start) / 1e6, measured.getOrDefault("accuracy", Double.NaN)), control);
             if (checkpoints != null && checkpoints.dueAtEpochEnd(epoch)) {
-                checkpoint(epoch + 1, 0, model, control);
+                if (settled()) {
+                    checkpoint(epoch + 1, 0, model, control);
+                } else {
+                    owed = true;
+                }
             }
         }
         if (startEpoch >= epochs && validation != null) {
@@ -298,6 +328,11 @@ public final class TrainingLoop {
         }
         return new TrainingResult(completed, first.stepCount(), meanLoss,
                 measured.getOrDefault("accuracy", Double.NaN), stop[0], measured);
+    }
+
+    /** Whether the gradients hold nothing a checkpoint would lose; a step of the caller's own answers for itself. */
+    private boolean settled() {
+        return supervised == null || supervised.settled();
     }
 
     /**
@@ -417,6 +452,7 @@ public final class TrainingLoop {
         private int prefetchDepth;
         private CheckpointPolicy checkpoints;
         private Path resumeFrom;
+        private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
 
         public Builder block(Block block) {
             this.block = block;
@@ -453,9 +489,26 @@ public final class TrainingLoop {
             return this;
         }
 
-        /** Runs on the gradients between backward and the update of the supervised step, in order. */
+        /**
+         * Runs on the gradients between backward and the update of the supervised step, in order;
+         * with accumulation, once per step on the group's gradients.
+         */
         public Builder gradientTransform(GradientTransform transform) {
             transforms.add(Objects.requireNonNull(transform, "transform"));
+            return this;
+        }
+
+        /** One optimizer step per {@code batches} batches, on the mean of their gradients ({@link Accumulation}). */
+        public Builder accumulate(int batches) {
+            return accumulate(batches, Accumulation.DEFAULT_MODE, Accumulation.DEFAULT_END_OF_EPOCH);
+        }
+
+        /**
+         * One optimizer step per {@code batches} batches, their gradients combined as {@code mode};
+         * an epoch's partial group does as {@code endOfEpoch} says ({@link Accumulation}).
+         */
+        public Builder accumulate(int batches, Accumulation.Mode mode, Accumulation.EndOfEpoch endOfEpoch) {
+            this.accumulate = new Accumulation.Unchecked(batches, mode, endOfEpoch);
             return this;
         }
 
