@@ -12,10 +12,14 @@ public final class Shown {
     private Shown() {
     }
 
-    /** {@code "value"}, or its first characters and its length when long: {@code "99999..." (120000 characters)}. */
+    /**
+     * {@code "value"}, or its first characters and its length when long:
+     * {@code "99999..." (120000 characters)}; quotes and backslashes inside it escaped, so the
+     * value ends where it seems to.
+     */
     public static String quoted(String value) {
-        return value.length() <= MOST ? "\"" + escaped(value) + "\""
-                : "\"" + escaped(value.substring(0, MOST)) + "...\" (" + value.length() + " characters)";
+        return value.length() <= MOST ? "\"" + escape(value, true) + "\""
+                : "\"" + escape(value.substring(0, MOST), true) + "...\" (" + value.length() + " characters)";
     }
 
     /** {@code text}, cut after its first characters when long: for a word inside a message's own quotes. */
@@ -24,11 +28,14 @@ public final class Shown {
     }
 
     /**
-     * Control characters, line separators and lone surrogates written as escapes ({@code \n},
-     * {@code \u0000}), so that the text stays on one line and cannot forge another line of a log;
-     * quotes and backslashes escaped, so that a quoted value ends where it seems to.
+     * Control characters, line separators and surrogate halves written as escapes ({@code \n},
+     * {@code \u0000}), so that the text stays on one line and cannot forge another line of a log.
      */
     public static String escaped(String text) {
+        return escape(text, false);
+    }
+
+    private static String escape(String text, boolean quotes) {
         StringBuilder s = new StringBuilder(text.length());
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
@@ -36,9 +43,10 @@ public final class Shown {
                 case '\n' -> s.append("\\n");
                 case '\r' -> s.append("\\r");
                 case '\t' -> s.append("\\t");
-                case '"', '\\' -> s.append('\\').append(c);
                 default -> {
-                    if (Character.isISOControl(c) || Character.isSurrogate(c) || c == '\u2028' || c == '\u2029') {
+                    if (quotes && (c == '"' || c == '\\')) {
+                        s.append('\\').append(c);
+                    } else if (Character.isISOControl(c) || Character.isSurrogate(c) || c == '\u2028' || c == '\u2029') {
                         s.append(String.format("\\u%04x", (int) c));
                     } else {
                         s.append(c);
