@@ -413,7 +413,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     private void clearGradients() {
         ensureOpen();
+        // Every closed array is refused before any gradient is cleared: a refused call clears nothing.
         refuseReleased();
+        unmanaged.forEach(Optimizer::refuseReleased);
         for (Bucket bucket : buckets) {
             if (bucket.fused != null) {
                 bucket.fused.zeroGrad();
@@ -428,7 +430,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         for (Param p : unmanaged) {
             if (p.isTrainable()) {
-                refuseReleased(p);
                 clearGradient(p.array());
             }
         }
