@@ -6,11 +6,14 @@ a fixed list of cases for 100 steps on small float32 parameters, feeding
 gradients from a deterministic integer hash that the Java side re-implements,
 and writes the parameter values after every step to
 
-    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,clip}.json
+    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,clip,scaler}.json
 
 SGD, Adam and AdamW are computed by torch.optim (foreach=False, CPU, float32).
 clip.json runs torch.nn.utils.clip_grad_norm_ or clip_grad_value_ before
-the optimizer's step. Momentum has no PyTorch class; its update rule is taken from MindSpore's source
+the optimizer's step. scaler.json runs torch.cuda.amp.GradScaler for 250 steps on
+gradients rounded to float16 after scaling, as a float16 backward pass leaves
+them; CPU torch 1.13 has no kernels for GradScaler's two CUDA ops, so they are
+written out below and GradScaler's own Python code drives them. Momentum has no PyTorch class; its update rule is taken from MindSpore's source
 and written out below as one float32 torch op per formula term.
 
 Run from the repository root with Debian's python3-torch (1.13) and numpy:
@@ -37,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[2]
 OUT_DIR = ROOT / "engine" / "src" / "test" / "resources" / "golden"
 GENERATOR = "tools/golden/generate.py"
 STEPS = 100
+SCALER_STEPS = 250
 
 # ---------------------------------------------------------------------------
 # Deterministic gradient / init generator (Java mirrors this with wrapping
@@ -120,6 +124,8 @@ REFERENCES = {
     "momentum": "MindSpore nn.Momentum published update rule, written out in float32 torch ops",
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
     "clip": "torch {v} (torch.nn.utils.clip_grad_norm_ / clip_grad_value_, then torch.optim.SGD, Adam or AdamW, foreach=False)",
+    "scaler": "torch {v} (torch.cuda.amp.GradScaler's Python code with its two CUDA kernels written out for the CPU, "
+              "then torch.optim.SGD, Adam or AdamW, foreach=False)",
 }
 
 
@@ -508,16 +514,37 @@ CASES = {
         dict(name="sgd-value-3-grad-scale-10", optimizer="sgd", set="embed", grad_scale=10.0,
              opts={"momentum": 0.5}, clip={"clipValue": 3.0}),
     ],
+    # Dynamic loss scaling: each step's gradients are multiplied by the scale and rounded to float16
+    # (infinite past 65504), then GradScaler unscales them, skips the step on an overflow and
+    # updates the scale. "nan" puts a NaN or an infinity into a raw gradient: {step: [param, element, value]}.
+    "scaler": [
+        dict(name="adam-gradscaler-defaults", optimizer="adam", set="mlp", grad_scale=2.0, steps=SCALER_STEPS,
+             scaler={}),
+        dict(name="sgd-momentum-interval-10", optimizer="sgd", set="mlp", opts={"momentum": 0.9},
+             steps=SCALER_STEPS, scaler={"growthInterval": 10}),
+        dict(name="adamw-growth-3-backoff-0.25-interval-7", optimizer="adamw", set="conv", grad_scale=0.5,
+             steps=SCALER_STEPS, scaler={"growthFactor": 3.0, "backoffFactor": 0.25, "growthInterval": 7}),
+        dict(name="adam-clip-norm-1-interval-25", optimizer="adam", set="embed", steps=SCALER_STEPS,
+             scaler={"growthInterval": 25}, clip={"maxNorm": 1.0, "normType": 2.0}),
+        dict(name="sgd-nan-and-inf-gradients", optimizer="sgd", set="tiny", opts={"lr": 0.1}, steps=SCALER_STEPS,
+             scaler={"initScale": 1024.0, "growthInterval": 50},
+             nan={30: [0, 3, "nan"], 31: [2, 0, "inf"], 100: [1, 4, "-inf"], 150: [0, 0, "nan"]}),
+        dict(name="adam-tiny-gradients-from-scale-1", optimizer="adam", set="wide", grad_scale=1e-6,
+             steps=SCALER_STEPS, scaler={"initScale": 1.0, "growthInterval": 5}),
+        dict(name="adam-two-groups-interval-15", optimizer="adam", set="conv", steps=SCALER_STEPS,
+             groups=G((["conv.weight"], {"lr": 0.01}), (["conv.bias", "scale"], {"weightDecay": 0.1})),
+             scaler={"growthInterval": 15}),
+    ],
 }
 
-SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501}
+SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501, "scaler": 601}
 
 
 # ---------------------------------------------------------------------------
 # Running a case.
 
 def curve(kind, *args):
-    """Per-step values (step 1..STEPS) of a few simple shapes, as Python doubles."""
+    """Per-step values (step 1..STEPS) of a few simple shapes, as Python doubles; schedules run 100 steps."""
     def at(t):
         u = (t - 1) / (STEPS - 1)
         if kind == "linear":
@@ -541,6 +568,9 @@ def build_case(fixture, index, spec):
     seed = SEED_BASE[fixture] + index
     opt_name = spec.get("optimizer", fixture)
     clip = spec.get("clip")
+    scaler = spec.get("scaler")
+    steps = spec.get("steps", STEPS)
+    nan = {int(t): v for t, v in spec.get("nan", {}).items()}
     grad_scale = float(spec.get("grad_scale", 1.0))
     init_scale = float(spec.get("init_scale", 1.0))
     pset = PARAM_SETS[spec["set"]]
@@ -574,15 +604,22 @@ def build_case(fixture, index, spec):
     scheduled = [{"group": g, "option": option, "values": curve(*shape)}
                  for g, options in spec.get("scheduled", {}).items() for option, shape in options.items()]
 
-    trajectory = run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip)
+    assert not scheduled or steps == STEPS, spec["name"]
+    scales = []
+    trajectory = run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip,
+                               steps, scaler, nan, scales)
 
     return {
         "name": spec["name"],
-        **({"optimizer": opt_name, "clip": clip} if clip else {}),
+        **({"optimizer": opt_name} if clip or scaler is not None else {}),
+        **({"clip": clip} if clip else {}),
+        **({"scaler": scaler, "nan": {str(t): v for t, v in nan.items()},
+            "loss_scale": [s for s, _ in scales], "skipped": [t for t, (_, bad) in enumerate(scales, 1) if bad]}
+           if scaler is not None else {}),
         "seed": seed,
         "grad_scale": grad_scale,
         "init_scale": init_scale,
-        "steps": STEPS,
+        "steps": steps,
         "params": [{"name": p["name"], "shape": p["shape"], "init": F32(p["init"])} for p in params],
         "defaults": defaults,
         "groups": [{"params": list(ns), "options": dict(ov)} for ns, ov in groups],
@@ -603,7 +640,66 @@ def clip_gradients(clip, tensors, groups):
             torch.nn.utils.clip_grad_norm_(live, clip["maxNorm"], norm_type=float(clip["normType"]))
 
 
-def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip=None):
+def cpu_grad_scaler(options):
+    """torch.cuda.amp.GradScaler on the CPU: its own Python code, with the two CUDA kernels it calls
+    written out from aten/src/ATen/native/cuda/AmpKernels.cu (1.13):
+      _amp_foreach_non_finite_check_and_unscale_: found_inf = 1 if any value is not finite;
+          each value times inv_scale (float32), unless inv_scale is 1
+      _amp_update_scale_: on found_inf, scale = float(scale * backoff) and tracker = 0; else
+          tracker + 1, and when that reaches the interval, scale = float(scale * growth) if
+          that is finite, and tracker = 0 (float * double, rounded to float)."""
+    from torch.cuda.amp import grad_scaler
+
+    def unscale(grads, found_inf, inv_scale):
+        for g in grads:
+            if not bool(torch.isfinite(g).all()):
+                found_inf.fill_(1.0)
+            if inv_scale.item() != 1.0:
+                g.mul_(inv_scale.item())
+
+    def update(scale, tracker, found_inf, growth, backoff, interval):
+        if found_inf.item():
+            scale.fill_(float(np.float32(scale.item() * backoff)))
+            tracker.fill_(0)
+            return scale
+        good = int(tracker.item()) + 1
+        if good == interval:
+            grown = np.float32(scale.item() * growth)
+            if np.isfinite(grown):
+                scale.fill_(float(grown))
+            good = 0
+        tracker.fill_(good)
+        return scale
+
+    class SameDevice:
+        """GradScaler's per-device replicator, for one CPU device."""
+        def __init__(self, master):
+            self.master = master
+            self._per_device_tensors = {}
+
+        def get(self, device):
+            return self._per_device_tensors.setdefault(device, self.master)
+
+    grad_scaler.amp_definitely_not_available = lambda: False
+    grad_scaler._MultiDeviceReplicator = SameDevice
+    torch._amp_foreach_non_finite_check_and_unscale_ = unscale
+    torch._amp_update_scale_ = update
+    scaler = grad_scaler.GradScaler(init_scale=options.get("initScale", 2.0 ** 16),
+                                    growth_factor=options.get("growthFactor", 2.0),
+                                    backoff_factor=options.get("backoffFactor", 0.5),
+                                    growth_interval=options.get("growthInterval", 2000))
+    assert scaler.is_enabled()
+    scaler._lazy_init_scale_growth_tracker(torch.device("cpu"))
+    return scaler
+
+
+def as_float16_backward(grad, scale):
+    """A float32 gradient as a float16 backward pass of the loss times scale leaves it, back in float32."""
+    return (grad * scale).half().float()
+
+
+def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip=None,
+                  steps=STEPS, scaler_options=None, nan=None, scales=None):
     tensors = {}
     for p in params:
         t = torch.from_numpy(p["init"].copy()).reshape(p["shape"])
@@ -624,8 +720,9 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
         for g in opt.param_groups:
             assert g["foreach"] is False
 
+    scaler = cpu_grad_scaler(scaler_options) if scaler_options is not None else None
     out = {p["name"]: [] for p in params}
-    for step in range(1, STEPS + 1):
+    for step in range(1, steps + 1):
         for entry in scheduled:
             value = entry["values"][step - 1]
             if opt_name == "momentum":
@@ -646,10 +743,22 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
                 tensors[p["name"]].grad = None
                 continue
             grad = gen_values(seed, step, p_index, p["n"], grad_scale)
-            tensors[p["name"]].grad = torch.from_numpy(grad).reshape(p["shape"])
+            if nan and step in nan and nan[step][0] == p_index:
+                grad[nan[step][1]] = float(nan[step][2])
+            grad = torch.from_numpy(grad).reshape(p["shape"])
+            tensors[p["name"]].grad = as_float16_backward(grad, scaler.get_scale()) if scaler else grad
+        if scaler and clip:
+            scaler.unscale_(opt)
         if clip:
             clip_gradients(clip, tensors, groups)
-        opt.step()
+        if scaler:
+            scaler.step(opt)
+            # What step() decided on, read before update() clears it.
+            found = sum(v.item() for v in scaler._per_optimizer_states[id(opt)]["found_inf_per_device"].values())
+            scaler.update()
+            scales.append((scaler.get_scale(), bool(found)))
+        else:
+            opt.step()
         for p in params:
             values = tensors[p["name"]].detach().clone().reshape(-1).numpy()
             assert values.dtype == np.float32 and np.all(np.isfinite(values))
@@ -754,7 +863,7 @@ def verify_rendered(text, cases):
         for name, rows in case["trajectory"].items():
             got = np.asarray(back["trajectory"][name], dtype=np.float32)
             want = np.stack([r.values for r in rows])
-            assert got.shape == (STEPS, want.shape[1]) and np.array_equal(got.view(np.uint32),
+            assert got.shape == (case["steps"], want.shape[1]) and np.array_equal(got.view(np.uint32),
                                                                           want.view(np.uint32))
 
 
@@ -768,7 +877,7 @@ def self_check_generator():
             seed = SEED_BASE[opt_name] + index
             for p_index, (_, shape) in enumerate(PARAM_SETS[spec["set"]]):
                 n = int(np.prod(shape, dtype=np.int64))
-                for step in range(STEPS + 1):
+                for step in range(spec.get("steps", STEPS) + 1):
                     vec = mix_vec(seed, step, p_index, n)
                     ref = np.array([mix(seed, step, p_index, i) for i in range(n)], dtype=np.float32)
                     assert np.array_equal(vec, ref), (opt_name, index, step, p_index)

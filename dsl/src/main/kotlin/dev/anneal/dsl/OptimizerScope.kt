@@ -2,6 +2,8 @@ package dev.anneal.dsl
 
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.grad.ClipGradNorm
+import dev.anneal.grad.LossScale
+import dev.anneal.grad.NonFinite
 import dev.anneal.optim.OptimizerBuilder
 import dev.anneal.optim.OptimizerSpec
 import dev.anneal.optim.Settings
@@ -84,5 +86,40 @@ public class OptimizerScope<G> internal constructor() {
         chosen("clipGradValue(...)").clipGradValue(clipValue)
     }
 
+    /**
+     * Scales the loss before each backward pass and divides the scale out of the gradients before
+     * anything reads them, dropping a step whose gradients overflow: [dynamicLossScale] (PyTorch's
+     * `GradScaler`), [mindSporeDynamicLossScale] or [fixedLossScale].
+     */
+    public fun lossScale(scale: LossScale) {
+        chosen("lossScale(...)").lossScale(scale)
+    }
+
+    /** What a step does with NaN or infinite gradients: [NonFinite.STOP] (the default), [NonFinite.SKIP] or [NonFinite.APPLY]. */
+    public fun onNonFinite(policy: NonFinite) {
+        chosen("onNonFinite(...)").onNonFinite(policy)
+    }
+
     internal fun build(): OptimizerSpec<*> = chosen("the end of optimizer { }").build()
 }
+
+/** PyTorch's `GradScaler(init_scale, growth_factor, backoff_factor, growth_interval)`, for [OptimizerScope.lossScale]. */
+public fun dynamicLossScale(
+    initScale: Double = LossScale.DEFAULT_INIT_SCALE,
+    growthFactor: Double = LossScale.DEFAULT_GROWTH_FACTOR,
+    backoffFactor: Double = LossScale.DEFAULT_BACKOFF_FACTOR,
+    growthInterval: Long = LossScale.DEFAULT_GROWTH_INTERVAL,
+): LossScale = LossScale.dynamic(initScale, growthFactor, backoffFactor, growthInterval)
+
+/** MindSpore's `DynamicLossScaleManager(init_loss_scale, scale_factor, scale_window)`. */
+public fun mindSporeDynamicLossScale(
+    initScale: Double = LossScale.MINDSPORE_INIT_SCALE,
+    scaleFactor: Double = LossScale.MINDSPORE_SCALE_FACTOR,
+    scaleWindow: Long = LossScale.MINDSPORE_SCALE_WINDOW,
+): LossScale = LossScale.mindSporeDynamic(initScale, scaleFactor, scaleWindow)
+
+/** MindSpore's `FixedLossScaleManager(loss_scale, drop_overflow_update)`: a scale that never changes. */
+public fun fixedLossScale(
+    scale: Double = LossScale.DEFAULT_FIXED_SCALE,
+    dropOverflowUpdate: Boolean = LossScale.DEFAULT_DROP_OVERFLOW_UPDATE,
+): LossScale = LossScale.fixed(scale, dropOverflowUpdate)

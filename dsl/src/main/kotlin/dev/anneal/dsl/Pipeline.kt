@@ -228,11 +228,14 @@ public class StepScope internal constructor(private val context: TrainingStep.Co
     /** The model's outputs for [inputs], in training mode. */
     public fun forward(inputs: NDList): NDList = model.forward(store, inputs, true)
 
-    /** Records [compute] on a gradient tape, back-propagates the scalar it returns, and returns its value. */
-    public fun backward(compute: () -> NDArray): Float =
+    /**
+     * Records [compute] on a gradient tape, back-propagates the scalar it returns times [lossScale]
+     * (the stepping optimizer's `lossScale()` when it scales the loss), and returns its value.
+     */
+    public fun backward(lossScale: Float = 1f, compute: () -> NDArray): Float =
         Engine.getInstance().newGradientCollector().use { tape ->
             val value = compute()
-            tape.backward(value)
+            tape.backward(if (lossScale == 1f) value else value.mul(lossScale))
             value.getFloat()
         }
 }

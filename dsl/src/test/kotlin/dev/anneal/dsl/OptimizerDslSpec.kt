@@ -1,6 +1,8 @@
 package dev.anneal.dsl
 
 import dev.anneal.grad.ClipGradNorm
+import dev.anneal.grad.LossScale
+import dev.anneal.grad.NonFinite
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.Selector
@@ -122,6 +124,20 @@ class OptimizerDslSpec : FunSpec({
         optimizer { lion(); clipGradValue(0.5) } shouldBe Optimizers.lion().clipGradValue(0.5).build()
         optimizer { adamW(); clipGradNorm(1.0) } shouldNotBe optimizer { adamW() }
         optimizer { adamW(); clipGradNorm(1.0) } shouldNotBe optimizer { adamW(); clipGradNorm(2.0) }
+    }
+
+    test("loss scaling and the non-finite policy, as the Java builders put them") {
+        optimizer { adamW(lr = 1e-3); lossScale(dynamicLossScale()) } shouldBe
+            Optimizers.adamW().lr(1e-3).lossScale(LossScale.dynamic()).build()
+        optimizer { sgd(); lossScale(dynamicLossScale(initScale = 1024.0, growthInterval = 100)) } shouldBe
+            Optimizers.sgd().lossScale(LossScale.dynamic(1024.0, 2.0, 0.5, 100)).build()
+        optimizer { momentum(lr = 0.01, momentum = 0.9); lossScale(mindSporeDynamicLossScale()) } shouldBe
+            Optimizers.momentum().lr(0.01).momentum(0.9).lossScale(LossScale.mindSporeDynamic()).build()
+        optimizer { adam(); lossScale(fixedLossScale()); onNonFinite(NonFinite.SKIP) } shouldBe
+            Optimizers.adam().lossScale(LossScale.fixed(128.0, true)).onNonFinite(NonFinite.SKIP).build()
+        optimizer { adam(); lossScale(fixedLossScale(1024.0, dropOverflowUpdate = false)) } shouldNotBe
+            optimizer { adam(); lossScale(fixedLossScale(1024.0)) }
+        optimizer { adam(); onNonFinite(NonFinite.APPLY) } shouldNotBe optimizer { adam() }
     }
 
     test("a scheduled value is a Number holding the engine's schedule; a plain number is a constant") {

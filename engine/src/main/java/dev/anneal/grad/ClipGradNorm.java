@@ -1,8 +1,6 @@
 package dev.anneal.grad;
 
 import ai.djl.ndarray.NDArray;
-import dev.anneal.internal.FusedOps;
-import dev.anneal.internal.Loops;
 import dev.anneal.optim.ElementKernel;
 import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Hyperparams;
@@ -71,14 +69,14 @@ public final class ClipGradNorm implements Stage {
 
     @Override
     public Stage reduced(Hyperparams h, long step, double total) {
-        float norm = (float) (reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? Math.sqrt(total) : total);
+        float norm = (float) reduction.fold().norm(total);
         if (h.flag(ERROR_IF_NONFINITE) && !Float.isFinite(norm)) {
             throw new ArithmeticException("the total " + (reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? "2" : "inf")
                     + "-norm of the gradients is " + norm + " at step " + step
                     + ", so it cannot be clipped (errorIfNonfinite); nothing was updated");
         }
         float coef = Math.min(1f, (1f / (norm + 1e-6f)) * (float) h.at(MAX_NORM, step));
-        return new Scale(coef);
+        return new ScaleGradients(coef);
     }
 
     @Override
@@ -105,28 +103,5 @@ public final class ClipGradNorm implements Stage {
     public String toString() {
         String norm = reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? "L2" : "INF";
         return "ClipGradNorm." + norm + (reduction.scope() == Reduction.Scope.GROUP ? ".perGroup()" : "");
-    }
-
-    /** The gradients times one float32 factor: what clipping is once the norm is known. */
-    private record Scale(float coef) implements Stage {
-        @Override
-        public Kind kind() {
-            return Kind.GRADIENT;
-        }
-
-        @Override
-        public List<Hyperparameter<?>> hyperparameters() {
-            return List.of();
-        }
-
-        @Override
-        public NDArray apply(NDArray w, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
-            return coef == 1f ? grad : grad.mul(FusedOps.scalar(grad, coef));
-        }
-
-        @Override
-        public ElementKernel kernel(Hyperparams h, long step, long count) {
-            return coef == 1f ? null : (w, g, state, n) -> Loops.scale(g, coef, n);
-        }
     }
 }

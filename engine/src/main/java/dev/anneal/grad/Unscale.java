@@ -1,8 +1,6 @@
 package dev.anneal.grad;
 
 import ai.djl.ndarray.NDArray;
-import dev.anneal.internal.FusedOps;
-import dev.anneal.internal.Loops;
 import dev.anneal.optim.ElementKernel;
 import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Hyperparams;
@@ -37,14 +35,15 @@ public final class Unscale implements Stage {
 
     @Override
     public NDArray apply(NDArray w, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
-        double scale = h.at(LOSS_SCALE, step);
-        return scale == 1 ? grad : grad.mul(FusedOps.scalar(grad, 1 / scale));
+        return unscaling(h, step).apply(w, grad, state, h, step, count);
     }
 
     @Override
     public ElementKernel kernel(Hyperparams h, long step, long count) {
-        double scale = h.at(LOSS_SCALE, step);
-        float unscale = (float) (1 / scale);
-        return scale == 1 ? null : (w, g, state, n) -> Loops.scale(g, unscale, n);
+        return unscaling(h, step).kernel(h, step, count);
+    }
+
+    private static ScaleGradients unscaling(Hyperparams h, long step) {
+        return new ScaleGradients((float) (1 / h.at(LOSS_SCALE, step)));
     }
 }

@@ -7,6 +7,9 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.grad.LossScale;
+import dev.anneal.grad.NonFinite;
+import dev.anneal.grad.ScaleGradients;
 import dev.anneal.param.GroupSpec;
 import dev.anneal.param.Grouping;
 import dev.anneal.param.Param;
@@ -43,6 +46,12 @@ import java.util.function.DoubleSupplier;
  * silently leave it behind. DJL has no "no gradient": a parameter the forward pass did not use
  * has a zero gradient and is updated with it (PyTorch's {@code zero_grad(set_to_none=False)}).
  *
+ * <p>Before anything changes, a step reads every gradient for NaN and infinity (unless told to
+ * {@link NonFinite#APPLY apply} them): a {@link LossScale} that drops overflows drops such a step,
+ * and otherwise the {@link NonFinite} policy stops or skips it. A dropped step changes no
+ * parameter, state or step counter and is counted in {@link #skippedSteps()}. With loss scaling,
+ * the gradients are multiplied by {@code 1 / }{@link #lossScale()} before any stage reads them.
+ *
  * <p>Temporaries of each parameter's update live in an {@link NDScope} closed right after it;
  * the state lives in a manager this optimizer owns and frees on {@link #close()}. Not thread-safe.
  */
@@ -59,7 +68,13 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     /** Parameters of the set that no group manages: frozen when compiled, or never grouped. */
     private List<Param> unmanaged;
     private NDManager stateManager;
+    private final LossScale lossScale;
+    private final NonFinite nonFinite;
+    private LossScale.State scaler;
     private long step;
+    private long skipped;
+    /** The last step's global gradient norm as its clipping saw it; NaN without clipping or when dropped. */
+    private double gradNorm = Double.NaN;
     private boolean closed;
     /** The thread inside a step, a clearing of gradients or a restore, if any. */
     private final AtomicReference<Thread> busy = new AtomicReference<>();
@@ -71,6 +86,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         this.noWeightDecay = spec.noWeightDecay();
         this.parameters = parameters;
         this.chain = spec.chain();
+        this.lossScale = spec.lossScale();
+        this.nonFinite = spec.nonFinite();
+        this.scaler = lossScale.start();
         Checks checks = new Checks("optimizer");
         Grouping grouping = Grouping.resolve(spec.groups(), parameters.trainable(), parameters.all(), checks);
         for (int i = 0; i < noWeightDecay.size(); i++) {
@@ -194,8 +212,10 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     /**
      * Advances the step counter once and updates every trainable parameter from its gradient.
-     * All or nothing: every group's values are computed and checked, and every reduction a stage
-     * needs is taken, before any parameter, state or counter changes; a refused step changes nothing.
+     * All or nothing: every group's values are computed and checked, the gradients checked for
+     * NaN and infinity, and every reduction a stage needs is taken, before any parameter, state or
+     * counter changes; a refused step changes nothing, a dropped one only the loss scale and
+     * {@link #skippedSteps()}.
      */
     public void step() {
         exclusive(this::stepOnce);
@@ -207,8 +227,19 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         refuseReleased();
         long next = step + 1;
         buckets.forEach(b -> checkScheduled(b, next));
+        boolean check = lossScale.dropOverflow() || nonFinite != NonFinite.APPLY;
+        if (check && total(next, List.of(), Reduction.Fold.NON_FINITE) > 0) {
+            if (!lossScale.dropOverflow() && nonFinite == NonFinite.STOP) {
+                throw nonFiniteGradients(next);
+            }
+            scaler = lossScale.after(scaler, false);
+            skipped++;
+            gradNorm = Double.NaN;
+            return;
+        }
         List<List<Stage>> passes = passes(next);
         step = next;
+        scaler = lossScale.after(scaler, true);
         for (int i = 0; i < buckets.size(); i++) {
             Bucket bucket = buckets.get(i);
             Hyperparams h = bucket.hyperparams;
@@ -229,30 +260,45 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /**
-     * The stages each bucket runs this step: the chain's, with every reducing stage replaced by
-     * what its total makes of it. Totals are folded in bucket and parameter order, so they are
-     * the same on every run.
+     * The stages each bucket runs this step: the unscaling of a loss scale, then the chain's, with
+     * every reducing stage replaced by what its total makes of it. Totals are folded in bucket and
+     * parameter order, so they are the same on every run. The first reduction over all gradients
+     * gives {@link #gradNorm()}.
      */
     private List<List<Stage>> passes(long next) {
+        List<Stage> base = new ArrayList<>();
+        if (lossScale.scales()) {
+            base.add(new ScaleGradients(scaler.unscale()));
+        }
+        int offset = base.size();
+        base.addAll(chain.stages());
         List<List<Stage>> passes = new ArrayList<>();
         List<List<Integer>> reducing = new ArrayList<>();
         Set<Integer> positions = new TreeSet<>();
         for (Bucket bucket : buckets) {
-            passes.add(new ArrayList<>(chain.stages()));
-            reducing.add(chain.reducing(bucket.hyperparams));
+            passes.add(new ArrayList<>(base));
+            reducing.add(chain.reducing(bucket.hyperparams).stream().map(p -> p + offset).toList());
             positions.addAll(reducing.get(reducing.size() - 1));
         }
+        gradNorm = Double.NaN;
         for (int p : positions) {
-            Stage stage = chain.stages().get(p);
+            Stage stage = base.get(p);
             Map<List<Object>, Double> totals = new HashMap<>();
             List<Object>[] keys = new List[buckets.size()];
+            Reduction.Fold fold = null;
+            double all = 0;
             for (int i = 0; i < buckets.size(); i++) {
                 if (reducing.get(i).contains(p)) {
                     Reduction r = stage.reduction(buckets.get(i).hyperparams);
                     keys[i] = List.of(r.fold(), r.scope() == Reduction.Scope.GROUP ? buckets.get(i).group : "");
                     double partial = partial(buckets.get(i), passes.get(i).subList(0, p), next, r.fold());
                     totals.merge(keys[i], partial, r.fold()::combine);
+                    fold = fold == null ? r.fold() : fold;
+                    all = fold == r.fold() ? fold.combine(all, partial) : Double.NaN;
                 }
+            }
+            if (Double.isNaN(gradNorm) && fold != null) {
+                gradNorm = fold.norm(all);
             }
             for (int i = 0; i < buckets.size(); i++) {
                 if (keys[i] != null) {
@@ -261,6 +307,38 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             }
         }
         return passes;
+    }
+
+    /** A reduction over every trainable gradient as {@code before} leaves it, in bucket order. */
+    private double total(long next, List<Stage> before, Reduction.Fold fold) {
+        double total = 0;
+        for (Bucket bucket : buckets) {
+            total = fold.combine(total, partial(bucket, before, next, fold));
+        }
+        return total;
+    }
+
+    /** Names, with their counts, the gradients that hold NaN or infinity; read only to explain a refusal. */
+    private ArithmeticException nonFiniteGradients(long next) {
+        List<String> found = new ArrayList<>();
+        for (Bucket bucket : buckets) {
+            for (Slot slot : bucket.slots) {
+                if (slot.param.isTrainable()) {
+                    try (NDScope ignored = new NDScope()) {
+                        NDArray g = slot.param.array().getGradient();
+                        long bad = (long) Reduction.Fold.NON_FINITE.tensor(g);
+                        if (bad > 0) {
+                            found.add(slot.param.name() + " (" + bad + " of " + g.size() + " values)");
+                        }
+                    }
+                }
+            }
+        }
+        int shown = Math.min(found.size(), 10);
+        String names = String.join(", ", found.subList(0, shown))
+                + (found.size() > shown ? " and " + (found.size() - shown) + " more parameters" : "");
+        return new ArithmeticException("the gradients of " + names + " are NaN or infinite at step " + next
+                + "; nothing was updated (onNonFinite = STOP; SKIP drops such steps and counts them)");
     }
 
     /** A bucket's share of a reduction: its trainable gradients after {@code before}, folded. */
@@ -311,9 +389,14 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             refuseReleased(slot.param);
             checkScheduled(slot.bucket, step);
             Hyperparams h = slot.bucket.hyperparams;
-            if (!chain.reducing(h).isEmpty()) {
-                throw new IllegalStateException(chain + " reduces over all gradients before its update, which a "
-                        + "parameter-by-parameter update cannot do; use step()");
+            if (!chain.reducing(h).isEmpty() || lossScale.scales() || nonFinite == NonFinite.SKIP) {
+                throw new IllegalStateException(chain + " reduces over all gradients before its update (clipping by "
+                        + "a norm, loss scaling, skipping non-finite steps), which a parameter-by-parameter update "
+                        + "cannot do; use step()");
+            }
+            if (nonFinite == NonFinite.STOP && Reduction.Fold.NON_FINITE.tensor(grad) > 0) {
+                throw new ArithmeticException("the gradient of " + paramName + " is NaN or infinite at step " + step
+                        + "; it was not updated (parameters updated one by one: those before it in this step were)");
             }
             apply(slot, chain.stages(), h, weight, grad);
         }
@@ -449,6 +532,27 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         return step;
     }
 
+    /** Steps dropped so far: overflows under a {@link LossScale}, non-finite gradients under {@link NonFinite#SKIP}. */
+    public long skippedSteps() {
+        ensureOpen();
+        return skipped;
+    }
+
+    /** What the next loss must be multiplied by before its backward pass: 1 without loss scaling. */
+    public float lossScale() {
+        ensureOpen();
+        return scaler.scale();
+    }
+
+    /**
+     * The norm of all gradients the last step's clipping computed (what {@code clip_grad_norm_}
+     * returns), before clipping; NaN when it has no clipping by a norm or was dropped.
+     */
+    public double gradNorm() {
+        ensureOpen();
+        return gradNorm;
+    }
+
     /** Names of the groups with members: the default group first, then explicit groups in order. */
     public List<String> groups() {
         return List.copyOf(groupHyperparams.keySet());
@@ -535,7 +639,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 }
             }
         }
-        return new OptimizerState(chain.name(), step, updates, tensors);
+        return new OptimizerState(chain.name(), step, skipped, scaler, updates, tensors);
     }
 
     /** Restores a state taken from an optimizer over the same parameters, groups and settings. */
@@ -556,6 +660,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             }
         }
         step = saved.step();
+        skipped = saved.skippedSteps();
+        scaler = saved.lossScale();
     }
 
     /** Refuses, naming what differs, a state {@link #loadState} could not restore; changes nothing. */
@@ -574,6 +680,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         ensureOpen();
         OptimizerState mine = state();
         OptimizerState.checkCounts(saved.step(), saved.updates(), checks);
+        checks.require(saved.skippedSteps() >= 0, "skippedSteps", "must be at least 0, got " + saved.skippedSteps());
+        lossScale.check(saved.lossScale(), checks);
         groupHyperparams.forEach((group, h) -> h.fields().forEach((field, value) -> {
             if (value instanceof Schedule s && !s.countsEpochs()) {
                 checks.require(saved.step() <= s.validSteps(), "step", "is " + saved.step() + ", past the "

@@ -2,6 +2,8 @@ package dev.anneal.optim;
 
 import dev.anneal.grad.ClipGradNorm;
 import dev.anneal.grad.ClipGradValue;
+import dev.anneal.grad.LossScale;
+import dev.anneal.grad.NonFinite;
 import dev.anneal.param.Selector;
 import dev.anneal.schedule.Schedule;
 
@@ -68,6 +70,25 @@ public interface OptimizerBuilder<G extends Settings<G>, B extends OptimizerBuil
     default B clipGradValue(double clipValue) {
         parts().tool("clipGradValue", ClipGradValue.STAGE,
                 new Hyperparams(Map.of()).with(ClipGradValue.CLIP_VALUE, Schedule.constant(clipValue)));
+        return (B) this;
+    }
+
+    /**
+     * Scales the loss before the backward pass and divides the scale out of the gradients before
+     * any other stage sees them (so clipping sees true gradients): {@link LossScale#dynamic()} is
+     * PyTorch's {@code GradScaler}, {@link LossScale#fixed} MindSpore's {@code FixedLossScaleManager}.
+     * The training loop multiplies the loss by {@code Optimizer.lossScale()}; a loop of your own must too.
+     */
+    @SuppressWarnings("unchecked")
+    default B lossScale(LossScale lossScale) {
+        parts().lossScale(lossScale);
+        return (B) this;
+    }
+
+    /** What a step does with NaN or infinite gradients: stop (the default), skip and count, or apply them. */
+    @SuppressWarnings("unchecked")
+    default B onNonFinite(NonFinite policy) {
+        parts().nonFinite(policy);
         return (B) this;
     }
 

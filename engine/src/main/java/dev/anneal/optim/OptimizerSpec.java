@@ -2,6 +2,8 @@ package dev.anneal.optim;
 
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.grad.LossScale;
+import dev.anneal.grad.NonFinite;
 import dev.anneal.param.GroupSpec;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.param.Selector;
@@ -19,9 +21,10 @@ import java.util.function.UnaryOperator;
 
 /**
  * An optimizer, fully described and validated: its {@link Chain}, default hyperparameters, named
- * groups with their overrides, and the parameters exempt from weight decay. Immutable;
+ * groups with their overrides, the parameters exempt from weight decay, its {@link LossScale} and
+ * what it does with {@link NonFinite} gradients. Immutable;
  * {@link #compile} binds it to a model's parameters and returns the runtime that owns the state.
- * Two specs are equal when chain, values, groups and exemptions are.
+ * Two specs are equal when all of these are.
  *
  * @param <G> the type a group's overrides are set on, for {@link Optimizer#addGroup}
  */
@@ -34,6 +37,8 @@ public final class OptimizerSpec<G extends Settings<G>> {
     private final List<GroupSpec<Hyperparams>> groups;
     private final List<Selector> noWeightDecay;
     private final Supplier<G> newGroup;
+    private final LossScale lossScale;
+    private final NonFinite nonFinite;
 
     /**
      * @param defaults      complete hyperparameters for parameters of no explicit group
@@ -42,8 +47,10 @@ public final class OptimizerSpec<G extends Settings<G>> {
      *                      their group; each must select some trainable parameter
      */
     OptimizerSpec(Chain chain, Hyperparams defaults, List<GroupSpec<Hyperparams>> groups,
-                  List<Selector> noWeightDecay, Supplier<G> newGroup) {
+                  List<Selector> noWeightDecay, Supplier<G> newGroup, LossScale lossScale, NonFinite nonFinite) {
         this.chain = Objects.requireNonNull(chain, "chain");
+        this.lossScale = Objects.requireNonNull(lossScale, "lossScale");
+        this.nonFinite = Objects.requireNonNull(nonFinite, "nonFinite");
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.groups = List.copyOf(groups);
         this.noWeightDecay = List.copyOf(noWeightDecay);
@@ -100,6 +107,16 @@ public final class OptimizerSpec<G extends Settings<G>> {
 
     public List<Selector> noWeightDecay() {
         return noWeightDecay;
+    }
+
+    /** How the loss is scaled, and whether an overflowing step is dropped. */
+    public LossScale lossScale() {
+        return lossScale;
+    }
+
+    /** What a step does with NaN or infinite gradients that the loss scale does not drop. */
+    public NonFinite nonFinite() {
+        return nonFinite;
     }
 
     /** A group's overrides, set as {@code settings} says: for {@link Optimizer#addGroup}. */
@@ -166,7 +183,7 @@ public final class OptimizerSpec<G extends Settings<G>> {
     private OptimizerSpec<G> mapSchedules(UnaryOperator<Schedule> f) {
         return new OptimizerSpec<>(chain, defaults.mapSchedules(f),
                 groups.stream().map(g -> new GroupSpec<>(g.name(), g.selector(), g.overrides().mapSchedules(f))).toList(),
-                noWeightDecay, newGroup);
+                noWeightDecay, newGroup, lossScale, nonFinite);
     }
 
     /** Binds this spec to parameters, fused where possible; fails with every grouping problem at once. */
@@ -189,17 +206,18 @@ public final class OptimizerSpec<G extends Settings<G>> {
     @Override
     public boolean equals(Object o) {
         return o instanceof OptimizerSpec<?> other && chain.equals(other.chain) && defaults.equals(other.defaults)
-                && groups.equals(other.groups) && noWeightDecay.equals(other.noWeightDecay);
+                && groups.equals(other.groups) && noWeightDecay.equals(other.noWeightDecay)
+                && lossScale.equals(other.lossScale) && nonFinite == other.nonFinite;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(chain.name(), defaults, groups, noWeightDecay);
+        return Objects.hash(chain.name(), defaults, groups, noWeightDecay, lossScale, nonFinite);
     }
 
     @Override
     public String toString() {
         return "OptimizerSpec[" + chain.name() + ", defaults=" + defaults + ", groups=" + groups
-                + ", noWeightDecay=" + noWeightDecay + "]";
+                + ", noWeightDecay=" + noWeightDecay + ", lossScale=" + lossScale + ", nonFinite=" + nonFinite + "]";
     }
 }

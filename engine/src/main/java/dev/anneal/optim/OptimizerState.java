@@ -2,18 +2,21 @@ package dev.anneal.optim;
 
 import ai.djl.ndarray.NDArray;
 import dev.anneal.config.Checks;
+import dev.anneal.grad.LossScale;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Everything an optimizer needs to continue exactly where it stopped: the step counter, each
- * parameter's update count, and the state tensors keyed {@code "<parameter name>/<state name>"}
- * (names, never DJL's run-specific ids).
+ * Everything an optimizer needs to continue exactly where it stopped: the step counter, the steps
+ * it dropped, where its loss scale stands, each parameter's update count, and the state tensors
+ * keyed {@code "<parameter name>/<state name>"} (names, never DJL's run-specific ids).
  */
-public record OptimizerState(String optimizer, long step, Map<String, Long> updates, Map<String, NDArray> tensors) {
+public record OptimizerState(String optimizer, long step, long skippedSteps, LossScale.State lossScale,
+                             Map<String, Long> updates, Map<String, NDArray> tensors) {
     public OptimizerState {
+        java.util.Objects.requireNonNull(lossScale, "lossScale");
         // In the given order, not Map.copyOf's per-JVM order: a checkpoint's bytes must not depend on the run.
         updates = Collections.unmodifiableMap(new LinkedHashMap<>(updates));
         tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));

@@ -1,6 +1,8 @@
 package dev.anneal.optim;
 
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.grad.LossScale;
+import dev.anneal.grad.NonFinite;
 import dev.anneal.param.GroupSpec;
 import dev.anneal.param.Selector;
 
@@ -13,8 +15,8 @@ import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * What an {@link OptimizerBuilder} collects besides its own values: the groups and the
- * weight-decay exemptions. Opaque to users; each builder owns one, made when the builder is, and
+ * What an {@link OptimizerBuilder} collects besides its own values: the groups, the weight-decay
+ * exemptions, the gradient tools, the loss scale and the non-finite policy. Opaque to users; each builder owns one, made when the builder is, and
  * starts the builder from its chain's defaults.
  *
  * @param <G> the type a group's overrides are set on
@@ -27,6 +29,8 @@ public final class SpecParts<G extends Settings<G>> {
     /** Gradient tools in front of the optimizer's chain, in the order they run, with their values. */
     private final Map<String, Stage> tools = new LinkedHashMap<>();
     private final Map<Hyperparameter<?>, Object> toolValues = new LinkedHashMap<>();
+    private LossScale lossScale = LossScale.none();
+    private NonFinite nonFinite = NonFinite.DEFAULT;
 
     SpecParts(Settings<?> builder, Supplier<G> newGroup) {
         this.builder = builder;
@@ -64,6 +68,14 @@ public final class SpecParts<G extends Settings<G>> {
         values.keys().forEach(h -> toolValues.put(h, values.get(h)));
     }
 
+    void lossScale(LossScale lossScale) {
+        this.lossScale = Objects.requireNonNull(lossScale, "lossScale");
+    }
+
+    void nonFinite(NonFinite nonFinite) {
+        this.nonFinite = Objects.requireNonNull(nonFinite, "nonFinite");
+    }
+
     OptimizerSpec<G> build() {
         Chain chain = builder.chain();
         Hyperparams defaults = builder.hyperparams();
@@ -71,6 +83,6 @@ public final class SpecParts<G extends Settings<G>> {
             chain = chain.withTools(List.copyOf(tools.values()), new Hyperparams(toolValues));
             defaults = new Hyperparams(toolValues).overriddenBy(defaults);
         }
-        return new OptimizerSpec<>(chain, defaults, groups, noWeightDecay, newGroup);
+        return new OptimizerSpec<>(chain, defaults, groups, noWeightDecay, newGroup, lossScale, nonFinite);
     }
 }

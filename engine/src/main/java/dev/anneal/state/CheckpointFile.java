@@ -10,6 +10,7 @@ import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.config.Shown;
 import dev.anneal.optim.OptimizerState;
+import dev.anneal.grad.LossScale;
 import dev.anneal.schedule.Plateau;
 
 import java.io.IOException;
@@ -62,7 +63,7 @@ public final class CheckpointFile {
     private static final byte[] MAGIC = "ANNEALC2".getBytes(StandardCharsets.US_ASCII);
     /** The format before the header had a checksum. */
     private static final byte[] FORMER_MAGIC = "ANNEALC1".getBytes(StandardCharsets.US_ASCII);
-    private static final int VERSION = 2;
+    private static final int VERSION = 3;
     private static final String FORMAT = "anneal-checkpoint";
     /** Header offset, header CRC-32, magic. */
     private static final int TRAILER = 8 + 8 + 8;
@@ -106,6 +107,10 @@ public final class CheckpointFile {
                     JsonObject o = new JsonObject();
                     o.addProperty("rule", state.optimizer());
                     o.addProperty("step", state.step());
+                    o.addProperty("skippedSteps", state.skippedSteps());
+                    // A string, as the plateaus' doubles: the reader takes numbers as Double.toString writes them.
+                    o.addProperty("lossScale", Double.toString(state.lossScale().scale()));
+                    o.addProperty("goodSteps", state.lossScale().goodSteps());
                     JsonObject updates = new JsonObject();
                     state.updates().forEach(updates::addProperty);
                     o.add("updates", updates);
@@ -156,7 +161,7 @@ public final class CheckpointFile {
                 Map<String, OptimizerState> optimizers = new LinkedHashMap<>();
                 for (Map.Entry<String, OptimizerHeader> e : header.optimizers.entrySet()) {
                     OptimizerHeader o = e.getValue();
-                    optimizers.put(e.getKey(), new OptimizerState(o.rule, o.step, o.updates,
+                    optimizers.put(e.getKey(), new OptimizerState(o.rule, o.step, o.skipped, o.lossScale, o.updates,
                             load(in, o.tensors, manager, created)));
                 }
                 return new Checkpoint(header.epoch, header.batch, parameters, optimizers, header.plateaus);
@@ -265,7 +270,8 @@ public final class CheckpointFile {
     private record Entry(String name, String path, DataType type, Shape shape, long offset, int length, long crc) {
     }
 
-    private record OptimizerHeader(String rule, long step, Map<String, Long> updates, List<Entry> tensors) {
+    private record OptimizerHeader(String rule, long step, long skipped, LossScale.State lossScale,
+                                   Map<String, Long> updates, List<Entry> tensors) {
     }
 
     private record Header(int epoch, long batch, List<Entry> parameters, Map<String, OptimizerHeader> optimizers,
@@ -376,6 +382,14 @@ public final class CheckpointFile {
         Checks c = o.checks();
         String rule = o.string("rule");
         Long step = o.integer("step", 0, Long.MAX_VALUE);
+        Long skipped = o.integer("skippedSteps", 0, Long.MAX_VALUE);
+        Double scale = o.decimal("lossScale");
+        Long good = o.integer("goodSteps", 0, Long.MAX_VALUE);
+        if (scale != null) {
+            // The scale is a float32: a value that is not one was not written by Anneal.
+            c.require(scale.floatValue() == scale && scale > 0 && Double.isFinite(scale), "lossScale",
+                    "must be a positive, finite float32 value, got " + scale);
+        }
         Map<String, Long> updates = new LinkedHashMap<>();
         HeaderFields counts = o.object("updates");
         if (counts != null) {
@@ -386,7 +400,8 @@ public final class CheckpointFile {
         }
         List<Entry> tensors = layout.tensors(o.array("tensors"), c.at("tensors"), tensorPath + ".tensors");
         o.noOthers();
-        return new OptimizerHeader(rule, step == null ? 0 : step, updates, tensors);
+        return new OptimizerHeader(rule, step == null ? 0 : step, skipped == null ? 0 : skipped,
+                new LossScale.State(scale == null ? 1f : scale.floatValue(), good == null ? 0 : good), updates, tensors);
     }
 
     /** The tensors' places: each starts where the one before ends, the first after the magic, the last at the header. */

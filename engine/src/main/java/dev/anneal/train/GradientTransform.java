@@ -3,12 +3,12 @@ package dev.anneal.train;
 import dev.anneal.optim.Optimizer;
 
 /**
- * Works on the gradients between the backward pass and the optimizer's update: clipping and loss
- * scaling plug in here, so none of them touches the loop. With {@link Accumulation} it runs once
- * per step, on the gradients of the whole group. Transforms run in the order given; one that
- * returns false skips the update, and the optimizer's step counter does not move. The gradients
- * are cleared only after a step, so a skipped update leaves them for the next batches to add to;
- * a transform that skips to drop them (a loss scaler on overflow) clears them itself with
+ * Works on the gradients between the backward pass and the optimizer's update, for what the
+ * optimizer's own tools (clipping, loss scaling, the non-finite check) do not do. With
+ * {@link Accumulation} it runs once per step, on the gradients of the whole group. Transforms run
+ * in the order given; one that returns false skips the update, and the optimizer's step counter
+ * does not move. The gradients are cleared only after a step, so a skipped update leaves them for
+ * the next batches to add to; a transform that skips to drop them clears them itself with
  * {@link Optimizer#zeroGrad()}.
  */
 @FunctionalInterface

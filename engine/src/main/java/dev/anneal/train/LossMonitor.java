@@ -35,6 +35,7 @@ public final class LossMonitor implements Callback {
 
     static String batchLine(TrainingEvent.BatchEnd b) {
         return String.format(Locale.ROOT, "Epoch:[%3d/%3d], step:[%5d/%5d], loss:[%.3f/%.3f], time:%.3f ms, lr:%.5f",
-                b.epoch(), b.epochs(), b.batch(), b.batches(), b.loss(), b.meanLoss(), b.millis(), b.lr());
+                b.epoch(), b.epochs(), b.batch(), b.batches(), b.loss(), b.meanLoss(), b.millis(), b.lr())
+                + b.gradientFigures();
     }
 }

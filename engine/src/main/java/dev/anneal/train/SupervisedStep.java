@@ -9,6 +9,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
+import dev.anneal.internal.FusedOps;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.param.Param;
 
@@ -22,11 +23,13 @@ import java.util.function.DoubleSupplier;
  * are cleared only after a step, and at the start of a run ({@link #begin}), never between batches:
  * DJL's PyTorch engine adds each backward pass to them, which is what accumulation needs.
  *
- * <p>This step evaluates the loss itself rather than handing {@link Optimizer#step(DoubleSupplier)}
- * a closure, so that a gradient transform can skip the update (a loss scaler on overflow), which a
- * rule re-evaluating the closure could not honour (PyTorch's {@code GradScaler} refuses closures).
- * A skipped update keeps the gradients, which the following batches add to; a transform that skips
- * to drop them clears them itself ({@link Optimizer#zeroGrad()}). A loss that is NaN or infinite
+ * <p>The loss is multiplied by the optimizer's {@link Optimizer#lossScale()} before the backward
+ * pass; the optimizer divides it out, and drops a step whose gradients overflowed, after which the
+ * gradients are cleared as after any step. This step evaluates the loss itself rather than handing
+ * {@link Optimizer#step(DoubleSupplier)} a closure, so that a gradient transform can skip the update,
+ * which a rule re-evaluating the closure could not honour (PyTorch's {@code GradScaler} refuses
+ * closures). A transform's skip keeps the gradients, which the following batches add to; a
+ * transform that skips to drop them clears them itself ({@link Optimizer#zeroGrad()}). A loss that is NaN or infinite
  * skips the transforms and the update, so the parameters stay those of the last finite step; the
  * {@link TrainingLoop} then stops.
  */
@@ -72,7 +75,8 @@ public final class SupervisedStep implements TrainingStep {
         int k = accumulation.batches();
         double scale = accumulation.mode() == Accumulation.Mode.MEAN && k > 1 ? 1.0 / k : 1.0;
         clear = false;
-        double value = lossAndGradients(block, context.store(), loss, batch, scale);
+        float lossScale = context.optimizer(optimizerName).lossScale();
+        double value = lossAndGradients(block, context.store(), loss, batch, scale, lossScale);
         if (!Double.isFinite(value)) {
             return value; // no update from a NaN or infinite loss; the loop stops on it
         }
@@ -130,19 +134,22 @@ public final class SupervisedStep implements TrainingStep {
 
     /** Forward, loss and backward on one batch, in training mode; returns the loss. */
     public static float lossAndGradients(Block block, ParameterStore store, Loss loss, Batch batch) {
-        return lossAndGradients(block, store, loss, batch, 1.0);
+        return lossAndGradients(block, store, loss, batch, 1.0, 1f);
     }
 
     /**
      * The same, back-propagating the loss times {@code scale} (the 1/k of a mean over k
-     * micro-batches); returns the loss itself, unscaled.
+     * micro-batches), then times {@code lossScale} in the loss's own precision, as
+     * {@code GradScaler.scale(loss)} does; returns the loss itself, unscaled.
      */
-    static float lossAndGradients(Block block, ParameterStore store, Loss loss, Batch batch, double scale) {
+    static float lossAndGradients(Block block, ParameterStore store, Loss loss, Batch batch, double scale,
+                                  float lossScale) {
         try (GradientCollector collector = Engine.getEngine(batch.getManager().getEngine().getEngineName())
                 .newGradientCollector()) {
             NDList predictions = block.forward(store, batch.getData(), true);
             NDArray value = loss.evaluate(batch.getLabels(), predictions);
-            collector.backward(scale == 1.0 ? value : value.mul(scale));
+            NDArray scaled = scale == 1.0 ? value : value.mul(scale);
+            collector.backward(lossScale == 1f ? scaled : scaled.mul(FusedOps.scalar(scaled, lossScale)));
             return value.getFloat();
         }
     }

@@ -16,9 +16,24 @@ public sealed interface TrainingEvent {
      * @param meanLoss mean loss of the epoch so far
      * @param millis time of this batch (data, forward, backward, step)
      * @param lr     the learning rate the last step used (the default group's)
+     * @param gradNorm     the gradients' total norm as the last step's clipping saw it (NaN without clipping)
+     * @param lossScale    what the next loss is multiplied by (1 without loss scaling)
+     * @param skippedSteps steps the optimizer dropped so far (overflows, non-finite gradients)
      */
     record BatchEnd(int epoch, int epochs, long batch, long batches, long step, double loss, double meanLoss,
-                    double millis, double lr) implements TrainingEvent {
+                    double millis, double lr, double gradNorm, double lossScale, long skippedSteps)
+            implements TrainingEvent {
+        /** What the figures beyond the loss say, for a log line: empty when there is no clipping, scaling or skip. */
+        String gradientFigures() {
+            StringBuilder s = new StringBuilder();
+            if (!Double.isNaN(gradNorm)) {
+                s.append(String.format(java.util.Locale.ROOT, ", grad norm:%.4g", gradNorm));
+            }
+            if (lossScale != 1 || skippedSteps > 0) {
+                s.append(String.format(java.util.Locale.ROOT, ", loss scale:%.6g, skipped:%d", lossScale, skippedSteps));
+            }
+            return s.toString();
+        }
     }
 
     /**

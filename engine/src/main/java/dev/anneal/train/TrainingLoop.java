@@ -286,7 +286,8 @@ public final class TrainingLoop {
                         trained++;
                         batch++;
                         emit(new TrainingEvent.BatchEnd(epoch, epochs, batch, batches, first.stepCount(), value,
-                                lossSum / trained, (System.nanoTime() - batchStart) / 1e6, learningRate()), control);
+                                lossSum / trained, (System.nanoTime() - batchStart) / 1e6, learningRate(),
+                                first.gradNorm(), first.lossScale(), first.skippedSteps()), control);
                     }
                     if (checkpoints != null && settled() && (owed || checkpoints.dueAtStep(first.stepCount()))) {
                         checkpoint(epoch, batch, model, control);

@@ -29,7 +29,7 @@ class ClipGoldenSpec : FunSpec({
         context("clipping matches torch.nn.utils on the ${execution.name.lowercase()} path") {
             withData(nameFn = { it.name }, cases) { case ->
                 val byValue = "clipValue" in case.clip!!
-                val worst = replay(case, normwise = !byValue, GoldenSpecs.stepper(case, execution))
+                val worst = replay(case, normwise = !byValue, step = GoldenSpecs.stepper(case, execution))
                 val tolerance = if (byValue) 0.0 else 1e-6
                 io.kotest.assertions.withClue(worst.where) { worst.relative shouldBeLessThanOrEqual tolerance }
             }

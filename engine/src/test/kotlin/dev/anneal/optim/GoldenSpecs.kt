@@ -1,6 +1,7 @@
 package dev.anneal.optim
 
 import dev.anneal.grad.ClipGradNorm
+import dev.anneal.grad.LossScale
 import dev.anneal.param.ParameterSet
 import dev.anneal.schedule.Schedule
 import dev.anneal.param.Selector
@@ -8,7 +9,7 @@ import dev.anneal.support.GoldenCase
 
 /**
  * Builds the Anneal spec that a golden case describes: its optimizer's chain (by name, among every
- * engine optimizer), its defaults, its clipping, and one group per PyTorch param group. Fixture options carry
+ * engine optimizer), its defaults, its clipping and loss scaling, and one group per PyTorch param group. Fixture options carry
  * the engine's hyperparameter names, so no optimizer is listed here.
  */
 object GoldenSpecs {
@@ -27,6 +28,14 @@ object GoldenSpecs {
                 builder.clipGradNorm(if (clip["perGroup"] == true) norm.perGroup() else norm,
                     Schedule.constant(clip["maxNorm"] as Double), false)
             }
+        }
+        case.scaler?.let { o ->
+            builder.lossScale(LossScale.dynamic(
+                o["initScale"] ?: LossScale.DEFAULT_INIT_SCALE,
+                o["growthFactor"] ?: LossScale.DEFAULT_GROWTH_FACTOR,
+                o["backoffFactor"] ?: LossScale.DEFAULT_BACKOFF_FACTOR,
+                o["growthInterval"]?.toLong() ?: LossScale.DEFAULT_GROWTH_INTERVAL,
+            ))
         }
         case.groups.forEachIndexed { i, (names, options) ->
             builder.group("g$i", names.map { Selector.name(it) }.reduce(Selector::or)) { g ->

@@ -2,16 +2,17 @@ package dev.anneal.optim
 
 import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDManager
-import ai.djl.ndarray.types.Shape
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.grad.ClipGradNorm
+import dev.anneal.grad.NonFinite
 import dev.anneal.param.ParameterSet
 import dev.anneal.param.Selector
 import dev.anneal.schedule.Precomputed
 import dev.anneal.schedule.Schedule
-import dev.anneal.support.GradientGenerator
-import dev.anneal.support.backward
 import dev.anneal.support.bits
+import dev.anneal.support.stepGradients
+import dev.anneal.support.stepSnapshot
+import dev.anneal.support.threeParameters
 import io.kotest.assertions.throwables.shouldThrowExactly
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
@@ -32,33 +33,12 @@ class StepRefusalSpec : FunSpec({
     val manager = NDManager.newBaseManager()
     afterSpec { manager.close() }
 
-    fun arrays(): LinkedHashMap<String, NDArray> {
-        val shapes = linkedMapOf("conv.weight" to Shape(2, 3, 3, 3), "fc.weight" to Shape(4, 5), "late.bias" to Shape(3))
-        val out = LinkedHashMap<String, NDArray>()
-        shapes.entries.forEachIndexed { i, (name, shape) ->
-            out[name] = manager.create(GradientGenerator.values(5, 0, i, shape.size().toInt(), 1.0), shape)
-                .also { it.setRequiresGradient(true) }
-        }
-        return out
-    }
+    fun arrays() = threeParameters(manager)
 
     fun gradients(arrays: Map<String, NDArray>, t: Long, nan: Boolean = false) =
-        backward(manager, arrays.values.mapIndexed { i, w ->
-            val g = GradientGenerator.values(9, t, i, w.shape.size().toInt(), 1.0)
-            if (nan && i == arrays.size - 1) g[0] = Float.NaN
-            w to g
-        }.toMap())
+        stepGradients(manager, arrays, t, bad = if (nan) Float.NaN else null)
 
-    /** Everything a step may change, as bits. */
-    fun snapshot(optimizer: Optimizer<*>, arrays: Map<String, NDArray>): List<Any> {
-        val state = optimizer.state()
-        return listOf(
-            arrays.mapValues { it.value.toFloatArray().bits() },
-            state.tensors().mapValues { it.value.toFloatArray().bits() },
-            state.updates(),
-            state.step(),
-        )
-    }
+    fun snapshot(optimizer: Optimizer<*>, arrays: Map<String, NDArray>) = stepSnapshot(optimizer, arrays)
 
     /** A schedule for the last group: fine for two steps, then [bad] from step 3. */
     fun lateSchedule(bad: (Long) -> Double) = Schedule { t -> if (t < 3) 1e-3 else bad(t) }
@@ -114,8 +94,9 @@ class StepRefusalSpec : FunSpec({
         }
 
         context("a reduction that refuses the step changes nothing on the ${execution.name.lowercase()} path") {
-            test("clipping with errorIfNonfinite and a NaN gradient in the last parameter") {
-                val spec = Optimizers.adam().clipGradNorm(ClipGradNorm.L2, Schedule.constant(1.0), true).build()
+            test("clipping with errorIfNonfinite and a NaN gradient in the last parameter, the policy applying it") {
+                val spec = Optimizers.adam().clipGradNorm(ClipGradNorm.L2, Schedule.constant(1.0), true)
+                    .onNonFinite(NonFinite.APPLY).build()
                 val params = arrays()
                 spec.compile(ParameterSet.of(params), execution).use { optimizer ->
                     gradients(params, 1)

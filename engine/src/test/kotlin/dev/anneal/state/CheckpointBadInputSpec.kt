@@ -189,9 +189,10 @@ class CheckpointBadInputSpec : FunSpec({
         Bad("another format", "$H.format", "must be \"anneal-checkpoint\", got \"safetensors\"",
             header { addProperty("format", "safetensors") }),
         Bad("no format", "$H.format", "is missing", header { remove("format") }),
-        Bad("version 1", "$H.version", "is 1; this Anneal reads version 2", header { addProperty("version", 1) }),
-        Bad("version 3", "$H.version", "is 3; this Anneal reads version 2", header { addProperty("version", 3) }),
-        Bad("the version as a string", "$H.version", "must be an integer, got \"2\"", header { addProperty("version", "2") }),
+        Bad("version 2, before loss scaling was saved", "$H.version", "is 2; this Anneal reads version 3",
+            header { addProperty("version", 2) }),
+        Bad("version 4", "$H.version", "is 4; this Anneal reads version 3", header { addProperty("version", 4) }),
+        Bad("the version as a string", "$H.version", "must be an integer, got \"3\"", header { addProperty("version", "3") }),
         Bad("big-endian bytes", "$H.byteOrder", "is \"BIG_ENDIAN\"; this machine is LITTLE_ENDIAN",
             header { addProperty("byteOrder", "BIG_ENDIAN") }),
 
@@ -227,6 +228,20 @@ class CheckpointBadInputSpec : FunSpec({
             header { opt.add("updates", JsonArray()) }),
         Bad("an update count for a parameter the optimizer lacks", "checkpoint.optimizers[\"default\"].parameters", "are",
             header { opt.getAsJsonObject("updates").addProperty("ghost", 0) }),
+        Bad("a negative count of skipped steps", "$O.skippedSteps", "must be at least 0, got -1",
+            header { opt.addProperty("skippedSteps", -1) }),
+        Bad("no loss scale", "$O.lossScale", "is missing", header { opt.remove("lossScale") }),
+        Bad("a loss scale as a JSON number", "$O.lossScale", "must be a number as a string", header { opt.addProperty("lossScale", 1.0) }),
+        Bad("a zero loss scale", "$O.lossScale", "must be a positive, finite float32 value, got 0.0",
+            header { opt.addProperty("lossScale", "0.0") }),
+        Bad("an infinite loss scale", "$O.lossScale", "must be a positive, finite float32 value, got Infinity",
+            header { opt.addProperty("lossScale", "Infinity") }),
+        Bad("a loss scale that is no float32", "$O.lossScale", "must be a positive, finite float32 value, got 0.1",
+            header { opt.addProperty("lossScale", "0.1") }),
+        Bad("a loss scale where the run scales nothing", "checkpoint.optimizers[\"default\"].lossScale",
+            "is 2.0, but this run's scale is fixed at 1.0", header { opt.addProperty("lossScale", "2.0") }),
+        Bad("good steps past the growth interval", "checkpoint.optimizers[\"default\"].goodSteps",
+            "must be in [0, 1) (the growth interval), got 5", header { opt.addProperty("goodSteps", 5) }),
         Bad("an empty rule", "$O.rule", "must be a non-empty string, got \"\"", header { opt.addProperty("rule", "") }),
         Bad("another optimizer's rule", "checkpoint.optimizers[\"default\"].optimizer", "is sgd, expected adam",
             header { opt.addProperty("rule", "sgd") }),
@@ -236,7 +251,8 @@ class CheckpointBadInputSpec : FunSpec({
             header { getAsJsonObject("optimizers").let { it.add("other", it.remove("default")) } }),
         Bad("an optimizer the run has not", "checkpoint.optimizers", "have [\"other\"], which the run has not", header {
             getAsJsonObject("optimizers").add("other", JsonObject().apply {
-                addProperty("rule", "adam"); addProperty("step", 0); add("updates", JsonObject()); add("tensors", JsonArray())
+                addProperty("rule", "adam"); addProperty("step", 0); addProperty("skippedSteps", 0)
+                addProperty("lossScale", "1.0"); addProperty("goodSteps", 0); add("updates", JsonObject()); add("tensors", JsonArray())
             })
         }),
         Bad("an optimizer's tensor renamed", "checkpoint.optimizers[\"default\"].tensors", "are",

@@ -8,6 +8,7 @@ import ai.djl.nn.SequentialBlock
 import ai.djl.nn.core.Linear
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.data.IdxDataset
+import dev.anneal.grad.LossScale
 import dev.anneal.optim.Optimizer
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet
@@ -102,6 +103,44 @@ class CheckpointSpec : FunSpec({
                     .mapIndexed { i, p -> p.array to awayFromZero(3, 3, i, p.array.shape.size().toInt()) }.toMap())
                 opt.step()
             }
+            TinyNet.ALL.forEach { copy.array(it).toFloatArray().bits() shouldBe original.array(it).toFloatArray().bits() }
+        }
+    }
+
+    test("a checkpoint keeps the loss scale, its good steps and the skipped steps, and a resumed run scales as the original") {
+        NDManager.newBaseManager().use { m ->
+            val spec = Optimizers.sgd().momentum(0.9).lossScale(LossScale.dynamic(1024.0, 2.0, 0.5, 3)).build()
+            /** Step [t]: the gradients times the scale, infinite at steps 2 and 6 (an overflow). */
+            fun step(net: TinyNet, optimizer: Optimizer<*>, t: Int) {
+                optimizer.zeroGrad()
+                backward(m, net.block.parameters.values().filter { it.requiresGradient() }.mapIndexed { i, p ->
+                    val g = awayFromZero(5, t.toLong(), i, p.array.shape.size().toInt()).map { it * optimizer.lossScale() }
+                    p.array to g.mapIndexed { k, v -> if (k == 0 && i == 0 && (t == 2 || t == 6)) Float.POSITIVE_INFINITY else v }
+                        .toFloatArray()
+                }.toMap())
+                optimizer.step()
+            }
+            val original = TinyNet(m)
+            val optimizer = spec.compile(original.parameterSet())
+            (1..5).forEach { step(original, optimizer, it) }
+            optimizer.skippedSteps() shouldBe 1
+            optimizer.lossScale() shouldBe 1024f // 1024, halved at step 2, doubled after steps 3, 4, 5
+            val file = createTempDirectory().resolve("scaled.anneal")
+            CheckpointFile.write(file, Checkpoint.capture(0, 5, original.parameterSet(), mapOf("d" to optimizer)))
+            val read = CheckpointFile.read(file, m).optimizers.getValue("d")
+            read.skippedSteps shouldBe 1
+            read.lossScale shouldBe LossScale.State(1024f, 0)
+
+            val copy = TinyNet(m, seed = 99)
+            val other = spec.compile(copy.parameterSet())
+            CheckpointFile.read(file, m).restore(copy.parameterSet(), mapOf("d" to other))
+            for (t in 6..10) {
+                step(original, optimizer, t)
+                step(copy, other, t)
+                other.lossScale() shouldBe optimizer.lossScale()
+            }
+            other.skippedSteps() shouldBe 2
+            other.stepCount() shouldBe 8
             TinyNet.ALL.forEach { copy.array(it).toFloatArray().bits() shouldBe original.array(it).toFloatArray().bits() }
         }
     }

@@ -20,6 +20,18 @@ class GoldenCase(fixture: String, private val json: JsonObject) {
         val p = v.asJsonPrimitive
         k to (if (p.isBoolean) p.asBoolean else if (p.isString) p.asString else p.asDouble)
     }
+    /** Dynamic loss scaling (scaler.json): GradScaler's arguments by Anneal's names; empty for its defaults. */
+    val scaler: Map<String, Double>? = json["scaler"]?.asJsonObject?.entrySet()?.associate { (k, v) -> k to v.asDouble }
+    /** The scale after each step's update (scaler.json). */
+    val lossScales: List<Float> = json["loss_scale"]?.asJsonArray?.map { it.asFloat } ?: emptyList()
+    /** The steps GradScaler skipped (scaler.json). */
+    val skipped: Set<Int> = json["skipped"]?.asJsonArray?.map { it.asInt }?.toSet() ?: emptySet()
+    /** A NaN or infinity put into one raw gradient element: step to (param index, element, value). */
+    private val injected: Map<Int, Triple<Int, Int, Float>> = json["nan"]?.asJsonObject?.entrySet()?.associate { (t, v) ->
+        val (param, element, value) = v.asJsonArray.toList()
+        val special = mapOf("nan" to Float.NaN, "inf" to Float.POSITIVE_INFINITY, "-inf" to Float.NEGATIVE_INFINITY)
+        t.toInt() to Triple(param.asInt, element.asInt, special.getValue(value.asString))
+    } ?: emptyMap()
     val seed: Long = json["seed"].asLong
     val steps: Int = json["steps"].asInt
     private val gradScale = json["grad_scale"].asDouble
@@ -53,8 +65,11 @@ class GoldenCase(fixture: String, private val json: JsonObject) {
     fun expected(param: String, step: Int): FloatArray =
         json["trajectory"].asJsonObject[param].asJsonArray[step - 1].asJsonArray.map { it.asFloat }.toFloatArray()
 
-    fun gradient(paramIndex: Int, step: Int): FloatArray =
-        GradientGenerator.values(seed, step.toLong(), paramIndex, params[paramIndex].init.size, gradScale)
+    fun gradient(paramIndex: Int, step: Int): FloatArray {
+        val values = GradientGenerator.values(seed, step.toLong(), paramIndex, params[paramIndex].init.size, gradScale)
+        injected[step]?.takeIf { it.first == paramIndex }?.let { (_, element, value) -> values[element] = value }
+        return values
+    }
 
     override fun toString(): String = "$optimizer/$name"
 
@@ -85,14 +100,19 @@ class GoldenParam(val name: String, val shape: LongArray, val init: FloatArray)
 data class Mismatch(val relative: Double, val where: String)
 
 /**
- * Replays a case: parameters from the fixture, the fixture's gradient at each step delivered
- * through autograd (the gradient of sum(w * g) is g), then [step] (which must also clear the
+ * Replays a case: parameters from the fixture, the fixture's gradient at each step, as [deliver]
+ * makes it, put in through autograd (the gradient of sum(w * g) is g), then [step] (which must also clear the
  * gradients), comparing every parameter after every step. A parameter without a gradient in a
  * step is frozen for it. Returns the worst relative error: of each element, or, [normwise],
  * against the largest magnitude among all parameters (for updates scaled by a total summed in
  * another order: their last bits differ, which would make an element near zero look far off).
  */
-fun replay(case: GoldenCase, normwise: Boolean = false, step: (Map<String, NDArray>) -> (() -> Unit)): Mismatch {
+fun replay(
+    case: GoldenCase,
+    normwise: Boolean = false,
+    deliver: (NDArray) -> NDArray = { it },
+    step: (Map<String, NDArray>) -> (() -> Unit),
+): Mismatch {
     NDManager.newBaseManager().use { manager ->
         val arrays = LinkedHashMap<String, NDArray>()
         for (p in case.params) {
@@ -109,7 +129,7 @@ fun replay(case: GoldenCase, normwise: Boolean = false, step: (Map<String, NDArr
             }
             Engine.getInstance().newGradientCollector().use { collector ->
                 val terms = live.map { (i, p) ->
-                    arrays.getValue(p.name).mul(manager.create(case.gradient(i, t), Shape(*p.shape))).sum()
+                    arrays.getValue(p.name).mul(deliver(manager.create(case.gradient(i, t), Shape(*p.shape)))).sum()
                 }
                 collector.backward(terms.reduce { a, b -> a.add(b) })
             }

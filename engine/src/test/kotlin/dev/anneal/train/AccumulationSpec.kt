@@ -9,6 +9,7 @@ import ai.djl.nn.core.Linear
 import ai.djl.training.ParameterStore
 import ai.djl.training.dataset.ArrayDataset
 import dev.anneal.config.InvalidConfigException
+import dev.anneal.grad.LossScale
 import dev.anneal.optim.Execution
 import dev.anneal.optim.Optimizer
 import dev.anneal.optim.OptimizerSpec
@@ -289,6 +290,28 @@ class AccumulationSpec : FunSpec({
             NDManager.newBaseManager().use { m ->
                 shouldThrow<InvalidConfigException> { case.attempt(m) }.message shouldBe case.message
             }
+        }
+    }
+    test("the loop multiplies the loss by the optimizer's loss scale: powers of two change no bit, with accumulation too") {
+        NDManager.newBaseManager().use { m ->
+            fun run(spec: OptimizerSpec<*>): Pair<List<FloatArray>, List<TrainingEvent.BatchEnd>> {
+                val block = mlp(m)
+                val events = mutableListOf<TrainingEvent.BatchEnd>()
+                spec.compile(ParameterSet.of(block)).use { o ->
+                    TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).train(data(m, micro)).epochs(2)
+                        .manager(m).optimizer(o).accumulate(2)
+                        .callback { e, _ -> if (e is TrainingEvent.BatchEnd) events += e }.build().run()
+                }
+                return values(block) to events
+            }
+            val (plain, plainEvents) = run(Optimizers.adam().build())
+            // 10 steps; the scale doubles after steps 4 and 8.
+            val (scaled, scaledEvents) = run(Optimizers.adam().lossScale(LossScale.dynamic(1024.0, 2.0, 0.5, 4)).build())
+            scaled.map { it.bits() } shouldBe plain.map { it.bits() }
+            plainEvents.map { it.lossScale }.toSet() shouldBe setOf(1.0)
+            scaledEvents.filter { it.batch % 2 == 0L }.map { it.lossScale } shouldContainExactly
+                listOf(1024.0, 1024.0, 1024.0, 2048.0, 2048.0, 2048.0, 2048.0, 4096.0, 4096.0, 4096.0)
+            scaledEvents.map { it.skippedSteps }.toSet() shouldBe setOf(0L)
         }
     }
 })

@@ -132,7 +132,8 @@ class TrainingLoopSpec : FunSpec({
                 // A loss becomes NaN at step 3: the callback sees it as the loop would.
                 if (e is TrainingEvent.BatchEnd && e.step == 3L) {
                     Callbacks.stopOnNaN().on(
-                        TrainingEvent.BatchEnd(e.epoch, e.epochs, e.batch, e.batches, e.step, Double.NaN, e.meanLoss, e.millis, e.lr),
+                        TrainingEvent.BatchEnd(e.epoch, e.epochs, e.batch, e.batches, e.step, Double.NaN, e.meanLoss, e.millis, e.lr,
+                            e.gradNorm, e.lossScale, e.skippedSteps),
                         control,
                     )
                 }
@@ -221,8 +222,11 @@ class TrainingLoopSpec : FunSpec({
     }
 
     test("the progress bar redraws one line per epoch with steps, rate, time left, loss and lr") {
-        ProgressBar.line(TrainingEvent.BatchEnd(0, 10, 938, 1875, 938, 0.41234, 0.5, 2.0, 0.01), 2.274) shouldBe
+        ProgressBar.line(TrainingEvent.BatchEnd(0, 10, 938, 1875, 938, 0.41234, 0.5, 2.0, 0.01, Double.NaN, 1.0, 0), 2.274) shouldBe
             "epoch 1/10 [##########----------]   938/1875  412.5 steps/s  eta 0:02  loss 0.4123  lr 0.01000"
+        ProgressBar.line(TrainingEvent.BatchEnd(0, 10, 938, 1875, 938, 0.41234, 0.5, 2.0, 0.01, 2.5, 32768.0, 3), 2.274) shouldBe
+            "epoch 1/10 [##########----------]   938/1875  412.5 steps/s  eta 0:02  loss 0.4123  lr 0.01000" +
+            ", grad norm:2.500, loss scale:32768.0, skipped:3"
         NDManager.newBaseManager().use { m ->
             val (block, data) = setUp(m)
             val out = ByteArrayOutputStream()
@@ -237,8 +241,10 @@ class TrainingLoopSpec : FunSpec({
     }
 
     test("the loss monitor prints MindSpore's lines") {
-        LossMonitor.batchLine(TrainingEvent.BatchEnd(0, 10, 1875, 1875, 1875, 0.189, 1.176, 2.254, 0.01)) shouldBe
+        LossMonitor.batchLine(TrainingEvent.BatchEnd(0, 10, 1875, 1875, 1875, 0.189, 1.176, 2.254, 0.01, Double.NaN, 1.0, 0)) shouldBe
             "Epoch:[  0/ 10], step:[ 1875/ 1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01000"
+        LossMonitor.batchLine(TrainingEvent.BatchEnd(0, 10, 1875, 1875, 1875, 0.189, 1.176, 2.254, 0.01, 0.71234, 1.0, 0)) shouldBe
+            "Epoch:[  0/ 10], step:[ 1875/ 1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01000, grad norm:0.7123"
         TimeMonitor.epochLine(TrainingEvent.EpochEnd(0, 10, 1875, 1875, 1.176, 4286.163, Double.NaN)) shouldBe
             "Epoch time: 4286.163 ms, per step time: 2.286 ms, avg loss: 1.176"
         NDManager.newBaseManager().use { m ->
