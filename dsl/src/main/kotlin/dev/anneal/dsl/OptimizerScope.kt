@@ -2,6 +2,7 @@ package dev.anneal.dsl
 
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.grad.ClipGradNorm
+import dev.anneal.grad.Ema
 import dev.anneal.grad.LossScale
 import dev.anneal.grad.NonFinite
 import dev.anneal.optim.OptimizerBuilder
@@ -84,6 +85,17 @@ public class OptimizerScope<G> internal constructor() {
     /** Clips each gradient element into `[-clipValue, clipValue]` before each update (`clip_grad_value_`). */
     public fun clipGradValue(clipValue: Double) {
         chosen("clipGradValue(...)").clipGradValue(clipValue)
+    }
+
+    /**
+     * Keeps an exponential moving average of the weights beside them, updated right after each
+     * update as Keras's `use_ema=True` does: [decay] (a number or a schedule) is how much of the
+     * average each update keeps, [every] moves it only every n-th update, [warmup] warms the
+     * decay up as timm's `ModelEmaV3(use_warmup=True)`. `Optimizer.swapAverages()` swaps it in and out.
+     */
+    public fun ema(decay: Number = Ema.DEFAULT_DECAY, every: Long = Ema.DEFAULT_EVERY, warmup: Boolean = Ema.DEFAULT_WARMUP) {
+        val average = Ema.EVERY_STEP.every(every).let { if (warmup) it.withWarmup() else it }
+        chosen("ema(...)").ema(average, decay.toSchedule())
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.anneal.dsl
 
 import dev.anneal.grad.ClipGradNorm
+import dev.anneal.grad.Ema
 import dev.anneal.grad.LossScale
 import dev.anneal.grad.NonFinite
 import dev.anneal.config.InvalidConfigException
@@ -138,6 +139,15 @@ class OptimizerDslSpec : FunSpec({
         optimizer { adam(); lossScale(fixedLossScale(1024.0, dropOverflowUpdate = false)) } shouldNotBe
             optimizer { adam(); lossScale(fixedLossScale(1024.0)) }
         optimizer { adam(); onNonFinite(NonFinite.APPLY) } shouldNotBe optimizer { adam() }
+    }
+
+    test("an average of the weights, as the Java builders put it") {
+        optimizer { adamW(); ema() } shouldBe Optimizers.adamW().ema(Ema.DEFAULT_DECAY).build()
+        optimizer { adamW(); ema(0.999, every = 10, warmup = true) } shouldBe
+            Optimizers.adamW().ema(Ema.EVERY_STEP.every(10).withWarmup(), Schedule.constant(0.999)).build()
+        val decay = schedule { linear(0.9, 0.999, steps = 1000) }
+        optimizer { sgd(); ema(decay) } shouldBe Optimizers.sgd().ema(Ema.EVERY_STEP, decay.schedule).build()
+        optimizer { sgd(); ema() } shouldNotBe optimizer { sgd(); ema(every = 2) }
     }
 
     test("a scheduled value is a Number holding the engine's schedule; a plain number is a constant") {

@@ -68,11 +68,15 @@ public final class Chain {
     }
 
     /**
-     * This optimizer behind gradient tools (clipping): their stages run first, in order, with
-     * {@code values} as their defaults. The name stays, so error paths and saved states do too.
+     * This optimizer with tools around it, {@code values} their defaults: gradient tools
+     * (clipping) run first, in order; weight tools (an average of the weights) after the
+     * optimizer's own stages, on the weights it leaves. The name stays, so error paths and saved
+     * states do too.
      */
     Chain withTools(List<Stage> tools, Hyperparams values) {
-        Builder b = toBuilder(typeName, summary).prepend(tools.toArray(new Stage[0]));
+        Builder b = toBuilder(typeName, summary)
+                .prepend(tools.stream().filter(t -> t.kind() == Stage.Kind.GRADIENT).toArray(Stage[]::new));
+        tools.stream().filter(t -> t.kind() != Stage.Kind.GRADIENT).forEach(b.stages::add);
         values.keys().forEach(h -> b.entries.put(h, values.get(h)));
         return b.build();
     }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.grad.Ema;
 import dev.anneal.grad.LossScale;
 import dev.anneal.grad.NonFinite;
 import dev.anneal.grad.ScaleGradients;
@@ -75,6 +76,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private long skipped;
     /** The last step's global gradient norm as its clipping saw it; NaN without clipping or when dropped. */
     private double gradNorm = Double.NaN;
+    /** Whether {@link #swapAverages()} has put the averages into the model. */
+    private boolean averagesIn;
     private boolean closed;
     /** The thread inside a step, a clearing of gradients or a restore, if any. */
     private final AtomicReference<Thread> busy = new AtomicReference<>();
@@ -223,6 +226,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     private void stepOnce() {
         ensureOpen();
+        refuseSwapped();
         refuseUnmanaged();
         refuseReleased();
         long next = step + 1;
@@ -532,6 +536,58 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         return step;
     }
 
+    /**
+     * Exchanges every parameter's weights with their {@link Ema} average, to evaluate or save the
+     * average; called again, it puts the weights back, bit for bit. A parameter not yet updated
+     * keeps its weights (its average has not started). Steps and {@link #state()} are refused
+     * while the averages are in.
+     */
+    public void swapAverages() {
+        exclusive(this::swap);
+    }
+
+    private void swap() {
+        ensureOpen();
+        refuseReleased();
+        for (Bucket bucket : buckets) {
+            int at = chain.stateNames(bucket.hyperparams).indexOf(Ema.STATE);
+            if (at < 0) {
+                throw new IllegalStateException(chain.name() + " keeps no average of the weights; add ema(...) to its spec");
+            }
+        }
+        for (Bucket bucket : buckets) {
+            int at = chain.stateNames(bucket.hyperparams).indexOf(Ema.STATE);
+            for (Slot slot : bucket.slots) {
+                if (bucket.updates[slot.index] > 0) {
+                    try (NDScope ignored = new NDScope()) {
+                        NDArray weights = slot.param.array().duplicate();
+                        slot.param.assign(slot.state[at]);
+                        slot.state[at].set(new NDIndex("..."), weights);
+                    }
+                }
+            }
+        }
+        averagesIn = !averagesIn;
+    }
+
+    /** Whether this optimizer keeps an {@link Ema} average of the weights. */
+    public boolean keepsAverages() {
+        return buckets.stream().anyMatch(b -> chain.stateNames(b.hyperparams).contains(Ema.STATE));
+    }
+
+    /** Whether {@link #swapAverages()} has put the averages into the model. */
+    public boolean averagesSwappedIn() {
+        ensureOpen();
+        return averagesIn;
+    }
+
+    private void refuseSwapped() {
+        if (averagesIn) {
+            throw new IllegalStateException("the weights' averages are swapped into the model; call swapAverages() "
+                    + "again to put the weights back before stepping or saving the optimizer's state");
+        }
+    }
+
     /** Steps dropped so far: overflows under a {@link LossScale}, non-finite gradients under {@link NonFinite#SKIP}. */
     public long skippedSteps() {
         ensureOpen();
@@ -629,6 +685,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      */
     public OptimizerState state() {
         ensureOpen();
+        refuseSwapped();
         Map<String, NDArray> tensors = new LinkedHashMap<>();
         Map<String, Long> updates = new LinkedHashMap<>();
         for (Bucket bucket : buckets) {

@@ -2,6 +2,7 @@ package dev.anneal.optim;
 
 import dev.anneal.grad.ClipGradNorm;
 import dev.anneal.grad.ClipGradValue;
+import dev.anneal.grad.Ema;
 import dev.anneal.grad.LossScale;
 import dev.anneal.grad.NonFinite;
 import dev.anneal.param.Selector;
@@ -70,6 +71,26 @@ public interface OptimizerBuilder<G extends Settings<G>, B extends OptimizerBuil
     default B clipGradValue(double clipValue) {
         parts().tool("clipGradValue", ClipGradValue.STAGE,
                 new Hyperparams(Map.of()).with(ClipGradValue.CLIP_VALUE, Schedule.constant(clipValue)));
+        return (B) this;
+    }
+
+    /**
+     * Keeps an exponential moving average of the weights, {@code ema = ema * decay + w * (1 - decay)}
+     * after every update (Keras's {@code use_ema=True, ema_momentum=decay}); swap it into the model
+     * with {@code Optimizer.swapAverages()} to evaluate or save it.
+     */
+    default B ema(double decay) {
+        return ema(Ema.EVERY_STEP, Schedule.constant(decay));
+    }
+
+    /**
+     * An average of the weights as {@code average} says ({@code Ema.EVERY_STEP.every(10).withWarmup()}),
+     * its decay a number or a schedule. Given again, it replaces the average given before.
+     */
+    @SuppressWarnings("unchecked")
+    default B ema(Ema average, Schedule decay) {
+        Objects.requireNonNull(average, "average");
+        parts().tool("ema", average, new Hyperparams(Map.of()).with(Ema.DECAY, decay));
         return (B) this;
     }
 

@@ -400,7 +400,25 @@ public final class TrainingLoop {
         return new Batches(prefetch, prefetch);
     }
 
+    /**
+     * The metrics on the validation set; when an optimizer keeps an average of the weights, also
+     * with the averages swapped in, each under {@code "ema." + name}.
+     */
     private Map<String, Double> validate(ParameterStore store) throws IOException, TranslateException {
+        Map<String, Double> values = new LinkedHashMap<>(measure(store));
+        List<Optimizer<?>> averaging = optimizers.values().stream().filter(Optimizer::keepsAverages).toList();
+        if (!averaging.isEmpty()) {
+            averaging.forEach(Optimizer::swapAverages);
+            try {
+                measure(store).forEach((name, value) -> values.put("ema." + name, value));
+            } finally {
+                averaging.forEach(Optimizer::swapAverages);
+            }
+        }
+        return Collections.unmodifiableMap(values);
+    }
+
+    private Map<String, Double> measure(ParameterStore store) throws IOException, TranslateException {
         metrics.forEach(Metric::reset);
         try (NDManager evalManager = manager.newSubManager()) {
             for (Batch batch : validation.getData(evalManager)) {
@@ -415,7 +433,7 @@ public final class TrainingLoop {
         }
         Map<String, Double> values = new LinkedHashMap<>();
         metrics.forEach(m -> values.put(m.name(), m.value()));
-        return Collections.unmodifiableMap(values);
+        return values;
     }
 
     private long batchesPerEpoch(long batchSize) {
