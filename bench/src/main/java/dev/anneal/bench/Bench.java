@@ -4,7 +4,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.anneal.config.Shown;
+import dev.anneal.grad.NonFinite;
 import dev.anneal.optim.Execution;
+import dev.anneal.optim.Optimizers;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /**
  * {@code ./anneal bench [--quick] [--json FILE]}: optimizer step times of Anneal (fused and
@@ -27,6 +30,8 @@ import java.util.Optional;
  */
 public final class Bench {
     private static final int FAST_WARMUP = 30;
+    /** The rows of {@link #tools}: Adam with and without each gradient tool. */
+    private static final String TOOLS = "adam+tools";
     private final boolean quick;
     private final PrintStream out;
 
@@ -92,6 +97,7 @@ public final class Bench {
                 }
             }
         }
+        rows.addAll(tools(rounds));
         rows.addAll(LoopBench.run(quick ? 4 : 20));
         out.println();
         out.print(table(rows, copy));
@@ -103,11 +109,26 @@ public final class Bench {
         }
     }
 
+    /**
+     * What the gradient tools add to an Adam step over 1x10M on the fused path: clipping by the
+     * total norm, an average of the weights, and the check for NaN and infinity (which
+     * {@code NonFinite.APPLY} leaves out), each measured beside the plain step.
+     */
+    private List<Row> tools(int rounds) throws Exception {
+        Layout big = Layout.ONE_BIG;
+        return measure(TOOLS, big, rounds, name -> true, steppers -> {
+            steppers.put("anneal-fast", Steppers.anneal(Kind.ADAM.anneal(), big, Execution.FUSED));
+            steppers.put("+clip", Steppers.anneal(Optimizers.adam().lr(1e-3).clipGradNorm(1.0).build(), big, Execution.FUSED));
+            steppers.put("+ema", Steppers.anneal(Optimizers.adam().lr(1e-3).ema(0.999).build(), big, Execution.FUSED));
+            steppers.put("-check", Steppers.anneal(Optimizers.adam().lr(1e-3).onNonFinite(NonFinite.APPLY).build(), big,
+                    Execution.FUSED));
+        });
+    }
+
     /** Interleaved rounds: each round takes one step of every implementation, in rotating order. */
     private List<Row> steps(Kind kind, Layout layout, int rounds, TorchWorker torch, TorchWorker foreach)
             throws Exception {
-        Map<String, Stepper> steppers = new LinkedHashMap<>();
-        try {
+        return measure(kind.label, layout, rounds, "anneal-fast"::equals, steppers -> {
             steppers.put("anneal-fast", Steppers.anneal(kind, layout, Execution.FUSED));
             steppers.put("anneal-generic", Steppers.anneal(kind, layout, Execution.GENERIC));
             if (kind.djl() != null) {
@@ -117,11 +138,30 @@ public final class Bench {
                 steppers.put("torch", torch.setup(kind, layout));
                 steppers.put("torch-foreach", foreach.setup(kind, layout));
             }
+        });
+    }
+
+    /** Puts the implementations to measure into the map, in the order they are reported. */
+    private interface Setup {
+        void fill(Map<String, Stepper> steppers) throws Exception;
+    }
+
+    /**
+     * Steps every stepper {@code setup} gives in interleaved rounds, after warming up those the
+     * JIT compiles ({@code jitted}), then closes them all.
+     */
+    private List<Row> measure(String label, Layout layout, int rounds, Predicate<String> jitted,
+                              Setup setup) throws Exception {
+        Map<String, Stepper> steppers = new LinkedHashMap<>();
+        try {
+            setup.fill(steppers);
             List<String> names = new ArrayList<>(steppers.keySet());
             // Measure steady state: the fast path's first steps are the JIT's, and its first
             // step defines gradients; the others are native and need little warming.
-            for (int i = 0; i < FAST_WARMUP; i++) {
-                steppers.get("anneal-fast").step();
+            for (String name : names.stream().filter(jitted).toList()) {
+                for (int i = 0; i < FAST_WARMUP; i++) {
+                    steppers.get(name).step();
+                }
             }
             Map<String, double[]> samples = new LinkedHashMap<>();
             names.forEach(n -> samples.put(n, new double[rounds]));
@@ -135,8 +175,8 @@ public final class Bench {
                 }
             }
             List<Row> rows = new ArrayList<>();
-            samples.forEach((name, values) -> rows.add(Row.of(kind.label, layout.label(), name, values)));
-            out.printf(Locale.ROOT, "%-13s %-11s %s%n", kind.label, layout.label(), rows.stream()
+            samples.forEach((name, values) -> rows.add(Row.of(label, layout.label(), name, values)));
+            out.printf(Locale.ROOT, "%-13s %-11s %s%n", label, layout.label(), rows.stream()
                     .map(row -> String.format(Locale.ROOT, "%s %.2f ms", row.impl(), row.medianMs()))
                     .reduce((a, b) -> a + ", " + b).orElse(""));
             return rows;
@@ -177,6 +217,14 @@ public final class Bench {
                 check(s, optimizer + " 10000x100: anneal-fast / " + other + " <= 0.1", ratio(rows, small, other), 0.1);
             }
         }
+        double read = 4.0 * Layout.ONE_BIG.count() * Layout.ONE_BIG.size() / (copy * 1e9) * 1e3;
+        Row plain = find(rows, TOOLS, Layout.ONE_BIG.label(), "anneal-fast");
+        Row unchecked = find(rows, TOOLS, Layout.ONE_BIG.label(), "-check");
+        for (String tool : List.of("+clip", "+ema")) {
+            Row with = find(rows, TOOLS, Layout.ONE_BIG.label(), tool);
+            check(s, "adam 1x10000000 " + tool + ": extra time / one read of a tensor <= 1", (with.medianMs() - plain.medianMs()) / read, 1);
+        }
+        check(s, "adam 1x10000000 finite check: extra time / one read <= 1", (plain.medianMs() - unchecked.medianMs()) / read, 1);
         Row loop = find(rows, "lenet-step", "lenet5-b32", "anneal");
         check(s, "lenet step: anneal / djl <= 1.05", ratio(rows, loop, "djl"), 1.05);
         return s.toString();
@@ -202,7 +250,7 @@ public final class Bench {
 
     private static double bytes(Row row) {
         for (Kind kind : Kind.values()) {
-            if (kind.label.equals(row.optimizer())) {
+            if (kind.label.equals(row.optimizer()) || row.optimizer().equals(TOOLS) && kind == Kind.ADAM) {
                 String[] parts = row.layout().split("x");
                 return (double) kind.bytesPerElement * Long.parseLong(parts[0]) * Long.parseLong(parts[1]);
             }

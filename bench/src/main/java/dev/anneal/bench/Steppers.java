@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.anneal.optim.Execution;
 import dev.anneal.optim.Optimizer;
+import dev.anneal.optim.OptimizerSpec;
 import dev.anneal.param.ParameterSet;
 
 import java.util.ArrayList;
@@ -22,6 +23,11 @@ final class Steppers {
 
     /** Anneal's optimizer over parameters whose gradients were set once by a backward pass. */
     static Stepper anneal(Kind kind, Layout layout, Execution execution) {
+        return anneal(kind.anneal(), layout, execution);
+    }
+
+    /** Steps of {@code spec} over random parameters laid out as {@code layout}, with fixed small gradients. */
+    static Stepper anneal(OptimizerSpec<?> spec, Layout layout, Execution execution) {
         NDManager manager = NDManager.newBaseManager();
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (int i = 0; i < layout.count(); i++) {
@@ -38,7 +44,7 @@ final class Steppers {
             }
             collector.backward(loss);
         }
-        Optimizer<?> optimizer = kind.anneal().compile(ParameterSet.of(params), execution);
+        Optimizer<?> optimizer = spec.compile(ParameterSet.of(params), execution);
         return new Stepper() {
             @Override
             public double step() {
