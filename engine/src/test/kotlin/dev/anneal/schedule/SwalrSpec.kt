@@ -89,7 +89,7 @@ class SwalrSpec : FunSpec({
             "schedule.swaLR.before has plateau control, whose value at the switch depends on metrics not seen yet; " +
             "give SWALR its start instead, got ${plateau.times(0.5)}"
         shouldThrowExactly<InvalidConfigException> { SWALR.after(Precomputed.of(0.1, 0.1), 3, 0.05) }.message shouldBe
-            "schedule.swaLR.steps must be at most the 2 steps before lasts, got 3"
+            "schedule.swaLR.steps must be at most 2, the steps that before lasts, got 3"
         shouldThrowExactly<InvalidConfigException> { SWALR.after(Schedule.constant(0.1), 0, 0.05) }.message shouldBe
             "schedule.swaLR.steps must be at least 1, got 0"
         shouldThrowExactly<InvalidConfigException> { SWALR.after(null, 10, 0.05) }.message shouldBe
@@ -100,6 +100,9 @@ class SwalrSpec : FunSpec({
             "ends at (step 80), as PyTorch's SWALR starts from the learning rate it finds; got 0.1"
         val both = shouldThrowExactly<InvalidConfigException> { SWALR.After(null, 10, null) }
         both.violations().map { it.path() } shouldBe listOf("schedule.swaLR.before", "schedule.swaLR.swa")
+        val all = shouldThrowExactly<InvalidConfigException> { SWALR.after(Schedule.constant(0.1), 0, -0.05, 0, true) }
+        all.violations().map { it.path() } shouldBe
+            listOf("schedule.swaLR.steps", "schedule.swaLR.swaLr", "schedule.swaLR.annealEpochs")
     }
 
     test("SWALR lasts forever and is found inside compositions") {

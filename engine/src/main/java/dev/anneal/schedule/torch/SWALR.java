@@ -115,7 +115,8 @@ public final class SWALR implements Schedule {
      */
     public static After after(Schedule before, long steps, double swaLr, long annealEpochs, boolean cosine) {
         Checks c = new Checks(PATH);
-        checkBefore(c, before, steps);
+        boolean known = checkBefore(c, before, steps);
+        check(c, known ? before.at(steps) : 0, swaLr, annealEpochs); // every problem at once
         c.throwIfAny();
         return new After(before, steps, new SWALR(before.at(steps), swaLr, annealEpochs, cosine));
     }
@@ -137,7 +138,7 @@ public final class SWALR implements Schedule {
                         "has plateau control, whose value at the switch depends on metrics not seen yet; "
                                 + "give SWALR its start instead, got " + before)
                 && c.require(before.validSteps() >= steps, "steps",
-                        "must be at most the " + before.validSteps() + " steps before lasts, got " + steps);
+                        "must be at most " + before.validSteps() + ", the steps that before lasts, got " + steps);
     }
 
     private static boolean hasPlateau(Schedule schedule) {
