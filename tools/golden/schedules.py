@@ -3,8 +3,8 @@
 
 Anneal's schedules are pure functions of the optimizer step; PyTorch's schedulers
 are stateful and mostly recursive (each value is computed from the previous one).
-This script drives every torch.optim.lr_scheduler class over a fixed list of
-configurations and records, for optimizer steps k = 1..steps, the value the
+This script drives every torch.optim.lr_scheduler class, and swa_utils.SWALR, over a
+fixed list of configurations and records, for optimizer steps k = 1..steps, the value the
 optimizer uses at step k:
 
     for k in 1..steps: record group values; optimizer.step(); scheduler.step()
@@ -36,6 +36,7 @@ from pathlib import Path
 
 import torch
 from torch.optim import lr_scheduler as sched
+from torch.optim.swa_utils import SWALR
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "engine" / "src" / "test" / "resources" / "golden" / "schedules.json"
@@ -318,6 +319,45 @@ CASES = [
     case("chained-linear-step-exponential", "ChainedScheduler", {
         "schedulers": [sub("LinearLR", start_factor=0.2, total_iters=10),
                        sub("StepLR", step_size=60, gamma=0.5), sub("ExponentialLR", gamma=0.995)]}),
+    # SWALR (torch.optim.swa_utils): base_lr is the lr it starts from. Standalone, it drives the
+    # optimizer from its construction, so step 1 takes base_lr (its t = 0).
+    case("swalr-cos-1-down", "SWALR", {"swa_lr": 0.05, "anneal_epochs": 1, "anneal_strategy": "cos"}),
+    case("swalr-cos-5-down", "SWALR", {"swa_lr": 0.01, "anneal_epochs": 5, "anneal_strategy": "cos"}),
+    case("swalr-defaults-cos-10-down", "SWALR", {"swa_lr": 0.02}),
+    case("swalr-cos-1-up", "SWALR", {"swa_lr": 0.3, "anneal_epochs": 1, "anneal_strategy": "cos"}),
+    case("swalr-cos-5-up-lr-0.003", "SWALR", {"swa_lr": 0.2, "anneal_epochs": 5, "anneal_strategy": "cos"},
+         base_lr=0.003),
+    case("swalr-cos-10-up", "SWALR", {"swa_lr": 0.5, "anneal_epochs": 10, "anneal_strategy": "cos"}),
+    case("swalr-linear-1-down", "SWALR", {"swa_lr": 0.05, "anneal_epochs": 1, "anneal_strategy": "linear"}),
+    case("swalr-linear-5-down-lr-1", "SWALR", {"swa_lr": 1e-4, "anneal_epochs": 5, "anneal_strategy": "linear"},
+         base_lr=1.0),
+    case("swalr-linear-10-down", "SWALR", {"swa_lr": 0.01, "anneal_epochs": 10, "anneal_strategy": "linear"}),
+    case("swalr-linear-1-up", "SWALR", {"swa_lr": 0.25, "anneal_epochs": 1, "anneal_strategy": "linear"}),
+    case("swalr-linear-5-up", "SWALR", {"swa_lr": 0.15, "anneal_epochs": 5, "anneal_strategy": "linear"}),
+    case("swalr-linear-10-up-lr-0.01", "SWALR", {"swa_lr": 0.05, "anneal_epochs": 10, "anneal_strategy": "linear"},
+         base_lr=0.01),
+    case("swalr-cos-250-down-to-zero", "SWALR", {"swa_lr": 0.0, "anneal_epochs": 250, "anneal_strategy": "cos"}),
+    case("swalr-linear-1000-up-past-the-run", "SWALR",
+         {"swa_lr": 0.5, "anneal_epochs": 1000, "anneal_strategy": "linear"}),
+    case("swalr-cos-20-up-from-zero", "SWALR", {"swa_lr": 0.05, "anneal_epochs": 20, "anneal_strategy": "cos"},
+         base_lr=0.0),
+    # SWALR after another scheduler, from the lr that one left: SequentialLR steps it for the first
+    # time at the milestone (its t = 1), as torch's documented loop does at swa_start.
+    case("sequential-cosine-100-then-swalr-cos-10-down", "SequentialLR", {
+        "schedulers": [sub("CosineAnnealingLR", T_max=100), sub("SWALR", swa_lr=0.005, anneal_epochs=10)],
+        "milestones": [80]}),
+    case("sequential-multiplicative-0.99-160-then-swalr-linear-20-up", "SequentialLR", {
+        "schedulers": [sub("MultiplicativeLR", lr_lambda="constant-0.99"),
+                       sub("SWALR", swa_lr=0.05, anneal_epochs=20, anneal_strategy="linear")],
+        "milestones": [160]}),
+    case("sequential-linear-warmup-10-then-swalr-cos-1-down", "SequentialLR", {
+        "schedulers": [sub("LinearLR", start_factor=0.1, total_iters=10),
+                       sub("SWALR", swa_lr=0.02, anneal_epochs=1, anneal_strategy="cos")],
+        "milestones": [30]}),
+    case("sequential-steplr-20-cut-at-50-then-swalr-cos-5-up", "SequentialLR", {
+        "schedulers": [sub("StepLR", step_size=20, gamma=0.5),
+                       sub("SWALR", swa_lr=0.05, anneal_epochs=5, anneal_strategy="cos")],
+        "milestones": [50]}),
     # ReduceLROnPlateau
     case("plateau-defaults-loss", "ReduceLROnPlateau", {}, metrics="loss"),
     case("plateau-min-factor-0.5-patience-5-cooldown-10", "ReduceLROnPlateau",
@@ -344,6 +384,7 @@ CASES = [
 # Running a case.
 
 CLASSES = {name: getattr(sched, name) for name in sched.__all__}
+CLASSES["SWALR"] = SWALR
 
 
 def make_optimizer(kind, base_lr):

@@ -35,6 +35,7 @@ import dev.anneal.schedule.torch.Multiplicative
 import dev.anneal.schedule.torch.MultiplicativeLR
 import dev.anneal.schedule.torch.OneCycleLR
 import dev.anneal.schedule.torch.PolynomialLR
+import dev.anneal.schedule.torch.SWALR
 import dev.anneal.schedule.torch.StepLR
 import java.util.OptionalDouble
 import java.util.function.DoubleUnaryOperator
@@ -205,6 +206,37 @@ public fun chainedScheduler(vararg schedulers: Scheduled): Scheduled = Chained(
  */
 public fun sequentialLR(schedulers: List<Number>, milestones: List<Long>): Scheduled =
     Schedules.join(schedulers.map { it.toSchedule() }, *milestones.toLongArray()).scheduled
+
+// ---------------------------------------------------------------------------------------------
+// PyTorch, torch.optim.swa_utils.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * PyTorch's `SWALR` (`swa_lr`, `anneal_epochs`, `anneal_strategy`): from [base], the learning rate
+ * when it starts, to [swaLr] over [annealEpochs] steps along a cosine (`'cos'`) or, with
+ * `cosine = false`, a line (`'linear'`), then [swaLr]; step 1 takes [base]. Joined after another
+ * schedule it starts over at [base] (SWALR made at the switch); for PyTorch's usual switch, see the
+ * other `swaLR`, which takes over from that schedule.
+ */
+public fun swaLR(
+    base: Double,
+    swaLr: Double,
+    annealEpochs: Long = SWALR.DEFAULT_ANNEAL_EPOCHS,
+    cosine: Boolean = SWALR.DEFAULT_COSINE,
+): Scheduled = SWALR(base, swaLr, annealEpochs, cosine).scheduled
+
+/**
+ * [before] (a schedule or a constant) for [steps] steps, then PyTorch's `SWALR` from the value it
+ * ended at, as `SequentialLR` or stepping SWALR after `swa_start` gives it: the first step after
+ * the switch already anneals. `swaLR(before = cosineAnnealingLR(0.1, tMax = 100), steps = 80, swaLr = 0.005)`.
+ */
+public fun swaLR(
+    before: Number,
+    steps: Long,
+    swaLr: Double,
+    annealEpochs: Long = SWALR.DEFAULT_ANNEAL_EPOCHS,
+    cosine: Boolean = SWALR.DEFAULT_COSINE,
+): Scheduled = SWALR.after(before.toSchedule(), steps, swaLr, annealEpochs, cosine).scheduled
 
 // ---------------------------------------------------------------------------------------------
 // MindSpore, mindspore.nn.dynamic_lr: the whole list of totalStep values, used one per step. Each is

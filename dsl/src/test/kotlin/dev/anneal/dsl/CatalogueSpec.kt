@@ -34,6 +34,7 @@ import dev.anneal.schedule.torch.MultiStepLR
 import dev.anneal.schedule.torch.MultiplicativeLR
 import dev.anneal.schedule.torch.OneCycleLR
 import dev.anneal.schedule.torch.PolynomialLR
+import dev.anneal.schedule.torch.SWALR
 import dev.anneal.schedule.torch.StepLR
 import io.kotest.assertions.throwables.shouldThrowExactly
 import io.kotest.assertions.withClue
@@ -158,6 +159,27 @@ class CatalogueSpec : FunSpec({
                     listOf(LinearLR(0.1, 1.0 / 3, 1.0, 5), CosineAnnealingLR(0.1, 100, 0.0), Schedule.constant(0.001)),
                     5, 105,
                 )
+        }
+    }
+
+    context("PyTorch swa_utils") {
+        test("swaLR builds SWALR with every option, and after another schedule SWALR.after") {
+            swaLR(0.1, swaLr = 0.05, annealEpochs = 5, cosine = false).schedule shouldBe SWALR(0.1, 0.05, 5, false)
+            val cosine = cosineAnnealingLR(0.1, tMax = 100)
+            swaLR(before = cosine, steps = 80, swaLr = 0.005, annealEpochs = 5, cosine = false).schedule shouldBe
+                SWALR.after(CosineAnnealingLR(0.1, 100), 80, 0.005, 5, false)
+            swaLR(before = 0.1, steps = 30, swaLr = 0.05).schedule shouldBe SWALR.after(Schedule.constant(0.1), 30, 0.05)
+        }
+
+        test("swaLR refuses bad arguments with the engine's paths") {
+            shouldThrowExactly<InvalidConfigException> { swaLR(0.1, swaLr = -0.05) }.message shouldBe
+                "schedule.swaLR.swaLr must be non-negative (>= 0) and finite, got -0.05"
+            shouldThrowExactly<InvalidConfigException> { swaLR(0.1, swaLr = Double.NaN) }.message shouldBe
+                "schedule.swaLR.swaLr must be non-negative (>= 0) and finite, got NaN"
+            shouldThrowExactly<InvalidConfigException> { swaLR(0.1, swaLr = 0.05, annealEpochs = 0) }.message shouldStartWith
+                "schedule.swaLR.annealEpochs must be at least 1, got 0"
+            shouldThrowExactly<InvalidConfigException> { swaLR(before = 0.1, steps = 0, swaLr = 0.05) }.message shouldBe
+                "schedule.swaLR.steps must be at least 1, got 0"
         }
     }
 
@@ -364,6 +386,10 @@ class CatalogueSpec : FunSpec({
                 linearWarmup(100, after = 0.1).schedule shouldBe Schedules.warmup(100).then(Schedule.constant(0.1))
             },
             "plateau" to { sameBehaviour(plateau(0.1).plateau, Plateau.over(Schedule.constant(0.1))) },
+            "swaLR" to {
+                swaLR(0.1, swaLr = 0.05).schedule shouldBe SWALR(0.1, 0.05)
+                swaLR(before = 0.1, steps = 30, swaLr = 0.05).schedule shouldBe SWALR.after(Schedule.constant(0.1), 30, 0.05)
+            },
         )
 
         test("the table covers every catalogue function with an optional argument") {

@@ -19,6 +19,7 @@ import dev.anneal.schedule.torch.LinearLR
 import dev.anneal.schedule.torch.MultiStepLR
 import dev.anneal.schedule.torch.OneCycleLR
 import dev.anneal.schedule.torch.PolynomialLR
+import dev.anneal.schedule.torch.SWALR
 import dev.anneal.schedule.torch.StepLR
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.shouldBe
@@ -39,6 +40,11 @@ class ScheduleDefaultsSpec : FunSpec({
         PolynomialLR(0.1) shouldBe PolynomialLR(0.1, 5, 1.0)
         CosineAnnealingLR(0.1, 100) shouldBe CosineAnnealingLR(0.1, 100, 0.0)
         CosineAnnealingWarmRestarts(0.1, 10) shouldBe CosineAnnealingWarmRestarts(0.1, 10, 1, 0.0)
+    }
+
+    test("PyTorch: SWALR anneals over 10 steps along a cosine (anneal_epochs 10, anneal_strategy 'cos')") {
+        SWALR(0.1, 0.05) shouldBe SWALR(0.1, 0.05, 10, true)
+        SWALR.after(Schedule.constant(0.1), 20, 0.05) shouldBe SWALR.after(Schedule.constant(0.1), 20, 0.05, 10, true)
     }
 
     test("PyTorch: CyclicLR 2000 steps up and as many down, triangular, gamma 1; OneCycleLR 0.3, cos, 25, 1e4, two phases") {

@@ -16,10 +16,12 @@ import dev.anneal.schedule.torch.Multiplicative
 import dev.anneal.schedule.torch.MultiplicativeLR
 import dev.anneal.schedule.torch.OneCycleLR
 import dev.anneal.schedule.torch.PolynomialLR
+import dev.anneal.schedule.torch.SWALR
 import dev.anneal.schedule.torch.StepLR
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
+import io.kotest.matchers.doubles.shouldBeGreaterThan
 import io.kotest.matchers.doubles.shouldBeLessThanOrEqual
 import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.shouldBe
@@ -35,7 +37,9 @@ import kotlin.math.pow
  * Every PyTorch scheduler against reference values from torch.optim.lr_scheduler
  * (tools/golden/schedules.py): the value used at each optimizer step, at least 300 steps and
  * 5 configurations per scheduler, within 1e-9 relative in double precision (they agree to
- * about 1e-13: PyTorch computes most values recursively, Anneal in closed form).
+ * about 1e-13: PyTorch computes most values recursively, Anneal in closed form). SWALR
+ * (torch.optim.swa_utils) follows PyTorch's recursion and matches it bit for bit on its own;
+ * after another scheduler it inherits that one's last bits.
  */
 class TorchScheduleGoldenSpec : FunSpec({
     val root = JsonParser.parseString(
@@ -49,7 +53,7 @@ class TorchScheduleGoldenSpec : FunSpec({
         counts.keys shouldBe setOf(
             "StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR", "PolynomialLR", "CosineAnnealingLR",
             "CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR", "LambdaLR", "MultiplicativeLR", "SequentialLR",
-            "ChainedScheduler", "ReduceLROnPlateau",
+            "ChainedScheduler", "ReduceLROnPlateau", "SWALR",
         )
         counts.values.forEach { it shouldBeGreaterThanOrEqual 5 }
         cases.forEach { it["steps"].asInt shouldBeGreaterThanOrEqual 300 }
@@ -90,6 +94,8 @@ class TorchScheduleGoldenSpec : FunSpec({
             "ReduceLROnPlateau.cooldown" to Plateau.DEFAULT_COOLDOWN,
             "ReduceLROnPlateau.min_lr" to Plateau.DEFAULT_MIN_VALUE,
             "ReduceLROnPlateau.eps" to Plateau.DEFAULT_EPS,
+            "SWALR.anneal_epochs" to SWALR.DEFAULT_ANNEAL_EPOCHS,
+            "SWALR.anneal_strategy" to if (SWALR.DEFAULT_COSINE) "cos" else "linear",
         )
         // Torch defaults with no constant: None for "as many steps down as up" (CyclicLR.of), no
         // scale function, momentum always cycled, and OneCycleLR's total given, never derived.
@@ -109,6 +115,32 @@ class TorchScheduleGoldenSpec : FunSpec({
                     is Boolean -> recorded.asBoolean shouldBe value
                     else -> recorded.asDouble shouldBe (value as Number).toDouble()
                 }
+            }
+        }
+    }
+
+    test("a SWALR joined at the milestone (base repeated for a step, PyTorch's t = 0) misses every SWALR sequence") {
+        // The mistake SWALR.after exists to avoid: PyTorch's first SWALR step after the switch
+        // already anneals, so Schedules.join(before, SWALR(before's end)) runs one step late.
+        val sequences = cases.filter { case ->
+            case["scheduler"].asString == "SequentialLR" &&
+                case["kwargs"].asJsonObject["schedulers"].asJsonArray.any { it.asJsonObject["scheduler"].asString == "SWALR" }
+        }
+        sequences.size shouldBeGreaterThanOrEqual 3
+        for (case in sequences) {
+            val k = case["kwargs"].asJsonObject
+            val base = case["base_lr"].asDouble
+            val (first, second) = k["schedulers"].asJsonArray.map { it.asJsonObject }
+            val milestone = k["milestones"].asJsonArray.single().asLong
+            val before = build(first["scheduler"].asString,
+                withDefaults(defaults, first["scheduler"].asString, first["kwargs"].asJsonObject), base, defaults).schedule
+            val late = Schedules.join(
+                listOf(before, swalr(before.at(milestone), withDefaults(defaults, "SWALR", second["kwargs"].asJsonObject))),
+                milestone,
+            )
+            val expected = case["lr"].asJsonArray.map { it.asDouble }
+            withClue(case["name"].asString) {
+                (1..expected.size).maxOf { relative(late.at(it.toLong()), expected[it - 1]) } shouldBeGreaterThan 1e-3
             }
         }
     }
@@ -181,9 +213,14 @@ private fun build(name: String, k: JsonObject, base: Double, defaults: JsonObjec
         Built(schedule, schedule.momentum(k.double("base_momentum"), k.double("max_momentum")))
     }
     "SequentialLR" -> {
-        val pieces = children(k, base, defaults)
-        Built(Schedules.join(pieces, *k["milestones"].asJsonArray.map { it.asLong }.toLongArray()))
+        val milestones = k["milestones"].asJsonArray.map { it.asLong }
+        if (k["schedulers"].asJsonArray.none { it.asJsonObject["scheduler"].asString == "SWALR" }) {
+            Built(Schedules.join(children(k, base, defaults), *milestones.toLongArray()))
+        } else {
+            Built(sequentialWithSwalr(k, base, defaults, milestones))
+        }
     }
+    "SWALR" -> Built(swalr(base, k))
     "ChainedScheduler" -> Built(Chained(children(k, base, defaults).map { it as Multiplicative }))
     "ReduceLROnPlateau" -> Built(
         Plateau(
@@ -193,6 +230,37 @@ private fun build(name: String, k: JsonObject, base: Double, defaults: JsonObjec
         ),
     )
     else -> error("no Anneal schedule for $name")
+}
+
+private fun swalr(base: Double, k: JsonObject): SWALR =
+    SWALR.of(base, k.double("swa_lr"), k.long("anneal_epochs"), k["anneal_strategy"].asString)
+
+private fun annealCosine(k: JsonObject): Boolean = when (val strategy = k["anneal_strategy"].asString) {
+    "cos" -> true
+    "linear" -> false
+    else -> error("unknown anneal_strategy $strategy")
+}
+
+/**
+ * SequentialLR with a SWALR after a milestone: SWALR.after, which takes over from the value the
+ * schedulers before it reached (PyTorch's SWALR starts from the optimizer's lr at that point).
+ */
+private fun sequentialWithSwalr(k: JsonObject, base: Double, defaults: JsonObject, milestones: List<Long>): Schedule {
+    val specs = k["schedulers"].asJsonArray.map { it.asJsonObject }
+    var schedule: Schedule? = null
+    specs.forEachIndexed { i, child ->
+        val childName = child["scheduler"].asString
+        val kwargs = withDefaults(defaults, childName, child["kwargs"].asJsonObject)
+        schedule = when {
+            i == 0 -> build(childName, kwargs, base, defaults).schedule
+            childName == "SWALR" -> SWALR.after(
+                schedule!!, milestones[i - 1], kwargs.double("swa_lr"), kwargs.long("anneal_epochs"),
+                annealCosine(kwargs),
+            )
+            else -> Schedules.join(listOf(schedule!!, build(childName, kwargs, base, defaults).schedule), milestones[i - 1])
+        }
+    }
+    return schedule!!
 }
 
 private fun children(k: JsonObject, base: Double, defaults: JsonObject): List<Schedule> =
