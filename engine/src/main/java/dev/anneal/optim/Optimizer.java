@@ -44,8 +44,9 @@ import java.util.function.DoubleSupplier;
  *
  * <p>A frozen parameter is skipped. A parameter that becomes trainable after compiling must
  * join through {@link #addGroup}; until it does, {@link #step()} refuses to run rather than
- * silently leave it behind. DJL has no "no gradient": a parameter the forward pass did not use
- * has a zero gradient and is updated with it (PyTorch's {@code zero_grad(set_to_none=False)}).
+ * silently leave it behind. DJL's {@code getGradient()} gives zeros for a gradient libtorch never
+ * defined, so a parameter the forward pass did not use is updated with a zero gradient (PyTorch
+ * 1.13's {@code zero_grad(set_to_none=False)}).
  *
  * <p>Before anything changes, a step reads every gradient for NaN and infinity (unless told to
  * {@link NonFinite#APPLY apply} them): a {@link LossScale} that drops overflows drops such a step,
@@ -509,7 +510,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 continue;
             }
             for (Slot slot : bucket.slots) {
-                // DJL drops the gradient of a frozen parameter; there is nothing to clear.
+                // DJL will not hand out a frozen parameter's gradient (libtorch keeps it), so it is left as it is.
                 if (slot.param.isTrainable()) {
                     clearGradient(slot.param.array());
                 }
