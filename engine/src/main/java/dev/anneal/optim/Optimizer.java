@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
@@ -54,6 +55,11 @@ import java.util.function.DoubleSupplier;
  * parameter, state or step counter and is counted in {@link #skippedSteps()}. With loss scaling,
  * the gradients are multiplied by {@code 1 / }{@link #lossScale()} before any stage reads them.
  *
+ * <p>A half-precision parameter (float16, or bfloat16 on a GPU) gets a float32 master copy
+ * ({@code "<param>/master"}) and float32 state: the update runs on the master with the gradient
+ * widened to float32, and the parameter is then set to the master rounded to its own type, as
+ * mixed-precision training keeps weights.
+ *
  * <p>Temporaries of each parameter's update live in an {@link NDScope} closed right after it;
  * the state lives in a manager this optimizer owns and frees on {@link #close()}. Not thread-safe.
  */
@@ -70,6 +76,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     /** Parameters of the set that no group manages: frozen when compiled, or never grouped. */
     private List<Param> unmanaged;
     private NDManager stateManager;
+    /** The state name of a half-precision parameter's float32 master copy. */
+    public static final String MASTER = "master";
     private final LossScale lossScale;
     private final NonFinite nonFinite;
     private LossScale.State scaler;
@@ -159,7 +167,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         List<String> stateNames = chain.stateNames(hyperparams);
         List<NDArray[]> states = newState(members, stateNames);
         for (int i = 0; i < members.size(); i++) {
-            Slot slot = new Slot(members.get(i), bucket, i, stateNames, states.get(i));
+            Slot slot = new Slot(members.get(i), bucket, i, stateNames, states.get(i), master(members.get(i)));
             bucket.slots.add(slot);
             slotsByParam.put(slot.param.name(), slot);
         }
@@ -167,6 +175,23 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             bucket.fused = FusedBucket.of(members, states);
         }
         buckets.add(bucket);
+    }
+
+    /** A float32 copy of a half-precision parameter, owned by this optimizer; null for any other. */
+    private NDArray master(Param p) {
+        NDArray weight = p.array();
+        if (!isHalf(weight.getDataType())) {
+            return null;
+        }
+        NDArray master = weight.toType(DataType.FLOAT32, true);
+        master.attach(stateManager(weight));
+        master.setName(p.name() + "/" + MASTER);
+        NDScope.unregister(master);
+        return master;
+    }
+
+    private static boolean isHalf(DataType type) {
+        return type == DataType.FLOAT16 || type == DataType.BFLOAT16;
     }
 
     /**
@@ -185,14 +210,14 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             states.add(new NDArray[stateNames.size()]);
         }
         for (int s = 0; s < stateNames.size(); s++) {
-            NDArray flat = uniform ? manager.zeros(new Shape(total), first.getDataType(), first.getDevice()) : null;
+            NDArray flat = uniform ? manager.zeros(new Shape(total), stateType(first.getDataType()), first.getDevice()) : null;
             long offset = 0;
             for (int i = 0; i < members.size(); i++) {
                 NDArray weight = members.get(i).array();
                 long size = weight.getShape().size();
                 NDArray state = flat != null
                         ? flat.get(new NDIndex(offset + ":" + (offset + size))).reshape(weight.getShape())
-                        : manager.zeros(weight.getShape(), weight.getDataType(), weight.getDevice());
+                        : manager.zeros(weight.getShape(), stateType(weight.getDataType()), weight.getDevice());
                 state.setName(members.get(i).name() + "/" + stateNames.get(s));
                 states.get(i)[s] = state;
                 offset += size;
@@ -205,6 +230,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         states.forEach(NDScope::unregister);
         NDScope.unregister(flats.toArray(new NDArray[0]));
         return states;
+    }
+
+    /** State is kept in float32 for half-precision parameters, as their masters are. */
+    private static DataType stateType(DataType weight) {
+        return isHalf(weight) ? DataType.FLOAT32 : weight;
     }
 
     private NDManager stateManager(NDArray like) {
@@ -358,7 +388,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 try (NDScope ignored = new NDScope()) {
                     NDArray weight = slot.param.array();
                     long count = bucket.updates[slot.index] + 1;
-                    NDArray g = chain.apply(before, weight, weight.getGradient(), new NDArray[0], h, next, count);
+                    NDArray g = chain.apply(before, slot.working(weight), slot.widened(weight.getGradient()), new NDArray[0],
+                            h, next, count);
                     total = fold.combine(total, g.size() == 0 ? 0 : fold.tensor(g));
                 }
             }
@@ -420,7 +451,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     private void apply(Slot slot, List<Stage> pass, Hyperparams h, NDArray weight, NDArray grad) {
         long count = ++slot.bucket.updates[slot.index];
-        chain.apply(pass, weight, grad, slot.state, h, step, count);
+        chain.apply(pass, slot.working(weight), slot.widened(grad), slot.state, h, step, count);
+        slot.refresh();
     }
 
     /** Scheduled values are checked as they come, with the rules constants are checked by before training. */
@@ -561,9 +593,15 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             for (Slot slot : bucket.slots) {
                 if (bucket.updates[slot.index] > 0) {
                     try (NDScope ignored = new NDScope()) {
-                        NDArray weights = slot.param.array().duplicate();
-                        slot.param.assign(slot.state[at]);
+                        NDArray working = slot.working(slot.param.array());
+                        NDArray weights = working.duplicate();
+                        working.set(new NDIndex("..."), slot.state[at]);
                         slot.state[at].set(new NDIndex("..."), weights);
+                        if (slot.master != null) {
+                            slot.refresh();
+                        } else {
+                            slot.param.assign(working);
+                        }
                     }
                 }
             }
@@ -695,6 +733,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 for (int i = 0; i < slot.state.length; i++) {
                     tensors.put(slot.param.name() + "/" + slot.stateNames.get(i), slot.state[i]);
                 }
+                if (slot.master != null) {
+                    tensors.put(slot.param.name() + "/" + MASTER, slot.master);
+                }
             }
         }
         return new OptimizerState(chain.name(), step, skipped, scaler, updates, tensors);
@@ -802,6 +843,23 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
     }
 
-    private record Slot(Param param, Bucket bucket, int index, List<String> stateNames, NDArray[] state) {
+    /** A parameter's place in its bucket, its state, and its float32 master when it is half precision. */
+    private record Slot(Param param, Bucket bucket, int index, List<String> stateNames, NDArray[] state, NDArray master) {
+        /** What the update rule changes: the master, or the weight itself. */
+        NDArray working(NDArray weight) {
+            return master != null ? master : weight;
+        }
+
+        /** The gradient as the rule reads it: widened to float32 for a master. */
+        NDArray widened(NDArray grad) {
+            return master != null ? grad.toType(DataType.FLOAT32, false) : grad;
+        }
+
+        /** Sets a half-precision weight to its master, rounded. */
+        void refresh() {
+            if (master != null) {
+                param.assign(master.toType(param.array().getDataType(), false));
+            }
+        }
     }
 }

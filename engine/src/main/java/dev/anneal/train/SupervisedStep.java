@@ -146,7 +146,8 @@ public final class SupervisedStep implements TrainingStep {
                                   float lossScale) {
         try (GradientCollector collector = Engine.getEngine(batch.getManager().getEngine().getEngineName())
                 .newGradientCollector()) {
-            NDList predictions = block.forward(store, batch.getData(), true);
+            NDList inputs = HalfPrecision.inputs(batch.getData(), HalfPrecision.of(block));
+            NDList predictions = HalfPrecision.outputs(block.forward(store, inputs, true));
             NDArray value = loss.evaluate(batch.getLabels(), predictions);
             NDArray scaled = scale == 1.0 ? value : value.mul(scale);
             collector.backward(lossScale == 1f ? scaled : scaled.mul(FusedOps.scalar(scaled, lossScale)));

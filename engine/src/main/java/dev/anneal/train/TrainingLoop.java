@@ -1,7 +1,9 @@
 package dev.anneal.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
@@ -420,10 +422,12 @@ public final class TrainingLoop {
 
     private Map<String, Double> measure(ParameterStore store) throws IOException, TranslateException {
         metrics.forEach(Metric::reset);
+        DataType model = HalfPrecision.of(block);
         try (NDManager evalManager = manager.newSubManager()) {
             for (Batch batch : validation.getData(evalManager)) {
                 try (batch) {
-                    NDArray predictions = block.forward(store, batch.getData(), false).singletonOrThrow();
+                    NDList inputs = HalfPrecision.inputs(batch.getData(), model);
+                    NDArray predictions = HalfPrecision.outputs(block.forward(store, inputs, false)).singletonOrThrow();
                     NDArray labels = batch.getLabels().singletonOrThrow();
                     for (Metric metric : metrics) {
                         metric.update(predictions, labels);

@@ -1,0 +1,80 @@
+package dev.anneal.train;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import dev.anneal.config.InvalidConfigException;
+
+/**
+ * Mixed precision as the loop runs it: a model whose parameters are float16 (cast with
+ * {@link #cast}) gets its inputs in float16, so forward and backward run in half precision, and
+ * its outputs back in float32, so the loss is computed in float32. The optimizer keeps float32
+ * masters of half-precision parameters and updates those; a loss scale keeps small gradients
+ * from flushing to zero in float16.
+ */
+public final class HalfPrecision {
+    private HalfPrecision() {
+    }
+
+    /**
+     * Casts the block's float32 parameters to {@code type} (float16, or bfloat16 on a GPU) before
+     * its optimizer is compiled: new arrays, so an optimizer compiled before would hold the old ones. bfloat16 on the CPU is refused before any bfloat16 tensor exists:
+     * DJL 0.35.1 aborts the JVM on one.
+     */
+    public static void cast(Block block, DataType type, Device device) {
+        if (type == DataType.BFLOAT16 && Device.cpu().getDeviceType().equals(device.getDeviceType())) {
+            throw new InvalidConfigException("precision", "bfloat16 is not available on the CPU (DJL 0.35.1 aborts the"
+                    + " JVM on any bfloat16 CPU tensor); use float16, or a GPU");
+        }
+        if (type != DataType.FLOAT16 && type != DataType.BFLOAT16) {
+            throw new InvalidConfigException("precision", "must be float16 or bfloat16, got " + type);
+        }
+        // DJL's blocks do not implement cast(): each parameter gets a new array of the type.
+        for (Parameter p : block.getParameters().values()) {
+            NDArray array = p.getArray();
+            if (array.getDataType() == DataType.FLOAT32) {
+                NDArray half = array.toType(type, true); // a new leaf: DJL's casts leave the autograd graph
+                p.close();
+                p.setShape(null);
+                p.setArray(half);
+                half.setRequiresGradient(p.requiresGradient());
+            }
+        }
+    }
+
+    /** The type of the block's parameters: float32 unless the model was cast to half precision. */
+    static DataType of(Block block) {
+        return block.getParameters().values().stream().map(p -> p.getArray().getDataType())
+                .filter(DataType::isFloating).findFirst().orElse(DataType.FLOAT32);
+    }
+
+    /** Floating inputs in the model's type when it is half precision; the others as they are. */
+    static NDList inputs(NDList data, DataType model) {
+        if (model != DataType.FLOAT16 && model != DataType.BFLOAT16) {
+            return data;
+        }
+        NDList cast = new NDList(data.size());
+        for (NDArray a : data) {
+            cast.add(a.getDataType().isFloating() && a.getDataType() != model ? a.toType(model, false) : a);
+        }
+        return cast;
+    }
+
+    /**
+     * Outputs in float32, for the loss and the metrics. Widened by a product with a float32 one,
+     * which type promotion makes float32: DJL's {@code toType} leaves the autograd graph, so the
+     * backward pass would not reach the model through it.
+     */
+    static NDList outputs(NDList predictions) {
+        NDList wide = new NDList(predictions.size());
+        for (NDArray a : predictions) {
+            boolean half = a.getDataType() == DataType.FLOAT16 || a.getDataType() == DataType.BFLOAT16;
+            wide.add(half ? a.mul(a.getManager().ones(new Shape(1), DataType.FLOAT32, a.getDevice())) : a);
+        }
+        return wide;
+    }
+}
