@@ -3,6 +3,7 @@ package dev.anneal.dsl
 import ai.djl.engine.Engine
 import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDList
+import ai.djl.ndarray.types.DataType
 import ai.djl.nn.Block
 import ai.djl.training.ParameterStore
 import ai.djl.training.dataset.Batch
@@ -93,6 +94,12 @@ public class PipelineScope internal constructor() {
      */
     public var accumulate: Int = Accumulation.DEFAULT_BATCHES
 
+    /**
+     * Mixed precision: `DataType.FLOAT16` trains the model in float16 while the optimizers update
+     * float32 masters (give them a loss scale: `lossScale(dynamicLossScale())`); `BFLOAT16` only on a GPU.
+     */
+    public var precision: DataType = EnginePipeline.DEFAULT_PRECISION
+
     /** How the [accumulate]d batches' gradients combine: their mean (as one larger batch) or their sum. */
     public var accumulateMode: Accumulation.Mode = Accumulation.DEFAULT_MODE
 
@@ -153,7 +160,7 @@ public class PipelineScope internal constructor() {
         val rule = step
         engine.model(block).data(data).validation(validation).loss(loss).epochs(epochs)
             .prefetch(Dispatchers.IO.asExecutor(), prefetch).checkpoints(checkpoints).resumeFrom(resumeFrom)
-            .accumulate(accumulate, accumulateMode, accumulateEndOfEpoch)
+            .accumulate(accumulate, accumulateMode, accumulateEndOfEpoch).precision(precision)
             .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!).rule(batch) } })
         stepsPerEpoch?.let { engine.stepsPerEpoch(it) }
         metricMakers.forEach { engine.metric(it(loss)) }

@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
-import dev.anneal.config.InvalidConfigException;
+import dev.anneal.config.Checks;
 
 /**
  * Mixed precision as the loop runs it: a model whose parameters are float16 (cast with
@@ -22,17 +22,14 @@ public final class HalfPrecision {
 
     /**
      * Casts the block's float32 parameters to {@code type} (float16, or bfloat16 on a GPU) before
-     * its optimizer is compiled: new arrays, so an optimizer compiled before would hold the old ones. bfloat16 on the CPU is refused before any bfloat16 tensor exists:
-     * DJL 0.35.1 aborts the JVM on one.
+     * its optimizer is compiled: new arrays, so an optimizer compiled before would hold the old
+     * ones. bfloat16 on the CPU is refused before any bfloat16 tensor exists: DJL 0.35.1 aborts
+     * the JVM on one.
      */
     public static void cast(Block block, DataType type, Device device) {
-        if (type == DataType.BFLOAT16 && Device.cpu().getDeviceType().equals(device.getDeviceType())) {
-            throw new InvalidConfigException("precision", "bfloat16 is not available on the CPU (DJL 0.35.1 aborts the"
-                    + " JVM on any bfloat16 CPU tensor); use float16, or a GPU");
-        }
-        if (type != DataType.FLOAT16 && type != DataType.BFLOAT16) {
-            throw new InvalidConfigException("precision", "must be float16 or bfloat16, got " + type);
-        }
+        Checks c = new Checks("");
+        check(type, device, c);
+        c.throwIfAny();
         // DJL's blocks do not implement cast(): each parameter gets a new array of the type.
         for (Parameter p : block.getParameters().values()) {
             NDArray array = p.getArray();
@@ -43,6 +40,19 @@ public final class HalfPrecision {
                 p.setArray(half);
                 half.setRequiresGradient(p.requiresGradient());
             }
+        }
+    }
+
+    /**
+     * Reports under {@code c}'s {@code precision} a type that is no half precision, or bfloat16
+     * on the CPU; {@code device} may be null while the model is not initialized.
+     */
+    public static void check(DataType type, Device device, Checks c) {
+        if (c.require(type == DataType.FLOAT16 || type == DataType.BFLOAT16, "precision",
+                "must be FLOAT16 or BFLOAT16 for mixed precision, got " + type)) {
+            c.require(type != DataType.BFLOAT16 || device == null
+                            || !Device.cpu().getDeviceType().equals(device.getDeviceType()), "precision",
+                    "BFLOAT16 is not available on the CPU (DJL 0.35.1 aborts the JVM on any bfloat16 CPU tensor); use FLOAT16");
         }
     }
 

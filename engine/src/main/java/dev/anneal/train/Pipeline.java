@@ -1,6 +1,8 @@
 package dev.anneal.train;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.dataset.Batch;
@@ -69,6 +71,9 @@ public final class Pipeline implements AutoCloseable {
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
     private final Accumulation accumulation;
+    private final DataType precision;
+    /** Float32 throughout: no mixed precision. */
+    public static final DataType DEFAULT_PRECISION = DataType.FLOAT32;
     /** Given, or counted from the data when first needed. */
     private Long batchesPerEpoch;
     private Map<String, Optimizer<?>> compiled;
@@ -88,6 +93,9 @@ public final class Pipeline implements AutoCloseable {
             c.require(b.stepsPerEpoch >= 1, "stepsPerEpoch", "must be at least 1, got " + b.stepsPerEpoch);
         }
         b.accumulate.check(c.at("accumulate"));
+        if (b.precision != DEFAULT_PRECISION) {
+            HalfPrecision.check(b.precision, b.model != null && b.model.isInitialized() ? device(b.model) : null, c);
+        }
         c.require(b.step == null || b.accumulate.batches() == 1, "accumulate",
                 "belongs to the supervised step; a step rule of your own steps when it likes");
         c.throwIfAny();
@@ -100,6 +108,7 @@ public final class Pipeline implements AutoCloseable {
         this.prefetchDepth = b.prefetchDepth;
         this.batchesPerEpoch = b.stepsPerEpoch;
         this.accumulation = b.accumulate.checked();
+        this.precision = b.precision;
         this.parts = Collections.unmodifiableMap(new LinkedHashMap<>(b.parts));
         this.step = b.step;
         this.metrics = List.copyOf(b.metrics);
@@ -181,6 +190,9 @@ public final class Pipeline implements AutoCloseable {
     }
 
     private Map<String, Optimizer<?>> compile() {
+        if (precision != DEFAULT_PRECISION) {
+            HalfPrecision.cast(model, precision, device(model));
+        }
         ParameterSet all = ParameterSet.of(model);
         Map<String, ParameterSet> sets = new LinkedHashMap<>();
         parts.forEach((name, part) -> sets.put(name, part.selector() == null ? all
@@ -194,6 +206,10 @@ public final class Pipeline implements AutoCloseable {
             throw e;
         }
         return Collections.unmodifiableMap(optimizers);
+    }
+
+    private static Device device(Block model) {
+        return model.getParameters().isEmpty() ? Device.cpu() : model.getParameters().valueAt(0).getArray().getDevice();
     }
 
     /** The spec with its epochs in optimizer steps, refused if a schedule ends before the run does. */
@@ -275,6 +291,7 @@ public final class Pipeline implements AutoCloseable {
         private CheckpointPolicy checkpoints;
         private Path resumeFrom;
         private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
+        private DataType precision = DEFAULT_PRECISION;
 
         /** A DJL block whose parameters are initialized. */
         public Builder model(Block model) {
@@ -332,6 +349,17 @@ public final class Pipeline implements AutoCloseable {
          */
         public Builder accumulate(int batches, Accumulation.Mode mode, Accumulation.EndOfEpoch endOfEpoch) {
             this.accumulate = new Accumulation.Unchecked(batches, mode, endOfEpoch);
+            return this;
+        }
+
+        /**
+         * Mixed precision: {@code FLOAT16} casts the model's parameters to float16 before the
+         * optimizers are compiled, so forward and backward run in float16 while each optimizer
+         * updates float32 masters ({@link HalfPrecision}); give the optimizer a loss scale.
+         * {@code BFLOAT16} only on a GPU. {@code FLOAT32}, the default, changes nothing.
+         */
+        public Builder precision(DataType precision) {
+            this.precision = Objects.requireNonNull(precision, "precision");
             return this;
         }
 

@@ -24,6 +24,7 @@ import dev.anneal.train.loss.Losses
 import io.kotest.assertions.throwables.shouldThrowExactly
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldContainAll
 import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldContain
@@ -118,9 +119,30 @@ class MixedPrecisionSpec : FunSpec({
         val block = SequentialBlock().add(Linear.builder().setUnits(3).build())
         block.initialize(manager, DataType.FLOAT32, Shape(2, 4))
         val e = shouldThrowExactly<InvalidConfigException> { HalfPrecision.cast(block, DataType.BFLOAT16, Device.cpu()) }
-        e.message shouldContain "precision bfloat16 is not available on the CPU"
+        e.message shouldContain "precision BFLOAT16 is not available on the CPU"
         block.parameters.values().forEach { it.array.dataType shouldBe DataType.FLOAT32 }
         block.forward(ai.djl.training.ParameterStore(manager, false), NDList(manager.ones(Shape(2, 4))), false).singletonOrThrow()
             .dataType shouldBe DataType.FLOAT32
+    }
+    test("a pipeline in FLOAT16 casts the model before compiling, so its optimizer keeps masters; BFLOAT16 on the CPU is refused by path") {
+        NDManager.newBaseManager().use { m ->
+            val block = SequentialBlock().add(Linear.builder().setUnits(3).build())
+            block.initialize(m, DataType.FLOAT32, Shape(8, 4))
+            val x = m.create(GradientGenerator.values(9, 0, 0, 32 * 4, 1.0), Shape(32, 4))
+            val data = ArrayDataset.Builder().setData(x).optLabels(m.create(FloatArray(32) { (it % 3).toFloat() }))
+                .setSampling(8, false).build()
+            fun pipeline(precision: DataType) = dev.anneal.train.Pipeline.builder().model(block).data(data)
+                .loss(Losses.softmaxCrossEntropy()).optimizer(Optimizers.sgd().lossScale(LossScale.dynamic()).build())
+                .epochs(1).precision(precision)
+            val e = shouldThrowExactly<InvalidConfigException> { pipeline(DataType.BFLOAT16).build() }
+            e.violations().single().path() shouldBe "pipeline.precision"
+            block.parameters.values().forEach { it.array.dataType shouldBe DataType.FLOAT32 }
+            pipeline(DataType.FLOAT16).build().use { run ->
+                run.run().steps() shouldBe 4
+                block.parameters.values().forEach { it.array.dataType shouldBe DataType.FLOAT16 }
+                run.optimizers().getValue(TrainingLoop.DEFAULT_OPTIMIZER).state().tensors().keys shouldContainAll
+                    listOf("01Linear_weight/master", "01Linear_bias/master")
+            }
+        }
     }
 })
