@@ -85,10 +85,11 @@ public final class Main {
         int seed = line.integer("--seed", DEFAULT_SEED, Integer.MIN_VALUE, Integer.MAX_VALUE);
         Path data = dataDir(line.path("--data"));
         Path checkpoints = line.writableFolder("--checkpoints");
+        JobSettings job = new JobSettings(data, epochs, seed).withCheckpoints(checkpoints);
         if (line.flag("--java")) {
-            new FashionMnistLeNet(data, epochs, seed, out, checkpoints).run();
+            new FashionMnistLeNet(job, out).run();
         } else {
-            new FashionMnistPipeline(data, epochs, seed, out, checkpoints).run();
+            new FashionMnistPipeline(job, out).run();
         }
         return 0;
     }

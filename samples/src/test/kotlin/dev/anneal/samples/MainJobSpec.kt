@@ -17,13 +17,13 @@ class MainJobSpec : FunSpec({
 
     fun kotlinRun(seed: Int, epochs: Int = 1, checkpoints: Path? = null): Pair<Double, String> {
         val out = ByteArrayOutputStream()
-        val accuracy = FashionMnistPipeline(subset, epochs, seed, PrintStream(out, true), checkpoints).run()
+        val accuracy = FashionMnistPipeline(JobSettings(subset, epochs, seed).withCheckpoints(checkpoints), PrintStream(out, true)).run()
         return accuracy to out.toString()
     }
 
     fun javaRun(seed: Int, epochs: Int = 1, checkpoints: Path? = null): Pair<Double, String> {
         val out = ByteArrayOutputStream()
-        val accuracy = FashionMnistLeNet(subset, epochs, seed, PrintStream(out, true), checkpoints).run()
+        val accuracy = FashionMnistLeNet(JobSettings(subset, epochs, seed).withCheckpoints(checkpoints), PrintStream(out, true)).run()
         return accuracy to out.toString()
     }
 

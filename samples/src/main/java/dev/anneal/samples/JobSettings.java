@@ -1,0 +1,30 @@
+package dev.anneal.samples;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * What one run of the main job trains with, as the command line gives it. Both variants
+ * ({@link FashionMnistLeNet}, {@link FashionMnistPipeline}) take the same settings, so an option
+ * added here reaches both, and the header they print from it is the same text.
+ *
+ * @param dataDir     the folder with the four Fashion-MNIST files
+ * @param epochs      passes over the training set
+ * @param seed        seed for initialization and shuffling
+ * @param checkpoints where to write a checkpoint after each epoch and resume from the newest one
+ *                    found; null for none
+ */
+public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints) {
+    public JobSettings {
+        Objects.requireNonNull(dataDir, "dataDir");
+    }
+
+    /** The job as it runs with no other option. */
+    public JobSettings(Path dataDir, int epochs, int seed) {
+        this(dataDir, epochs, seed, null);
+    }
+
+    public JobSettings withCheckpoints(Path dir) {
+        return new JobSettings(dataDir, epochs, seed, dir);
+    }
+}
