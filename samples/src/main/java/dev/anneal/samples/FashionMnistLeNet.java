@@ -61,8 +61,11 @@ public final class FashionMnistLeNet {
             out.println(header(job, train.size(), test.size()));
 
             double accuracy;
-            try (Optimizer<MomentumOptions.Group> optimizer = Optimizers.momentum().lr(0.01).momentum(0.9).build()
-                    .compile(ParameterSet.of(block))) {
+            MomentumOptions.Builder recipe = Optimizers.momentum().lr(0.01).momentum(0.9);
+            if (job.clip() != null) {
+                recipe.clipGradNorm(job.clip());
+            }
+            try (Optimizer<MomentumOptions.Group> optimizer = recipe.build().compile(ParameterSet.of(block))) {
                 TrainingLoop.Builder loop = TrainingLoop.builder()
                         .block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
                         .train(train).validation(test).epochs(job.epochs()).manager(model.getNDManager());
@@ -99,11 +102,11 @@ public final class FashionMnistLeNet {
         return "resuming from " + checkpoint;
     }
 
-    /** The run's first lines: data and recipe. */
+    /** The run's first lines: data, recipe and the options in effect. */
     static String header(JobSettings job, long trainSize, long testSize) {
         return String.format(Locale.ROOT, "LeNet-5 on Fashion-MNIST from %s: %d training, %d test images%n"
-                + "Momentum lr 0.01, momentum 0.9, batch %d, %d epochs, seed %d", job.dataDir(), trainSize, testSize,
-                BATCH_SIZE, job.epochs(), job.seed());
+                + "Momentum lr 0.01, momentum 0.9, batch %d, %d epochs, seed %d%s", job.dataDir(), trainSize, testSize,
+                BATCH_SIZE, job.epochs(), job.seed(), job.options());
     }
 
     static String epochLine(TrainingEvent.EpochEnd e) {

@@ -1,6 +1,8 @@
 package dev.anneal.samples;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -13,18 +15,36 @@ import java.util.Objects;
  * @param seed        seed for initialization and shuffling
  * @param checkpoints where to write a checkpoint after each epoch and resume from the newest one
  *                    found; null for none
+ * @param clip        the total L2 norm the gradients are clipped to before each update
+ *                    ({@code clip_grad_norm_}); null for no clipping
  */
-public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints) {
+public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, Double clip) {
     public JobSettings {
         Objects.requireNonNull(dataDir, "dataDir");
     }
 
     /** The job as it runs with no other option. */
     public JobSettings(Path dataDir, int epochs, int seed) {
-        this(dataDir, epochs, seed, null);
+        this(dataDir, epochs, seed, null, null);
     }
 
     public JobSettings withCheckpoints(Path dir) {
-        return new JobSettings(dataDir, epochs, seed, dir);
+        return new JobSettings(dataDir, epochs, seed, dir, clip);
+    }
+
+    public JobSettings withClip(Double maxNorm) {
+        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm);
+    }
+
+    /**
+     * The training options in effect beyond the recipe, as the header ends with them
+     * ({@code ", clip 1.0"}); empty when there are none.
+     */
+    String options() {
+        List<String> parts = new ArrayList<>();
+        if (clip != null) {
+            parts.add("clip " + clip);
+        }
+        return parts.stream().map(p -> ", " + p).reduce("", String::concat);
     }
 }

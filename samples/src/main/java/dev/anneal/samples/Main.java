@@ -29,10 +29,13 @@ public final class Main {
             new Option("--checkpoints", "DIR", "write a checkpoint into DIR after each epoch (the newest 3 stay), and"
                     + " resume from the newest one there: run again with more --epochs to continue; DIR is created"
                     + " if missing"),
+            new Option("--clip", "MAXNORM", "clip the gradients to this total L2 norm before each update, as PyTorch's"
+                    + " clip_grad_norm_: a positive number (default: no clipping)"),
             Option.flag("--java", "run the same job written with the Java builders instead of the Kotlin pipeline"));
 
     static final String USAGE = """
             usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--java]
+                          [--clip MAXNORM]
                    anneal schedule '<schedule>' --steps N [--steps-per-epoch N] [--csv FILE [--every N]] [--png FILE]
                    anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
                    anneal bench [--quick] [--json FILE]    optimizer and training-loop benchmarks
@@ -83,9 +86,10 @@ public final class Main {
         }
         int epochs = line.integer("--epochs", DEFAULT_EPOCHS, 1, Integer.MAX_VALUE);
         int seed = line.integer("--seed", DEFAULT_SEED, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        Double clip = line.positive("--clip");
         Path data = dataDir(line.path("--data"));
         Path checkpoints = line.writableFolder("--checkpoints");
-        JobSettings job = new JobSettings(data, epochs, seed).withCheckpoints(checkpoints);
+        JobSettings job = new JobSettings(data, epochs, seed).withCheckpoints(checkpoints).withClip(clip);
         if (line.flag("--java")) {
             new FashionMnistLeNet(job, out).run();
         } else {

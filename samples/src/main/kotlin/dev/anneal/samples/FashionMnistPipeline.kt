@@ -41,7 +41,10 @@ class FashionMnistPipeline(private val job: JobSettings, private val out: PrintS
                     this.data = train
                     validation = test
                     loss = Losses.softmaxCrossEntropy()
-                    optimizer { momentum(lr = 0.01, momentum = 0.9) }
+                    optimizer {
+                        momentum(lr = 0.01, momentum = 0.9)
+                        job.clip?.let { clipGradNorm(it) }
+                    }
                     prefetch = 0 // in memory already; reads on another thread would slow libtorch here
                     epochs = job.epochs
                     metrics { accuracy() }

@@ -35,7 +35,10 @@ class CommandLineSpec : FunSpec({
     val schedule = "constant(0.1, steps = 10)"
     val huge = "9".repeat(120_000)
 
-    /** [args] refused with one line that contains [names]; [child]: also run in a child JVM through the real `main`. */
+    /**
+     * [args] refused with one line that contains [names], or is [names] when that starts with
+     * `anneal:`; [child]: also run in a child JVM through the real `main`.
+     */
     class Mistake(val name: String, val names: String, val child: Boolean = false, vararg val args: String) : WithDataTestName {
         override fun dataTestName() = name
     }
@@ -69,6 +72,7 @@ class CommandLineSpec : FunSpec({
         err shouldStartWith "anneal"
         err shouldContain names
         err.length shouldBeLessThan 1000
+        if (names.startsWith("anneal:")) err.trimEnd() shouldBe names
     }
 
     val mistakes = listOf(
@@ -96,6 +100,17 @@ class CommandLineSpec : FunSpec({
         Mistake("--checkpoints that is a file", "--checkpoints must be a folder Anneal can write to", false, "--checkpoints", file.toString()),
         Mistake("--checkpoints under a file", "--checkpoints must be a folder Anneal can write to", false, "--checkpoints", "$file/checkpoints"),
         Mistake("--checkpoints without a value", "--checkpoints needs a value", false, "--checkpoints"),
+        Mistake("--clip -1", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"-1\"", true, "--clip", "-1"),
+        Mistake("--clip that is a word", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"x\"", false, "--clip", "x"),
+        Mistake("--clip NaN", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"NaN\"", false, "--clip", "NaN"),
+        Mistake("--clip Infinity", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"Infinity\"", false, "--clip", "Infinity"),
+        Mistake("--clip 0", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"0\"", false, "--clip", "0"),
+        Mistake("--clip above 3.4e38", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"3.5e38\"", false, "--clip", "3.5e38"),
+        Mistake("--clip below 1.2e-38", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"1e-38\"", false, "--clip", "1e-38"),
+        Mistake("--clip in Java's hexadecimal", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"0x1p0\"", false, "--clip", "0x1p0"),
+        Mistake("--clip with Java's double suffix", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"1d\"", false, "--clip", "1d"),
+        Mistake("--clip empty", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"\"", false, "--clip", ""),
+        Mistake("--clip without a value", "anneal: --clip needs a value: --clip MAXNORM", false, "--clip"),
         Mistake("--java=true", "--java is a flag and takes no value", false, "--java=true"),
         Mistake("an unknown option", "\"--epoch\" is not an option; options are --epochs, --data", true, "--epoch", "3"),
         Mistake("a one-letter option", "\"-x\" is not an option", false, "-x"),
@@ -169,6 +184,12 @@ class CommandLineSpec : FunSpec({
         status shouldBe 0
         err.shouldBeEmpty()
         (Main.OPTIONS + ScheduleCommand.OPTIONS).forEach { out shouldContain it.name() }
+    }
+
+    test("a number is read as people write one, within the bounds the message states") {
+        mapOf("1.0" to 1.0, "0.5" to 0.5, ".5" to 0.5, "2." to 2.0, "+2" to 2.0, "1e-3" to 1e-3, "1E3" to 1000.0,
+            "3.4e38" to 3.4e38, "1.2E-38" to 1.2e-38, "0000.25" to 0.25,
+        ).forEach { (text, value) -> CommandLine.positive("--clip", text, "") shouldBe value }
     }
 
     test("options are checked in order before anything is made: refused data leave no checkpoint folder behind") {

@@ -27,6 +27,12 @@ class MainJobSpec : FunSpec({
         return accuracy to out.toString()
     }
 
+    test("the header ends with the options in effect, none by default") {
+        val recipe = { job: JobSettings -> FashionMnistLeNet.header(job, 9504, 1000).lines().last() }
+        recipe(JobSettings(subset, 1, 42)) shouldBe "Momentum lr 0.01, momentum 0.9, batch 32, 1 epochs, seed 42"
+        recipe(JobSettings(subset, 1, 42).withClip(0.5)) shouldBe "Momentum lr 0.01, momentum 0.9, batch 32, 1 epochs, seed 42, clip 0.5"
+    }
+
     test("the pipeline reaches at least 0.70 test accuracy in one epoch on the shipped subset, with MindSpore's lines") {
         val (accuracy, output) = kotlinRun(42)
         accuracy shouldBeGreaterThanOrEqual 0.70
