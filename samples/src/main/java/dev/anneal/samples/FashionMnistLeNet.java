@@ -68,7 +68,8 @@ public final class FashionMnistLeNet {
             try (Optimizer<MomentumOptions.Group> optimizer = recipe.build().compile(ParameterSet.of(block))) {
                 TrainingLoop.Builder loop = TrainingLoop.builder()
                         .block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
-                        .train(train).validation(test).epochs(job.epochs()).manager(model.getNDManager());
+                        .train(train).validation(test).epochs(job.epochs()).accumulate(job.accumulate())
+                        .manager(model.getNDManager());
                 if (checkpoints != null) {
                     loop.checkpoints(CheckpointPolicy.everyEpochs(checkpoints, 1).keep(3));
                     CheckpointPolicy.Latest found = CheckpointPolicy.latest(checkpoints);

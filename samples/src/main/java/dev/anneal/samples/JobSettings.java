@@ -1,5 +1,7 @@
 package dev.anneal.samples;
 
+import dev.anneal.train.Accumulation;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,33 +19,42 @@ import java.util.Objects;
  *                    found; null for none
  * @param clip        the total L2 norm the gradients are clipped to before each update
  *                    ({@code clip_grad_norm_}); null for no clipping
+ * @param accumulate  batches per optimizer step, on the mean of their gradients
+ *                    ({@link Accumulation}); 1 steps on every batch
  */
-public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, Double clip) {
+public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, Double clip, int accumulate) {
     public JobSettings {
         Objects.requireNonNull(dataDir, "dataDir");
     }
 
     /** The job as it runs with no other option. */
     public JobSettings(Path dataDir, int epochs, int seed) {
-        this(dataDir, epochs, seed, null, null);
+        this(dataDir, epochs, seed, null, null, Accumulation.DEFAULT_BATCHES);
     }
 
     public JobSettings withCheckpoints(Path dir) {
-        return new JobSettings(dataDir, epochs, seed, dir, clip);
+        return new JobSettings(dataDir, epochs, seed, dir, clip, accumulate);
     }
 
     public JobSettings withClip(Double maxNorm) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm, accumulate);
+    }
+
+    public JobSettings withAccumulate(int batches) {
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, batches);
     }
 
     /**
      * The training options in effect beyond the recipe, as the header ends with them
-     * ({@code ", clip 1.0"}); empty when there are none.
+     * ({@code ", clip 1.0, accumulate 4"}); empty when there are none.
      */
     String options() {
         List<String> parts = new ArrayList<>();
         if (clip != null) {
             parts.add("clip " + clip);
+        }
+        if (accumulate != Accumulation.DEFAULT_BATCHES) {
+            parts.add("accumulate " + accumulate);
         }
         return parts.stream().map(p -> ", " + p).reduce("", String::concat);
     }

@@ -4,6 +4,7 @@ import dev.anneal.config.InvalidConfigException;
 import dev.anneal.config.Shown;
 import dev.anneal.data.FashionMnist;
 import dev.anneal.samples.CommandLine.Option;
+import dev.anneal.train.Accumulation;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -18,6 +19,11 @@ import java.util.List;
 public final class Main {
     static final int DEFAULT_EPOCHS = 10;
     static final int DEFAULT_SEED = 42;
+    /**
+     * One step per epoch of the full training set (60,000 images): a larger K would step as this
+     * one does, on each epoch's end and its mean, since an epoch's partial group is stepped on.
+     */
+    static final int MAX_ACCUMULATE = 60_000 / FashionMnistLeNet.BATCH_SIZE;
 
     static final List<Option> OPTIONS = List.of(
             new Option("--epochs", "N", "passes over the training set, 1 to " + Integer.MAX_VALUE + " (default "
@@ -30,12 +36,16 @@ public final class Main {
                     + " resume from the newest one there: run again with more --epochs to continue; DIR is created"
                     + " if missing"),
             new Option("--clip", "MAXNORM", "clip the gradients to this total L2 norm before each update, as PyTorch's"
-                    + " clip_grad_norm_: a positive number (default: no clipping)"),
+                    + " clip_grad_norm_: a positive number from " + CommandLine.SMALLEST + " to " + CommandLine.LARGEST
+                    + " (default: no clipping)"),
+            new Option("--accumulate", "K", "take one optimizer step per K batches, on the mean of their gradients (as"
+                    + " one batch K times as large), 1 to " + MAX_ACCUMULATE + ", which is one step per epoch of the full"
+                    + " training set (default 1: a step per batch)"),
             Option.flag("--java", "run the same job written with the Java builders instead of the Kotlin pipeline"));
 
     static final String USAGE = """
             usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--java]
-                          [--clip MAXNORM]
+                          [--clip MAXNORM] [--accumulate K]
                    anneal schedule '<schedule>' --steps N [--steps-per-epoch N] [--csv FILE [--every N]] [--png FILE]
                    anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
                    anneal bench [--quick] [--json FILE]    optimizer and training-loop benchmarks
@@ -87,9 +97,11 @@ public final class Main {
         int epochs = line.integer("--epochs", DEFAULT_EPOCHS, 1, Integer.MAX_VALUE);
         int seed = line.integer("--seed", DEFAULT_SEED, Integer.MIN_VALUE, Integer.MAX_VALUE);
         Double clip = line.positive("--clip");
+        int accumulate = line.integer("--accumulate", Accumulation.DEFAULT_BATCHES, 1, MAX_ACCUMULATE);
         Path data = dataDir(line.path("--data"));
         Path checkpoints = line.writableFolder("--checkpoints");
-        JobSettings job = new JobSettings(data, epochs, seed).withCheckpoints(checkpoints).withClip(clip);
+        JobSettings job = new JobSettings(data, epochs, seed).withCheckpoints(checkpoints).withClip(clip)
+                .withAccumulate(accumulate);
         if (line.flag("--java")) {
             new FashionMnistLeNet(job, out).run();
         } else {

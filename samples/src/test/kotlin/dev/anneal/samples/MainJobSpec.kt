@@ -31,6 +31,9 @@ class MainJobSpec : FunSpec({
         val recipe = { job: JobSettings -> FashionMnistLeNet.header(job, 9504, 1000).lines().last() }
         recipe(JobSettings(subset, 1, 42)) shouldBe "Momentum lr 0.01, momentum 0.9, batch 32, 1 epochs, seed 42"
         recipe(JobSettings(subset, 1, 42).withClip(0.5)) shouldBe "Momentum lr 0.01, momentum 0.9, batch 32, 1 epochs, seed 42, clip 0.5"
+        recipe(JobSettings(subset, 1, 42).withAccumulate(1)) shouldBe "Momentum lr 0.01, momentum 0.9, batch 32, 1 epochs, seed 42"
+        recipe(JobSettings(subset, 2, 7).withClip(1.0).withAccumulate(4)) shouldBe
+            "Momentum lr 0.01, momentum 0.9, batch 32, 2 epochs, seed 7, clip 1.0, accumulate 4"
     }
 
     test("the pipeline reaches at least 0.70 test accuracy in one epoch on the shipped subset, with MindSpore's lines") {
