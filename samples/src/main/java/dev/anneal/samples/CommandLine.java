@@ -178,6 +178,11 @@ final class CommandLine {
         return value;
     }
 
+    /** The text given for {@code name}, as typed; null when not given. */
+    String text(String name) {
+        return has(name) ? given.get(name) : null;
+    }
+
     /** A positive number (see {@link #positive(String, String, String)}), or null when not given. */
     Double positive(String name) {
         return has(name) ? positive(name, given.get(name), "") : null;

@@ -65,6 +65,9 @@ public final class FashionMnistLeNet {
             if (job.clip() != null) {
                 recipe.clipGradNorm(job.clip());
             }
+            if (job.lossScale().scales()) {
+                recipe.lossScale(job.lossScale());
+            }
             try (Optimizer<MomentumOptions.Group> optimizer = recipe.build().compile(ParameterSet.of(block))) {
                 TrainingLoop.Builder loop = TrainingLoop.builder()
                         .block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)

@@ -1,5 +1,6 @@
 package dev.anneal.samples;
 
+import dev.anneal.grad.LossScale;
 import dev.anneal.train.Accumulation;
 
 import java.nio.file.Path;
@@ -21,32 +22,39 @@ import java.util.Objects;
  *                    ({@code clip_grad_norm_}); null for no clipping
  * @param accumulate  batches per optimizer step, on the mean of their gradients
  *                    ({@link Accumulation}); 1 steps on every batch
+ * @param lossScale   the loss scaling, {@link LossScale#none()} for none
  */
-public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, Double clip, int accumulate) {
+public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, Double clip, int accumulate,
+                          LossScale lossScale) {
     public JobSettings {
         Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(lossScale, "lossScale");
     }
 
     /** The job as it runs with no other option. */
     public JobSettings(Path dataDir, int epochs, int seed) {
-        this(dataDir, epochs, seed, null, null, Accumulation.DEFAULT_BATCHES);
+        this(dataDir, epochs, seed, null, null, Accumulation.DEFAULT_BATCHES, LossScale.none());
     }
 
     public JobSettings withCheckpoints(Path dir) {
-        return new JobSettings(dataDir, epochs, seed, dir, clip, accumulate);
+        return new JobSettings(dataDir, epochs, seed, dir, clip, accumulate, lossScale);
     }
 
     public JobSettings withClip(Double maxNorm) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm, accumulate);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm, accumulate, lossScale);
     }
 
     public JobSettings withAccumulate(int batches) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, batches);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, batches, lossScale);
+    }
+
+    public JobSettings withLossScale(LossScale scale) {
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, scale);
     }
 
     /**
      * The training options in effect beyond the recipe, as the header ends with them
-     * ({@code ", clip 1.0, accumulate 4"}); empty when there are none.
+     * ({@code ", clip 1.0, accumulate 4, dynamic loss scale"}); empty when there are none.
      */
     String options() {
         List<String> parts = new ArrayList<>();
@@ -55,6 +63,13 @@ public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, 
         }
         if (accumulate != Accumulation.DEFAULT_BATCHES) {
             parts.add("accumulate " + accumulate);
+        }
+        if (lossScale.equals(LossScale.dynamic())) {
+            parts.add("dynamic loss scale");
+        } else if (lossScale.equals(LossScale.fixed(lossScale.initScale(), true))) {
+            parts.add("fixed loss scale " + lossScale.initScale());
+        } else if (lossScale.scales()) {
+            parts.add("loss scale " + lossScale); // not one the command line gives
         }
         return parts.stream().map(p -> ", " + p).reduce("", String::concat);
     }

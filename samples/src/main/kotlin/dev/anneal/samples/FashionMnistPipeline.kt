@@ -44,6 +44,7 @@ class FashionMnistPipeline(private val job: JobSettings, private val out: PrintS
                     optimizer {
                         momentum(lr = 0.01, momentum = 0.9)
                         job.clip?.let { clipGradNorm(it) }
+                        if (job.lossScale.scales()) lossScale(job.lossScale)
                     }
                     prefetch = 0 // in memory already; reads on another thread would slow libtorch here
                     epochs = job.epochs

@@ -1,5 +1,6 @@
 package dev.anneal.samples
 
+import dev.anneal.grad.LossScale
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
 import io.kotest.engine.names.WithDataTestName
@@ -117,6 +118,13 @@ class CommandLineSpec : FunSpec({
         Mistake("--accumulate 1.5", "anneal: --accumulate must be a whole number from 1 to 1875, got \"1.5\"", false, "--accumulate", "1.5"),
         Mistake("--accumulate that is a word", "anneal: --accumulate must be a whole number from 1 to 1875, got \"two\"", false, "--accumulate", "two"),
         Mistake("--accumulate without a value", "anneal: --accumulate needs a value: --accumulate K", false, "--accumulate"),
+        Mistake("--loss-scale that is another word", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"maybe\"", true, "--loss-scale", "maybe"),
+        Mistake("--loss-scale Dynamic", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"Dynamic\"", false, "--loss-scale", "Dynamic"),
+        Mistake("--loss-scale 0", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"0\"", false, "--loss-scale", "0"),
+        Mistake("--loss-scale -128", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"-128\"", false, "--loss-scale", "-128"),
+        Mistake("--loss-scale inf", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"inf\"", false, "--loss-scale", "inf"),
+        Mistake("--loss-scale 1e39", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"1e39\"", false, "--loss-scale", "1e39"),
+        Mistake("--loss-scale without a value", "anneal: --loss-scale needs a value: --loss-scale SCALE", false, "--loss-scale"),
         Mistake("--java=true", "--java is a flag and takes no value", false, "--java=true"),
         Mistake("an unknown option", "\"--epoch\" is not an option; options are --epochs, --data", true, "--epoch", "3"),
         Mistake("a one-letter option", "\"-x\" is not an option", false, "-x"),
@@ -190,6 +198,20 @@ class CommandLineSpec : FunSpec({
         status shouldBe 0
         err.shouldBeEmpty()
         (Main.OPTIONS + ScheduleCommand.OPTIONS).forEach { out shouldContain it.name() }
+    }
+
+    test("the options given reach the job's settings; none given, the job is today's") {
+        val data = Path.of("data", "fashion-mnist")
+        fun job(vararg args: String) = Main.job(CommandLine.parse(arrayOf("--data", data.toString(), *args), Main.OPTIONS))
+        job() shouldBe JobSettings(data, Main.DEFAULT_EPOCHS, Main.DEFAULT_SEED)
+        job().lossScale() shouldBe LossScale.none()
+        job("--clip", "1.0", "--accumulate", "2", "--loss-scale", "dynamic", "--epochs", "3") shouldBe
+            JobSettings(data, 3, Main.DEFAULT_SEED).withClip(1.0).withAccumulate(2).withLossScale(LossScale.dynamic())
+        job("--clip=.25", "--accumulate=1875", "--loss-scale=1024").let {
+            it.clip() shouldBe 0.25
+            it.accumulate() shouldBe 1875
+            it.lossScale() shouldBe LossScale.fixed(1024.0, true)
+        }
     }
 
     test("a number is read as people write one, within the bounds the message states") {
