@@ -40,7 +40,6 @@ final class CommandLine {
     static final String HELP = "--help";
     private static final int LONGEST_LINE = 600;
     private static final int HELP_WIDTH = 100;
-    /** A number as people write one: decimal, with an optional exponent; not NaN, Infinity, hex or 1d. */
     /**
      * The bounds of {@link #positive}: float32's normal range, where the engine computes (it
      * refuses a loss scale outside it), rounded inwards to numbers the message shows exactly
@@ -48,6 +47,7 @@ final class CommandLine {
      */
     static final double SMALLEST = 1.2e-38;
     static final double LARGEST = 3.4e38;
+    /** A number as people write one: decimal, with an optional exponent; not NaN, Infinity, hex or 1d. */
     private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
 
     private final Map<String, Option> options = new LinkedHashMap<>();
