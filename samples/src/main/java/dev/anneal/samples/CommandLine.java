@@ -18,6 +18,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -39,6 +40,15 @@ final class CommandLine {
     static final String HELP = "--help";
     private static final int LONGEST_LINE = 600;
     private static final int HELP_WIDTH = 100;
+    /**
+     * The bounds of {@link #positive}: float32's normal range, where the engine computes (it
+     * refuses a loss scale outside it), rounded inwards to numbers the message shows exactly
+     * (float32's own bounds, printed, lie just outside it as doubles).
+     */
+    static final double SMALLEST = 1.2e-38;
+    static final double LARGEST = 3.4e38;
+    /** A number as people write one: decimal, with an optional exponent; not NaN, Infinity, hex or 1d. */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+(\\.\\d*)?|\\.\\d+)([eE][+-]?\\d+)?");
 
     private final Map<String, Option> options = new LinkedHashMap<>();
     private final Map<String, String> given = new LinkedHashMap<>();
@@ -163,6 +173,36 @@ final class CommandLine {
             throw new InvalidConfigException(name, allowed);
         }
         if (value < min || value > max) {
+            throw new InvalidConfigException(name, allowed);
+        }
+        return value;
+    }
+
+    /** The text given for {@code name}, as typed; null when not given. */
+    String text(String name) {
+        return has(name) ? given.get(name) : null;
+    }
+
+    /** A positive number (see {@link #positive(String, String, String)}), or null when not given. */
+    Double positive(String name) {
+        return has(name) ? positive(name, given.get(name), "") : null;
+    }
+
+    /**
+     * A positive number read from {@code text}, which {@code name} gave, from {@link #SMALLEST} to
+     * {@link #LARGEST}: written in decimals with an optional exponent ({@code 0.5}, {@code 1e-3}),
+     * so NaN, infinities and Java's other spellings ({@code 0x1p0}, {@code 1d}) are refused.
+     * {@code alternatives} names what the option takes besides a number ({@code "dynamic or "}),
+     * for the message.
+     */
+    static double positive(String name, String text, String alternatives) {
+        String allowed = "must be " + alternatives + "a positive number from " + SMALLEST + " to " + LARGEST + ", got "
+                + Shown.quoted(text);
+        if (!DECIMAL.matcher(text).matches()) {
+            throw new InvalidConfigException(name, allowed);
+        }
+        double value = Double.parseDouble(text);
+        if (!(value >= SMALLEST && value <= LARGEST)) {
             throw new InvalidConfigException(name, allowed);
         }
         return value;

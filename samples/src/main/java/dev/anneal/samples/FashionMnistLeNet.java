@@ -37,43 +37,42 @@ import java.util.Optional;
 public final class FashionMnistLeNet {
     static final int BATCH_SIZE = 32;
 
-    private final Path dataDir;
-    private final int epochs;
-    private final int seed;
+    private final JobSettings job;
     private final PrintStream out;
-    private final Path checkpoints;
 
-    public FashionMnistLeNet(Path dataDir, int epochs, int seed, PrintStream out) {
-        this(dataDir, epochs, seed, out, null);
-    }
-
-    /** With {@code checkpoints}: a checkpoint there after each epoch, and a resume from the newest one found. */
-    public FashionMnistLeNet(Path dataDir, int epochs, int seed, PrintStream out, Path checkpoints) {
-        this.dataDir = dataDir;
-        this.epochs = epochs;
-        this.seed = seed;
+    /** The job {@code job} describes, its lines printed on {@code out}. */
+    public FashionMnistLeNet(JobSettings job, PrintStream out) {
+        this.job = job;
         this.out = out;
-        this.checkpoints = checkpoints;
     }
 
     /** Trains and returns the final test accuracy. */
     public double run() throws IOException, TranslateException {
-        Engine.getInstance().setRandomSeed(seed);
+        Path dataDir = job.dataDir();
+        Path checkpoints = job.checkpoints();
+        Engine.getInstance().setRandomSeed(job.seed());
         try (Model model = Model.newInstance("lenet5");
              NDManager data = NDManager.newBaseManager()) {
             model.setBlock(LeNet5.create());
             Block block = model.getBlock();
             block.initialize(model.getNDManager(), DataType.FLOAT32, LeNet5.inputShape(BATCH_SIZE));
-            IdxDataset train = FashionMnist.loadShuffled(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, seed);
+            IdxDataset train = FashionMnist.loadShuffled(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, job.seed());
             IdxDataset test = FashionMnist.load(dataDir, FashionMnist.Split.TEST, data, BATCH_SIZE);
-            out.println(header(dataDir, train.size(), test.size(), epochs, seed));
+            out.println(header(job, train.size(), test.size()));
 
             double accuracy;
-            try (Optimizer<MomentumOptions.Group> optimizer = Optimizers.momentum().lr(0.01).momentum(0.9).build()
-                    .compile(ParameterSet.of(block))) {
+            MomentumOptions.Builder recipe = Optimizers.momentum().lr(0.01).momentum(0.9);
+            if (job.clip() != null) {
+                recipe.clipGradNorm(job.clip());
+            }
+            if (job.lossScale().scales()) {
+                recipe.lossScale(job.lossScale());
+            }
+            try (Optimizer<MomentumOptions.Group> optimizer = recipe.build().compile(ParameterSet.of(block))) {
                 TrainingLoop.Builder loop = TrainingLoop.builder()
                         .block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
-                        .train(train).validation(test).epochs(epochs).manager(model.getNDManager());
+                        .train(train).validation(test).epochs(job.epochs()).accumulate(job.accumulate())
+                        .manager(model.getNDManager());
                 if (checkpoints != null) {
                     loop.checkpoints(CheckpointPolicy.everyEpochs(checkpoints, 1).keep(3));
                     CheckpointPolicy.Latest found = CheckpointPolicy.latest(checkpoints);
@@ -107,11 +106,11 @@ public final class FashionMnistLeNet {
         return "resuming from " + checkpoint;
     }
 
-    /** The run's first lines: data and recipe. */
-    static String header(Path dataDir, long trainSize, long testSize, int epochs, int seed) {
+    /** The run's first lines: data, recipe and the options in effect. */
+    static String header(JobSettings job, long trainSize, long testSize) {
         return String.format(Locale.ROOT, "LeNet-5 on Fashion-MNIST from %s: %d training, %d test images%n"
-                + "Momentum lr 0.01, momentum 0.9, batch %d, %d epochs, seed %d", dataDir, trainSize, testSize,
-                BATCH_SIZE, epochs, seed);
+                + "Momentum lr 0.01, momentum 0.9, batch %d, %d epochs, seed %d%s", job.dataDir(), trainSize, testSize,
+                BATCH_SIZE, job.epochs(), job.seed(), job.options());
     }
 
     static String epochLine(TrainingEvent.EpochEnd e) {

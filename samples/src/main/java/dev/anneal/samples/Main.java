@@ -3,7 +3,9 @@ package dev.anneal.samples;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.config.Shown;
 import dev.anneal.data.FashionMnist;
+import dev.anneal.grad.LossScale;
 import dev.anneal.samples.CommandLine.Option;
+import dev.anneal.train.Accumulation;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -18,6 +20,11 @@ import java.util.List;
 public final class Main {
     static final int DEFAULT_EPOCHS = 10;
     static final int DEFAULT_SEED = 42;
+    /**
+     * One step per epoch of the full training set (60,000 images): a larger K would step as this
+     * one does, on each epoch's end and its mean, since an epoch's partial group is stepped on.
+     */
+    static final int MAX_ACCUMULATE = 60_000 / FashionMnistLeNet.BATCH_SIZE;
 
     static final List<Option> OPTIONS = List.of(
             new Option("--epochs", "N", "passes over the training set, 1 to " + Integer.MAX_VALUE + " (default "
@@ -29,10 +36,22 @@ public final class Main {
             new Option("--checkpoints", "DIR", "write a checkpoint into DIR after each epoch (the newest 3 stay), and"
                     + " resume from the newest one there: run again with more --epochs to continue; DIR is created"
                     + " if missing"),
+            new Option("--clip", "MAXNORM", "clip the gradients to this total L2 norm before each update, as PyTorch's"
+                    + " clip_grad_norm_: a positive number from " + CommandLine.SMALLEST + " to " + CommandLine.LARGEST
+                    + " (default: no clipping)"),
+            new Option("--accumulate", "K", "take one optimizer step per K batches, on the mean of their gradients (as"
+                    + " one batch K times as large), 1 to " + MAX_ACCUMULATE + ", which is one step per epoch of the full"
+                    + " training set (default 1: a step per batch)"),
+            new Option("--loss-scale", "SCALE", "multiply the loss by a scale before each backward pass and divide it out"
+                    + " of the gradients, dropping a step whose gradients overflow: dynamic for PyTorch's GradScaler ("
+                    + (long) LossScale.DEFAULT_INIT_SCALE + ", halved on an overflow, doubled after "
+                    + LossScale.DEFAULT_GROWTH_INTERVAL + " good steps), or a fixed positive number from "
+                    + CommandLine.SMALLEST + " to " + CommandLine.LARGEST + " (default: no scaling)"),
             Option.flag("--java", "run the same job written with the Java builders instead of the Kotlin pipeline"));
 
     static final String USAGE = """
             usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--java]
+                          [--clip MAXNORM] [--accumulate K] [--loss-scale SCALE]
                    anneal schedule '<schedule>' --steps N [--steps-per-epoch N] [--csv FILE [--every N]] [--png FILE]
                    anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
                    anneal bench [--quick] [--json FILE]    optimizer and training-loop benchmarks
@@ -81,16 +100,41 @@ public final class Main {
             out.print(USAGE);
             return 0;
         }
-        int epochs = line.integer("--epochs", DEFAULT_EPOCHS, 1, Integer.MAX_VALUE);
-        int seed = line.integer("--seed", DEFAULT_SEED, Integer.MIN_VALUE, Integer.MAX_VALUE);
-        Path data = dataDir(line.path("--data"));
-        Path checkpoints = line.writableFolder("--checkpoints");
+        JobSettings job = job(line);
         if (line.flag("--java")) {
-            new FashionMnistLeNet(data, epochs, seed, out, checkpoints).run();
+            new FashionMnistLeNet(job, out).run();
         } else {
-            new FashionMnistPipeline(data, epochs, seed, out, checkpoints).run();
+            new FashionMnistPipeline(job, out).run();
         }
         return 0;
+    }
+
+    /**
+     * The job's settings from the main command's options, checked in order; the data folder is
+     * checked, and the checkpoint folder made, only once every other option passed.
+     */
+    static JobSettings job(CommandLine line) {
+        int epochs = line.integer("--epochs", DEFAULT_EPOCHS, 1, Integer.MAX_VALUE);
+        int seed = line.integer("--seed", DEFAULT_SEED, Integer.MIN_VALUE, Integer.MAX_VALUE);
+        Double clip = line.positive("--clip");
+        int accumulate = line.integer("--accumulate", Accumulation.DEFAULT_BATCHES, 1, MAX_ACCUMULATE);
+        LossScale lossScale = lossScale(line.text("--loss-scale"));
+        Path data = dataDir(line.path("--data"));
+        Path checkpoints = line.writableFolder("--checkpoints");
+        return new JobSettings(data, epochs, seed).withCheckpoints(checkpoints).withClip(clip)
+                .withAccumulate(accumulate).withLossScale(lossScale);
+    }
+
+    /** {@code --loss-scale}: GradScaler's dynamic scale, a fixed one, or none when not given. */
+    private static LossScale lossScale(String text) {
+        if (text == null) {
+            return LossScale.none();
+        }
+        if (text.equals("dynamic")) {
+            return LossScale.dynamic();
+        }
+        return LossScale.fixed(CommandLine.positive("--loss-scale", text, "dynamic or "),
+                LossScale.DEFAULT_DROP_OVERFLOW_UPDATE);
     }
 
     /** The folder given, or found, checked to hold the four files. */

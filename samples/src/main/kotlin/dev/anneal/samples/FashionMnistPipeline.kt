@@ -14,7 +14,6 @@ import dev.anneal.model.LeNet5
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.loss.Losses
 import java.io.PrintStream
-import java.nio.file.Path
 import java.util.Locale
 
 /**
@@ -23,33 +22,33 @@ import java.util.Locale
  * progress bar on a terminal. [FashionMnistLeNet] is the same run written with the Java builders;
  * for one seed both print the same numbers, and either resumes from the other's checkpoints.
  */
-class FashionMnistPipeline(
-    private val dataDir: Path,
-    private val epochs: Int,
-    private val seed: Int,
-    private val out: PrintStream,
-    /** Where to write a checkpoint after each epoch, and to resume from the newest one found. */
-    private val checkpoints: Path? = null,
-) {
+class FashionMnistPipeline(private val job: JobSettings, private val out: PrintStream) {
     /** Trains and returns the final test accuracy. */
     fun run(): Double {
-        Engine.getInstance().setRandomSeed(seed)
+        val dataDir = job.dataDir
+        val checkpoints = job.checkpoints
+        Engine.getInstance().setRandomSeed(job.seed)
         Model.newInstance("lenet5").use { model ->
             NDManager.newBaseManager().use { data ->
                 model.block = LeNet5.create()
                 model.block.initialize(model.ndManager, DataType.FLOAT32, LeNet5.inputShape(BATCH_SIZE))
-                val train = FashionMnist.loadShuffled(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, seed.toLong())
+                val train = FashionMnist.loadShuffled(dataDir, FashionMnist.Split.TRAIN, data, BATCH_SIZE, job.seed.toLong())
                 val test = FashionMnist.load(dataDir, FashionMnist.Split.TEST, data, BATCH_SIZE)
-                out.println(FashionMnistLeNet.header(dataDir, train.size(), test.size(), epochs, seed))
+                out.println(FashionMnistLeNet.header(job, train.size(), test.size()))
 
                 val run = pipeline {
                     this.model = model.block
                     this.data = train
                     validation = test
                     loss = Losses.softmaxCrossEntropy()
-                    optimizer { momentum(lr = 0.01, momentum = 0.9) }
+                    optimizer {
+                        momentum(lr = 0.01, momentum = 0.9)
+                        job.clip?.let { clipGradNorm(it) }
+                        if (job.lossScale.scales()) lossScale(job.lossScale)
+                    }
                     prefetch = 0 // in memory already; reads on another thread would slow libtorch here
-                    epochs = this@FashionMnistPipeline.epochs
+                    epochs = job.epochs
+                    accumulate = job.accumulate
                     metrics { accuracy() }
                     checkpoints?.let { dir ->
                         resumeFrom = latestCheckpoint(dir, out::println)?.also { out.println(FashionMnistLeNet.resumeLine(it)) }

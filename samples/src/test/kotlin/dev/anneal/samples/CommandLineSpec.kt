@@ -1,5 +1,6 @@
 package dev.anneal.samples
 
+import dev.anneal.grad.LossScale
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
 import io.kotest.engine.names.WithDataTestName
@@ -35,7 +36,10 @@ class CommandLineSpec : FunSpec({
     val schedule = "constant(0.1, steps = 10)"
     val huge = "9".repeat(120_000)
 
-    /** [args] refused with one line that contains [names]; [child]: also run in a child JVM through the real `main`. */
+    /**
+     * [args] refused with one line that contains [names], or is [names] when that starts with
+     * `anneal:`; [child]: also run in a child JVM through the real `main`.
+     */
     class Mistake(val name: String, val names: String, val child: Boolean = false, vararg val args: String) : WithDataTestName {
         override fun dataTestName() = name
     }
@@ -69,6 +73,7 @@ class CommandLineSpec : FunSpec({
         err shouldStartWith "anneal"
         err shouldContain names
         err.length shouldBeLessThan 1000
+        if (names.startsWith("anneal:")) err.trimEnd() shouldBe names
     }
 
     val mistakes = listOf(
@@ -96,6 +101,30 @@ class CommandLineSpec : FunSpec({
         Mistake("--checkpoints that is a file", "--checkpoints must be a folder Anneal can write to", false, "--checkpoints", file.toString()),
         Mistake("--checkpoints under a file", "--checkpoints must be a folder Anneal can write to", false, "--checkpoints", "$file/checkpoints"),
         Mistake("--checkpoints without a value", "--checkpoints needs a value", false, "--checkpoints"),
+        Mistake("--clip -1", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"-1\"", true, "--clip", "-1"),
+        Mistake("--clip that is a word", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"x\"", false, "--clip", "x"),
+        Mistake("--clip NaN", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"NaN\"", false, "--clip", "NaN"),
+        Mistake("--clip Infinity", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"Infinity\"", false, "--clip", "Infinity"),
+        Mistake("--clip 0", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"0\"", false, "--clip", "0"),
+        Mistake("--clip above 3.4e38", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"3.5e38\"", false, "--clip", "3.5e38"),
+        Mistake("--clip below 1.2e-38", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"1e-38\"", false, "--clip", "1e-38"),
+        Mistake("--clip in Java's hexadecimal", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"0x1p0\"", false, "--clip", "0x1p0"),
+        Mistake("--clip with Java's double suffix", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"1d\"", false, "--clip", "1d"),
+        Mistake("--clip empty", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"\"", false, "--clip", ""),
+        Mistake("--clip without a value", "anneal: --clip needs a value: --clip MAXNORM", false, "--clip"),
+        Mistake("--accumulate 0", "anneal: --accumulate must be a whole number from 1 to 1875, got \"0\"", true, "--accumulate", "0"),
+        Mistake("--accumulate -2", "anneal: --accumulate must be a whole number from 1 to 1875, got \"-2\"", false, "--accumulate", "-2"),
+        Mistake("--accumulate beyond an epoch of the full set", "anneal: --accumulate must be a whole number from 1 to 1875, got \"1876\"", false, "--accumulate", "1876"),
+        Mistake("--accumulate 1.5", "anneal: --accumulate must be a whole number from 1 to 1875, got \"1.5\"", false, "--accumulate", "1.5"),
+        Mistake("--accumulate that is a word", "anneal: --accumulate must be a whole number from 1 to 1875, got \"two\"", false, "--accumulate", "two"),
+        Mistake("--accumulate without a value", "anneal: --accumulate needs a value: --accumulate K", false, "--accumulate"),
+        Mistake("--loss-scale that is another word", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"maybe\"", true, "--loss-scale", "maybe"),
+        Mistake("--loss-scale Dynamic", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"Dynamic\"", false, "--loss-scale", "Dynamic"),
+        Mistake("--loss-scale 0", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"0\"", false, "--loss-scale", "0"),
+        Mistake("--loss-scale -128", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"-128\"", false, "--loss-scale", "-128"),
+        Mistake("--loss-scale inf", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"inf\"", false, "--loss-scale", "inf"),
+        Mistake("--loss-scale 1e39", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"1e39\"", false, "--loss-scale", "1e39"),
+        Mistake("--loss-scale without a value", "anneal: --loss-scale needs a value: --loss-scale SCALE", false, "--loss-scale"),
         Mistake("--java=true", "--java is a flag and takes no value", false, "--java=true"),
         Mistake("an unknown option", "\"--epoch\" is not an option; options are --epochs, --data", true, "--epoch", "3"),
         Mistake("a one-letter option", "\"-x\" is not an option", false, "-x"),
@@ -169,6 +198,26 @@ class CommandLineSpec : FunSpec({
         status shouldBe 0
         err.shouldBeEmpty()
         (Main.OPTIONS + ScheduleCommand.OPTIONS).forEach { out shouldContain it.name() }
+    }
+
+    test("the options given reach the job's settings; none given, the job is today's") {
+        val data = Path.of("data", "fashion-mnist")
+        fun job(vararg args: String) = Main.job(CommandLine.parse(arrayOf("--data", data.toString(), *args), Main.OPTIONS))
+        job() shouldBe JobSettings(data, Main.DEFAULT_EPOCHS, Main.DEFAULT_SEED)
+        job().lossScale() shouldBe LossScale.none()
+        job("--clip", "1.0", "--accumulate", "2", "--loss-scale", "dynamic", "--epochs", "3") shouldBe
+            JobSettings(data, 3, Main.DEFAULT_SEED).withClip(1.0).withAccumulate(2).withLossScale(LossScale.dynamic())
+        job("--clip=.25", "--accumulate=1875", "--loss-scale=1024").let {
+            it.clip() shouldBe 0.25
+            it.accumulate() shouldBe 1875
+            it.lossScale() shouldBe LossScale.fixed(1024.0, true)
+        }
+    }
+
+    test("a number is read as people write one, within the bounds the message states") {
+        mapOf("1.0" to 1.0, "0.5" to 0.5, ".5" to 0.5, "2." to 2.0, "+2" to 2.0, "1e-3" to 1e-3, "1E3" to 1000.0,
+            "3.4e38" to 3.4e38, "1.2E-38" to 1.2e-38, "0000.25" to 0.25,
+        ).forEach { (text, value) -> CommandLine.positive("--clip", text, "") shouldBe value }
     }
 
     test("options are checked in order before anything is made: refused data leave no checkpoint folder behind") {
