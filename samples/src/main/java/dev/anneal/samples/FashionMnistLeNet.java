@@ -14,7 +14,9 @@ import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.Optimizers;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.state.CheckpointPolicy;
+import dev.anneal.train.HalfPrecision;
 import dev.anneal.train.LossMonitor;
+import dev.anneal.train.Pipeline;
 import dev.anneal.train.ProgressBar;
 import dev.anneal.train.TimeMonitor;
 import dev.anneal.train.TrainingEvent;
@@ -67,6 +69,9 @@ public final class FashionMnistLeNet {
             }
             if (job.lossScale().scales()) {
                 recipe.lossScale(job.lossScale());
+            }
+            if (job.precision() != Pipeline.DEFAULT_PRECISION) {
+                HalfPrecision.cast(block, job.precision(), model.getNDManager().getDevice());
             }
             try (Optimizer<MomentumOptions.Group> optimizer = recipe.build().compile(ParameterSet.of(block))) {
                 TrainingLoop.Builder loop = TrainingLoop.builder()

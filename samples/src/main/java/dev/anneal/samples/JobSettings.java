@@ -1,7 +1,9 @@
 package dev.anneal.samples;
 
 import dev.anneal.grad.LossScale;
+import ai.djl.ndarray.types.DataType;
 import dev.anneal.train.Accumulation;
+import dev.anneal.train.Pipeline;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -23,33 +25,39 @@ import java.util.Objects;
  * @param accumulate  batches per optimizer step, on the mean of their gradients
  *                    ({@link Accumulation}); 1 steps on every batch
  * @param lossScale   the loss scaling, {@link LossScale#none()} for none
+ * @param precision   FLOAT32, or FLOAT16 for mixed precision (the model in float16, float32 masters)
  */
 public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, Double clip, int accumulate,
-                          LossScale lossScale) {
+                          LossScale lossScale, DataType precision) {
     public JobSettings {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(lossScale, "lossScale");
+        Objects.requireNonNull(precision, "precision");
     }
 
     /** The job as it runs with no other option. */
     public JobSettings(Path dataDir, int epochs, int seed) {
-        this(dataDir, epochs, seed, null, null, Accumulation.DEFAULT_BATCHES, LossScale.none());
+        this(dataDir, epochs, seed, null, null, Accumulation.DEFAULT_BATCHES, LossScale.none(), Pipeline.DEFAULT_PRECISION);
     }
 
     public JobSettings withCheckpoints(Path dir) {
-        return new JobSettings(dataDir, epochs, seed, dir, clip, accumulate, lossScale);
+        return new JobSettings(dataDir, epochs, seed, dir, clip, accumulate, lossScale, precision);
     }
 
     public JobSettings withClip(Double maxNorm) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm, accumulate, lossScale);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm, accumulate, lossScale, precision);
     }
 
     public JobSettings withAccumulate(int batches) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, batches, lossScale);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, batches, lossScale, precision);
     }
 
     public JobSettings withLossScale(LossScale scale) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, scale);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, scale, precision);
+    }
+
+    public JobSettings withPrecision(DataType type) {
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, lossScale, type);
     }
 
     /**
@@ -70,6 +78,9 @@ public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, 
             parts.add("fixed loss scale " + lossScale.initScale());
         } else if (lossScale.scales()) {
             parts.add("loss scale " + lossScale); // not one the command line gives
+        }
+        if (precision != Pipeline.DEFAULT_PRECISION) {
+            parts.add(precision.toString().toLowerCase(java.util.Locale.ROOT) + " with float32 masters");
         }
         return parts.stream().map(p -> ", " + p).reduce("", String::concat);
     }

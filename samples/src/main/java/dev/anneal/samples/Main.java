@@ -1,11 +1,13 @@
 package dev.anneal.samples;
 
+import ai.djl.ndarray.types.DataType;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.config.Shown;
 import dev.anneal.data.FashionMnist;
 import dev.anneal.grad.LossScale;
 import dev.anneal.samples.CommandLine.Option;
 import dev.anneal.train.Accumulation;
+import dev.anneal.train.Pipeline;
 
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -47,11 +49,13 @@ public final class Main {
                     + (long) LossScale.DEFAULT_INIT_SCALE + ", halved on an overflow, doubled after "
                     + LossScale.DEFAULT_GROWTH_INTERVAL + " good steps), or a fixed positive number from "
                     + CommandLine.SMALLEST + " to " + CommandLine.LARGEST + " (default: no scaling)"),
+            new Option("--precision", "TYPE", "fp32 (default) or fp16: mixed precision, LeNet-5 trained in float16 while"
+                    + " the optimizer updates float32 master weights; give it --loss-scale dynamic"),
             Option.flag("--java", "run the same job written with the Java builders instead of the Kotlin pipeline"));
 
     static final String USAGE = """
             usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--java]
-                          [--clip MAXNORM] [--accumulate K] [--loss-scale SCALE]
+                          [--clip MAXNORM] [--accumulate K] [--loss-scale SCALE] [--precision TYPE]
                    anneal schedule '<schedule>' --steps N [--steps-per-epoch N] [--csv FILE [--every N]] [--png FILE]
                    anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
                    anneal bench [--quick] [--json FILE]    optimizer and training-loop benchmarks
@@ -119,10 +123,11 @@ public final class Main {
         Double clip = line.positive("--clip");
         int accumulate = line.integer("--accumulate", Accumulation.DEFAULT_BATCHES, 1, MAX_ACCUMULATE);
         LossScale lossScale = lossScale(line.text("--loss-scale"));
+        DataType precision = precision(line.text("--precision"));
         Path data = dataDir(line.path("--data"));
         Path checkpoints = line.writableFolder("--checkpoints");
         return new JobSettings(data, epochs, seed).withCheckpoints(checkpoints).withClip(clip)
-                .withAccumulate(accumulate).withLossScale(lossScale);
+                .withAccumulate(accumulate).withLossScale(lossScale).withPrecision(precision);
     }
 
     /** {@code --loss-scale}: GradScaler's dynamic scale, a fixed one, or none when not given. */
@@ -135,6 +140,19 @@ public final class Main {
         }
         return LossScale.fixed(CommandLine.positive("--loss-scale", text, "dynamic or "),
                 LossScale.DEFAULT_DROP_OVERFLOW_UPDATE);
+    }
+
+    /** {@code --precision}: float32, or float16 for mixed precision; bfloat16 is refused on the CPU. */
+    private static DataType precision(String text) {
+        if (text == null || text.equals("fp32")) {
+            return Pipeline.DEFAULT_PRECISION;
+        }
+        if (text.equals("fp16")) {
+            return DataType.FLOAT16;
+        }
+        throw new InvalidConfigException("--precision", text.equals("bf16")
+                ? "bf16 is not available on the CPU (DJL 0.35.1 aborts the JVM on any bfloat16 CPU tensor); use fp16"
+                : "must be fp32 or fp16, got " + Shown.quoted(text));
     }
 
     /** The folder given, or found, checked to hold the four files. */

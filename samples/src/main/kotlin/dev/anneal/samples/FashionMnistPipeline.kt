@@ -49,6 +49,7 @@ class FashionMnistPipeline(private val job: JobSettings, private val out: PrintS
                     prefetch = 0 // in memory already; reads on another thread would slow libtorch here
                     epochs = job.epochs
                     accumulate = job.accumulate
+                    precision = job.precision
                     metrics { accuracy() }
                     checkpoints?.let { dir ->
                         resumeFrom = latestCheckpoint(dir, out::println)?.also { out.println(FashionMnistLeNet.resumeLine(it)) }

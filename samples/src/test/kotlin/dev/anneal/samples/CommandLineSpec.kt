@@ -1,5 +1,6 @@
 package dev.anneal.samples
 
+import ai.djl.ndarray.types.DataType
 import dev.anneal.grad.LossScale
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
@@ -124,6 +125,9 @@ class CommandLineSpec : FunSpec({
         Mistake("--loss-scale -128", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"-128\"", false, "--loss-scale", "-128"),
         Mistake("--loss-scale inf", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"inf\"", false, "--loss-scale", "inf"),
         Mistake("--loss-scale 1e39", "anneal: --loss-scale must be dynamic or a positive number from 1.2E-38 to 3.4E38, got \"1e39\"", false, "--loss-scale", "1e39"),
+        Mistake("--precision fp64", "anneal: --precision must be fp32 or fp16, got \"fp64\"", false, "--precision", "fp64"),
+        Mistake("--precision bf16 on the CPU", "anneal: --precision bf16 is not available on the CPU (DJL 0.35.1 aborts the JVM on any bfloat16 CPU tensor); use fp16", true, "--precision", "bf16"),
+        Mistake("--precision FP16", "anneal: --precision must be fp32 or fp16, got \"FP16\"", false, "--precision", "FP16"),
         Mistake("--loss-scale without a value", "anneal: --loss-scale needs a value: --loss-scale SCALE", false, "--loss-scale"),
         Mistake("--java=true", "--java is a flag and takes no value", false, "--java=true"),
         Mistake("an unknown option", "\"--epoch\" is not an option; options are --epochs, --data", true, "--epoch", "3"),
@@ -207,6 +211,8 @@ class CommandLineSpec : FunSpec({
         job().lossScale() shouldBe LossScale.none()
         job("--clip", "1.0", "--accumulate", "2", "--loss-scale", "dynamic", "--epochs", "3") shouldBe
             JobSettings(data, 3, Main.DEFAULT_SEED).withClip(1.0).withAccumulate(2).withLossScale(LossScale.dynamic())
+        job("--precision", "fp16").precision() shouldBe DataType.FLOAT16
+        job("--precision", "fp32") shouldBe job()
         job("--clip=.25", "--accumulate=1875", "--loss-scale=1024").let {
             it.clip() shouldBe 0.25
             it.accumulate() shouldBe 1875

@@ -1,5 +1,6 @@
 package dev.anneal.samples
 
+import ai.djl.ndarray.types.DataType
 import dev.anneal.grad.LossScale
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeGreaterThanOrEqual
@@ -72,6 +73,17 @@ class MainJobSpec : FunSpec({
         timings.replace(javaOutput, "time") shouldBe timings.replace(kotlinOutput, "time")
         val lastLines = { output: String -> timings.replace(output, "time").trim().lines().takeLast(3) }
         lastLines(kotlinOutput) shouldNotBe lastLines(seed5.second)
+    }
+
+    test("in mixed precision the Java sample prints the same lines as the pipeline, and learns") {
+        val options = job(5).withPrecision(DataType.FLOAT16).withLossScale(LossScale.dynamic())
+        val (kotlinAccuracy, kotlinOutput) = kotlinRun(options)
+        val (javaAccuracy, javaOutput) = javaRun(options)
+        kotlinOutput.lines()[1] shouldBe "Momentum lr 0.01, momentum 0.9, batch 32, 1 epochs, seed 5, dynamic loss scale, " +
+            "float16 with float32 masters"
+        javaAccuracy shouldBe kotlinAccuracy
+        timings.replace(javaOutput, "time") shouldBe timings.replace(kotlinOutput, "time")
+        kotlinAccuracy shouldBeGreaterThanOrEqual 0.65
     }
 
     test("stopped after one epoch and resumed from its checkpoint, by the other language, the job ends as an unbroken one") {
