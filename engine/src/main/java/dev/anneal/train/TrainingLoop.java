@@ -401,16 +401,26 @@ public final class TrainingLoop {
     }
 
     /**
-     * The metrics on the validation set; when an optimizer keeps an average of the weights, also
-     * with the averages swapped in, each under {@code "ema." + name}.
+     * The metrics on the validation set; when optimizers keep an average of the weights, also
+     * with the averages swapped in, each under the average's name ({@code "ema.accuracy"},
+     * {@code "swa.accuracy"}), once some parameter's average has started. Optimizers keeping the
+     * same kind of average are swapped in together.
      */
     private Map<String, Double> validate(ParameterStore store) throws IOException, TranslateException {
         Map<String, Double> values = new LinkedHashMap<>(measure(store));
-        List<Optimizer<?>> averaging = optimizers.values().stream().filter(Optimizer::keepsAverages).toList();
-        if (!averaging.isEmpty()) {
+        Map<String, List<Optimizer<?>>> byAverage = new LinkedHashMap<>();
+        for (Optimizer<?> optimizer : optimizers.values()) {
+            optimizer.weightAverage().ifPresent(average ->
+                    byAverage.computeIfAbsent(average.name(), name -> new ArrayList<>()).add(optimizer));
+        }
+        for (Map.Entry<String, List<Optimizer<?>>> kind : byAverage.entrySet()) {
+            List<Optimizer<?>> averaging = kind.getValue();
+            if (averaging.stream().noneMatch(Optimizer::averagesStarted)) {
+                continue;
+            }
             averaging.forEach(Optimizer::swapAverages);
             try {
-                measure(store).forEach((name, value) -> values.put("ema." + name, value));
+                measure(store).forEach((name, value) -> values.put(kind.getKey() + "." + name, value));
             } finally {
                 averaging.forEach(Optimizer::swapAverages);
             }
