@@ -88,6 +88,20 @@ public final class Chain {
         return b.build();
     }
 
+    /** True when a stage counts some length in epochs, so {@link #inSteps} must come before compiling. */
+    boolean countsEpochs() {
+        return stages.stream().anyMatch(Stage::countsEpochs);
+    }
+
+    /** This chain with every stage's epochs turned into steps at {@code stepsPerEpoch}; itself when none counts epochs. */
+    Chain inSteps(long stepsPerEpoch) {
+        if (!countsEpochs()) {
+            return this;
+        }
+        return toBuilder(typeName, summary).stages(stages.stream().map(s -> s.inSteps(stepsPerEpoch)).toArray(Stage[]::new))
+                .build();
+    }
+
     /** The stage that keeps an average of the weights, if any; a chain keeps at most one. */
     WeightAverage weightAverage() {
         List<WeightAverage> averages = stages.stream().filter(WeightAverage.class::isInstance)
