@@ -540,7 +540,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     /**
      * Exchanges every parameter's weights with their average (the chain's {@link WeightAverage}:
-     * {@link dev.anneal.grad.Ema}'s), to evaluate or save the
+     * {@link dev.anneal.grad.Ema}'s or {@link dev.anneal.grad.Swa}'s), to evaluate or save the
      * average; called again, it puts the weights back, bit for bit. A parameter whose average has
      * not started (not yet updated; before SWA's start) keeps its weights. Steps and
      * {@link #state()} are refused while the averages are in. Batch-norm running statistics are
@@ -554,7 +554,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         ensureOpen();
         refuseReleased();
         if (average == null) {
-            throw new IllegalStateException(chain.name() + " keeps no average of the weights; add ema(...) to its spec");
+            throw new IllegalStateException(chain.name() + " keeps no average of the weights; add ema(...) or swa(...) "
+                    + "to its spec");
         }
         for (Bucket bucket : buckets) {
             int at = chain.stateNames(bucket.hyperparams).indexOf(average.name());

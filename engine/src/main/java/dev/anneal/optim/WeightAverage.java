@@ -2,7 +2,7 @@ package dev.anneal.optim;
 
 /**
  * A parameter stage that keeps an average of the weights in one of its state arrays, as
- * {@link dev.anneal.grad.Ema} does. {@link Optimizer#swapAverages()}
+ * {@link dev.anneal.grad.Ema} and {@link dev.anneal.grad.Swa} do. {@link Optimizer#swapAverages()}
  * exchanges that array with the weights, and the training loop's validation reports the metrics
  * of the averaged weights under {@link #name()}: {@code "ema.accuracy"}, {@code "swa.accuracy"}.
  * An optimizer keeps at most one such average.
