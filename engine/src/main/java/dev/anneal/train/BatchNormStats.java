@@ -82,8 +82,9 @@ public final class BatchNormStats {
     /**
      * Recomputes the running statistics of every batch-norm layer in {@code block} with one
      * forward pass in training mode over {@code data}, as {@code update_bn(loader, model)}; arrays
-     * of the pass live in a sub-manager of {@code manager}, closed when it ends. A block without
-     * batch norm is left as it is.
+     * of the pass live in a sub-manager of {@code manager}, closed when it ends. The statistics
+     * are written once the pass is over, so a pass that fails (the data, the forward) leaves them
+     * as they were. A block without batch norm is left as it is.
      */
     public static void recompute(Block block, Dataset data, NDManager manager) throws IOException, TranslateException {
         Objects.requireNonNull(data, "data");
