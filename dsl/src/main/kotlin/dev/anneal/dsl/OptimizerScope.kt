@@ -5,10 +5,12 @@ import dev.anneal.grad.ClipGradNorm
 import dev.anneal.grad.Ema
 import dev.anneal.grad.LossScale
 import dev.anneal.grad.NonFinite
+import dev.anneal.grad.Swa
 import dev.anneal.optim.OptimizerBuilder
 import dev.anneal.optim.OptimizerSpec
 import dev.anneal.optim.Settings
 import dev.anneal.param.Selector
+import dev.anneal.schedule.Duration
 
 /**
  * An optimizer with its groups, as the engine's [OptimizerSpec]:
@@ -96,6 +98,29 @@ public class OptimizerScope<G> internal constructor() {
     public fun ema(decay: Number = Ema.DEFAULT_DECAY, every: Long = Ema.DEFAULT_EVERY, warmup: Boolean = Ema.DEFAULT_WARMUP) {
         val average = Ema.EVERY_STEP.every(every).let { if (warmup) it.withWarmup() else it }
         chosen("ema(...)").ema(average, decay.toSchedule())
+    }
+
+    /**
+     * Keeps the stochastic weight average of the weights beside them, PyTorch's `AveragedModel`:
+     * the equal-weight mean of the weights at a tensor's [start]-th update and at every [every]-th
+     * one after it, each in steps or epochs: `swa(start = 160.epochs, every = 1.epochs)` averages at
+     * the end of epoch 160 and of each epoch after it (a pipeline turns epochs into steps). Pair it
+     * with `swaLR(before, steps, swaLr)` for PyTorch's learning rate. `Optimizer.swapAverages()`
+     * swaps it in and out; the loop validates it with batch-norm statistics recomputed for it
+     * (`update_bn`). An optimizer keeps one average: not both [ema] and [swa].
+     */
+    public fun swa(start: Length = Swa.DEFAULT_START.length, every: Length = Swa.DEFAULT_EVERY.length) {
+        val average = Swa.EVERY_STEP.start(start.checked("start")).every(every.checked("every"))
+        chosen("swa(...)").swa(average)
+    }
+
+    private fun Length.checked(field: String): Duration {
+        val (count, unit) = when (this) {
+            is Steps -> count to "step"
+            is Epochs -> count.toLong() to "epoch"
+        }
+        if (count < 1) throw InvalidConfigException("optimizer.swa.$field", "must be at least 1 $unit, got $count")
+        return duration
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.anneal.grad.ClipGradNorm
 import dev.anneal.grad.Ema
 import dev.anneal.grad.LossScale
 import dev.anneal.grad.NonFinite
+import dev.anneal.grad.Swa
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.Selector
@@ -148,6 +149,24 @@ class OptimizerDslSpec : FunSpec({
         val decay = schedule { linear(0.9, 0.999, steps = 1000) }
         optimizer { sgd(); ema(decay) } shouldBe Optimizers.sgd().ema(Ema.EVERY_STEP, decay.schedule).build()
         optimizer { sgd(); ema() } shouldNotBe optimizer { sgd(); ema(every = 2) }
+    }
+
+    test("a stochastic weight average, in steps or epochs, as the Java builders put it") {
+        optimizer { sgd(); swa() } shouldBe Optimizers.sgd().swa().build()
+        optimizer { sgd(); swa() } shouldBe Optimizers.sgd().swa(Swa.EVERY_STEP.start(Swa.DEFAULT_START).every(Swa.DEFAULT_EVERY)).build()
+        optimizer { sgd(lr = 0.05); swa(start = 160.epochs, every = 1.epochs) } shouldBe
+            Optimizers.sgd().lr(0.05).swa(Swa.EVERY_STEP.start(Duration.epochs(160)).every(Duration.epochs(1))).build()
+        optimizer { adamW(); swa(start = 1000.steps, every = 100.steps) } shouldBe
+            Optimizers.adamW().swa(Swa.EVERY_STEP.start(1000).every(100)).build()
+        optimizer { adamW(); swa(start = 3.epochs, every = 50.steps) } shouldBe
+            Optimizers.adamW().swa(Swa.EVERY_STEP.start(Duration.epochs(3)).every(50)).build()
+        optimizer { sgd(); swa() } shouldNotBe optimizer { sgd(); swa(every = 2.steps) }
+        shouldThrow<InvalidConfigException> { optimizer { sgd(); swa(start = 0.epochs) } }.message shouldBe
+            "optimizer.swa.start must be at least 1 epoch, got 0"
+        shouldThrow<InvalidConfigException> { optimizer { sgd(); swa(every = (-1).steps) } }.message shouldBe
+            "optimizer.swa.every must be at least 1 step, got -1"
+        shouldThrow<InvalidConfigException> { optimizer { sgd(); ema(); swa() } }.message shouldContain
+            "optimizer.sgd keeps one average of the weights, got ema(...) and swa(...)"
     }
 
     test("a scheduled value is a Number holding the engine's schedule; a plain number is a constant") {

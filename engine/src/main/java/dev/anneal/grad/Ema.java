@@ -6,7 +6,7 @@ import dev.anneal.internal.FusedOps;
 import dev.anneal.optim.ElementKernel;
 import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Hyperparams;
-import dev.anneal.optim.Stage;
+import dev.anneal.optim.WeightAverage;
 import dev.anneal.schedule.Schedule;
 
 import java.util.List;
@@ -28,7 +28,7 @@ import java.util.List;
  * added with a later group, starts from its weights then. {@code Optimizer.swapAverages()} puts
  * the averages into the model (to evaluate or save them) and back.
  */
-public final class Ema implements Stage {
+public final class Ema implements WeightAverage {
     /** How much of the average each update keeps: Keras's {@code ema_momentum}. */
     public static final Hyperparameter<Schedule> DECAY = Hyperparameter.value("emaDecay",
             Hyperparameter.Range.CLOSED_UNIT_INTERVAL, "How much of the weights' average each update keeps.");
@@ -66,6 +66,17 @@ public final class Ema implements Stage {
     @Override
     public Kind kind() {
         return Kind.PARAMETER;
+    }
+
+    @Override
+    public String name() {
+        return STATE;
+    }
+
+    /** From a tensor's first update on, which copies its weights. */
+    @Override
+    public boolean started(long updates) {
+        return updates >= 1;
     }
 
     @Override

@@ -46,6 +46,13 @@ public final class Chain {
         if (!read.equals(b.entries.keySet())) {
             throw new IllegalStateException(typeName + " declares " + b.entries.keySet() + " but its stages read " + read);
         }
+        List<String> averages = stages.stream().filter(WeightAverage.class::isInstance)
+                .map(s -> ((WeightAverage) s).name() + "(...)").toList();
+        if (averages.size() > 1) {
+            throw new InvalidConfigException("optimizer." + name(), "keeps one average of the weights, got "
+                    + String.join(" and ", averages) + "; swapAverages() and the validation of the average "
+                    + "need to know which one is meant: keep one");
+        }
         if (stages.stream().filter(s -> s.kind() == Stage.Kind.RULE).count() != 1) {
             throw new IllegalStateException(typeName + " must have exactly one update rule among its stages " + stages);
         }
@@ -79,6 +86,27 @@ public final class Chain {
         tools.stream().filter(t -> t.kind() != Stage.Kind.GRADIENT).forEach(b.stages::add);
         values.keys().forEach(h -> b.entries.put(h, values.get(h)));
         return b.build();
+    }
+
+    /** True when a stage counts some length in epochs, so {@link #inSteps} must come before compiling. */
+    boolean countsEpochs() {
+        return stages.stream().anyMatch(Stage::countsEpochs);
+    }
+
+    /** This chain with every stage's epochs turned into steps at {@code stepsPerEpoch}; itself when none counts epochs. */
+    Chain inSteps(long stepsPerEpoch) {
+        if (!countsEpochs()) {
+            return this;
+        }
+        return toBuilder(typeName, summary).stages(stages.stream().map(s -> s.inSteps(stepsPerEpoch)).toArray(Stage[]::new))
+                .build();
+    }
+
+    /** The stage that keeps an average of the weights, if any; a chain keeps at most one. */
+    WeightAverage weightAverage() {
+        List<WeightAverage> averages = stages.stream().filter(WeightAverage.class::isInstance)
+                .map(WeightAverage.class::cast).toList();
+        return averages.isEmpty() ? null : averages.get(0);
     }
 
     private Map<Hyperparameter<?>, Object> defaultsOrRequired() {

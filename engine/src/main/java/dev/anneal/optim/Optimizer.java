@@ -8,7 +8,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
-import dev.anneal.grad.Ema;
 import dev.anneal.grad.LossScale;
 import dev.anneal.grad.NonFinite;
 import dev.anneal.grad.ScaleGradients;
@@ -69,6 +68,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private final List<Selector> noWeightDecay;
     private final ParameterSet parameters;
     private final Chain chain;
+    /** The chain's average of the weights, or null. */
+    private final WeightAverage average;
     private final Execution execution;
     private final List<Bucket> buckets = new ArrayList<>();
     private final Map<String, Slot> slotsByParam = new HashMap<>();
@@ -98,6 +99,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         this.noWeightDecay = spec.noWeightDecay();
         this.parameters = parameters;
         this.chain = spec.chain();
+        this.average = chain.weightAverage();
         this.lossScale = spec.lossScale();
         this.nonFinite = spec.nonFinite();
         this.scaler = lossScale.start();
@@ -570,10 +572,12 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /**
-     * Exchanges every parameter's weights with their {@link Ema} average, to evaluate or save the
-     * average; called again, it puts the weights back, bit for bit. A parameter not yet updated
-     * keeps its weights (its average has not started). Steps and {@link #state()} are refused
-     * while the averages are in.
+     * Exchanges every parameter's weights with their average (the chain's {@link WeightAverage}:
+     * {@link dev.anneal.grad.Ema}'s or {@link dev.anneal.grad.Swa}'s), to evaluate or save the
+     * average; called again, it puts the weights back, bit for bit. A parameter whose average has
+     * not started (not yet updated; before SWA's start) keeps its weights. Steps and
+     * {@link #state()} are refused while the averages are in. Batch-norm running statistics are
+     * no parameters here and stay as they are; see {@link WeightAverage#recomputesBatchNorm()}.
      */
     public void swapAverages() {
         exclusive(this::swap);
@@ -582,26 +586,23 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private void swap() {
         ensureOpen();
         refuseReleased();
-        for (Bucket bucket : buckets) {
-            int at = chain.stateNames(bucket.hyperparams).indexOf(Ema.STATE);
-            if (at < 0) {
-                throw new IllegalStateException(chain.name() + " keeps no average of the weights; add ema(...) to its spec");
-            }
+        if (average == null) {
+            throw new IllegalStateException(chain.name() + " keeps no average of the weights; add ema(...) or swa(...) "
+                    + "to its spec");
         }
         for (Bucket bucket : buckets) {
-            int at = chain.stateNames(bucket.hyperparams).indexOf(Ema.STATE);
+            int at = chain.stateNames(bucket.hyperparams).indexOf(average.name());
             for (Slot slot : bucket.slots) {
-                if (bucket.updates[slot.index] > 0) {
+                if (average.started(bucket.updates[slot.index])) {
                     try (NDScope ignored = new NDScope()) {
-                        NDArray working = slot.working(slot.param.array());
-                        NDArray weights = working.duplicate();
-                        working.set(new NDIndex("..."), slot.state[at]);
-                        slot.state[at].set(new NDIndex("..."), weights);
+                        NDArray weights = slot.working(slot.param.array()).duplicate();
                         if (slot.master != null) {
+                            slot.master.set(new NDIndex("..."), slot.state[at]);
                             slot.refresh();
                         } else {
-                            slot.param.assign(working);
+                            slot.param.assign(slot.state[at]); // through a detached view, as autograd allows
                         }
+                        slot.state[at].set(new NDIndex("..."), weights);
                     }
                 }
             }
@@ -609,9 +610,21 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         averagesIn = !averagesIn;
     }
 
-    /** Whether this optimizer keeps an {@link Ema} average of the weights. */
+    /** Whether this optimizer keeps an average of the weights ({@code ema(...)}, {@code swa(...)}). */
     public boolean keepsAverages() {
-        return buckets.stream().anyMatch(b -> chain.stateNames(b.hyperparams).contains(Ema.STATE));
+        return average != null;
+    }
+
+    /** The average of the weights this optimizer keeps, if any: what it is called, when it starts. */
+    public java.util.Optional<WeightAverage> weightAverage() {
+        return java.util.Optional.ofNullable(average);
+    }
+
+    /** Whether some parameter's average has started, so that {@link #swapAverages()} would put one in. */
+    public boolean averagesStarted() {
+        ensureOpen();
+        return average != null && buckets.stream().anyMatch(b -> b.slots.stream()
+                .anyMatch(slot -> average.started(b.updates[slot.index])));
     }
 
     /** Whether {@link #swapAverages()} has put the averages into the model. */

@@ -5,6 +5,7 @@ import dev.anneal.grad.ClipGradValue;
 import dev.anneal.grad.Ema;
 import dev.anneal.grad.LossScale;
 import dev.anneal.grad.NonFinite;
+import dev.anneal.grad.Swa;
 import dev.anneal.param.Selector;
 import dev.anneal.schedule.Schedule;
 
@@ -91,6 +92,30 @@ public interface OptimizerBuilder<G extends Settings<G>, B extends OptimizerBuil
     default B ema(Ema average, Schedule decay) {
         Objects.requireNonNull(average, "average");
         parts().tool("ema", average, new Hyperparams(Map.of()).with(Ema.DECAY, decay));
+        return (B) this;
+    }
+
+    /**
+     * Keeps the stochastic weight average of the weights, PyTorch's {@code AveragedModel}: the
+     * equal-weight mean of the weights after every update from each tensor's first. Swap it into
+     * the model with {@code Optimizer.swapAverages()}; recompute batch-norm statistics for it with
+     * {@code BatchNormStats.recompute} ({@code update_bn}). Where it starts and how often it
+     * averages: {@link #swa(Swa)}.
+     */
+    default B swa() {
+        return swa(Swa.EVERY_STEP);
+    }
+
+    /**
+     * The stochastic weight average {@code average} says: {@code Swa.EVERY_STEP.start(Duration.epochs(160))
+     * .every(Duration.epochs(1))} averages at the end of epoch 160 and of every epoch after it.
+     * Given again, it replaces the one given before; an optimizer keeps one average, so
+     * {@code ema(...)} and {@code swa(...)} together are refused.
+     */
+    @SuppressWarnings("unchecked")
+    default B swa(Swa average) {
+        Objects.requireNonNull(average, "average");
+        parts().tool("swa", average, new Hyperparams(Map.of()));
         return (B) this;
     }
 

@@ -165,22 +165,28 @@ public final class OptimizerSpec<G extends Settings<G>> {
 
     /**
      * This spec with every schedule's epochs turned into steps at {@code stepsPerEpoch}
-     * ({@code warmup(steps = 500) then cosine(epochs = 10)}); a pipeline does this once it knows
-     * its data. Schedules counted in steps are unchanged.
+     * ({@code warmup(steps = 500) then cosine(epochs = 10)}), and every stage's (an average
+     * started after 10 epochs); a pipeline does this once it knows its data. What is counted in
+     * steps is unchanged.
      */
     public OptimizerSpec<G> withStepsPerEpoch(long stepsPerEpoch) {
         if (stepsPerEpoch < 1) {
             throw new InvalidConfigException("optimizer.stepsPerEpoch", "must be at least 1, got " + stepsPerEpoch);
         }
-        return mapSchedules(s -> s.inSteps(stepsPerEpoch));
+        return mapSchedules(chain.inSteps(stepsPerEpoch), s -> s.inSteps(stepsPerEpoch));
     }
 
-    /** True when some schedule counts epochs, so {@link #withStepsPerEpoch} must come before compiling. */
+    /** True when some schedule or stage counts epochs, so {@link #withStepsPerEpoch} must come before compiling. */
     public boolean countsEpochs() {
-        return hyperparameters().values().stream().anyMatch(v -> v instanceof Schedule s && s.countsEpochs());
+        return chain.countsEpochs()
+                || hyperparameters().values().stream().anyMatch(v -> v instanceof Schedule s && s.countsEpochs());
     }
 
     private OptimizerSpec<G> mapSchedules(UnaryOperator<Schedule> f) {
+        return mapSchedules(chain, f);
+    }
+
+    private OptimizerSpec<G> mapSchedules(Chain chain, UnaryOperator<Schedule> f) {
         return new OptimizerSpec<>(chain, defaults.mapSchedules(f),
                 groups.stream().map(g -> new GroupSpec<>(g.name(), g.selector(), g.overrides().mapSchedules(f))).toList(),
                 noWeightDecay, newGroup, lossScale, nonFinite);
@@ -199,6 +205,9 @@ public final class OptimizerSpec<G extends Settings<G>> {
         hyperparameters().forEach((path, value) -> checks.require(!(value instanceof Schedule s && s.countsEpochs()),
                 path, "is a schedule counted in epochs; give the steps per epoch first: "
                         + "spec.withStepsPerEpoch(n).compile(...), or run it in a pipeline, which knows them"));
+        chain.stages().stream().filter(Stage::countsEpochs).forEach(stage -> checks.fail(chain.name(), "has "
+                + stage + ", which counts epochs; give the steps per epoch first: "
+                + "spec.withStepsPerEpoch(n).compile(...), or run it in a pipeline, which knows them"));
         checks.throwIfAny();
         return new Optimizer<>(mapSchedules(s -> s.inSteps(0)), parameters, execution);
     }

@@ -35,6 +35,19 @@ public interface Stage {
         return List.of();
     }
 
+    /**
+     * True when this stage counts some length in epochs (an average started after 10 epochs), so
+     * it runs only once {@link #inSteps} knows the steps per epoch.
+     */
+    default boolean countsEpochs() {
+        return false;
+    }
+
+    /** This stage with every length in epochs turned into steps at {@code stepsPerEpoch}; itself when it counts none. */
+    default Stage inSteps(long stepsPerEpoch) {
+        return this;
+    }
+
     /** Checks that involve several values (each value's range is checked from its declaration). */
     default void check(Hyperparams h, Checks c) {
     }

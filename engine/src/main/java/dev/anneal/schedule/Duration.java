@@ -24,8 +24,11 @@ public record Duration(long amount, Unit unit) {
         return new Duration(epochs, Unit.EPOCHS);
     }
 
-    /** In steps; {@code stepsPerEpoch} is 0 when not known, which epochs refuse. */
-    long inSteps(long stepsPerEpoch, String path) {
+    /**
+     * In steps; {@code stepsPerEpoch} is 0 when not known, which epochs refuse, naming
+     * {@code path}, as they refuse a count of steps past {@code Long.MAX_VALUE}.
+     */
+    public long inSteps(long stepsPerEpoch, String path) {
         if (unit == Unit.STEPS) {
             return amount;
         }

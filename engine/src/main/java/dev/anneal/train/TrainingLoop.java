@@ -403,17 +403,39 @@ public final class TrainingLoop {
     }
 
     /**
-     * The metrics on the validation set; when an optimizer keeps an average of the weights, also
-     * with the averages swapped in, each under {@code "ema." + name}.
+     * The metrics on the validation set; when optimizers keep an average of the weights, also
+     * with the averages swapped in, each under the average's name ({@code "ema.accuracy"},
+     * {@code "swa.accuracy"}), once some parameter's average has started. Optimizers keeping the
+     * same kind of average are swapped in together. For an average that asks for it (SWA), the
+     * batch-norm statistics are recomputed for it with a pass over the training data
+     * ({@link BatchNormStats}, PyTorch's {@code update_bn}), and put back afterwards with the weights.
      */
     private Map<String, Double> validate(ParameterStore store) throws IOException, TranslateException {
         Map<String, Double> values = new LinkedHashMap<>(measure(store));
-        List<Optimizer<?>> averaging = optimizers.values().stream().filter(Optimizer::keepsAverages).toList();
-        if (!averaging.isEmpty()) {
+        Map<String, List<Optimizer<?>>> byAverage = new LinkedHashMap<>();
+        for (Optimizer<?> optimizer : optimizers.values()) {
+            optimizer.weightAverage().ifPresent(average ->
+                    byAverage.computeIfAbsent(average.name(), name -> new ArrayList<>()).add(optimizer));
+        }
+        for (Map.Entry<String, List<Optimizer<?>>> kind : byAverage.entrySet()) {
+            List<Optimizer<?>> averaging = kind.getValue();
+            if (averaging.stream().noneMatch(Optimizer::averagesStarted)) {
+                continue;
+            }
+            boolean recompute = averaging.stream().anyMatch(o -> o.weightAverage().orElseThrow().recomputesBatchNorm())
+                    && BatchNormStats.present(block);
             averaging.forEach(Optimizer::swapAverages);
+            BatchNormStats.Snapshot kept = null;
             try {
-                measure(store).forEach((name, value) -> values.put("ema." + name, value));
+                if (recompute) {
+                    kept = BatchNormStats.snapshot(block);
+                    BatchNormStats.recompute(block, train, manager);
+                }
+                measure(store).forEach((name, value) -> values.put(kind.getKey() + "." + name, value));
             } finally {
+                if (kept != null) {
+                    kept.restore();
+                }
                 averaging.forEach(Optimizer::swapAverages);
             }
         }
