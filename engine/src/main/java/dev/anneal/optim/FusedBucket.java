@@ -102,15 +102,16 @@ final class FusedBucket implements AutoCloseable {
     }
 
     /**
-     * A reduction over the trainable parameters' gradients as {@code before} (gradient stages,
-     * null for none) leaves them, changing nothing: each work item folds its blocks in order, and
-     * the items' partials are combined in order, so the total does not depend on the threads.
+     * A reduction over the trainable parameters' gradients as {@code before} (gradient stages by
+     * update count; null for none, which saves looking them up for every parameter) leaves them,
+     * changing nothing: each work item folds its blocks in order, and the items' partials are
+     * combined in order, so the total does not depend on the threads.
      */
     double reduce(long[] updates, LongFunction<ElementKernel> before, Reduction.Fold fold) {
         boolean[] live = prepare();
         ElementKernel[] kernels = new ElementKernel[params.size()];
         Map<Long, ElementKernel> byCount = new HashMap<>();
-        for (int slot = 0; slot < kernels.length; slot++) {
+        for (int slot = 0; slot < kernels.length && before != null; slot++) {
             if (live[slot]) {
                 kernels[slot] = byCount.computeIfAbsent(updates[slot] + 1, before::apply);
             }

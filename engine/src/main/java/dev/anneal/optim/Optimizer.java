@@ -382,7 +382,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private double partial(Bucket bucket, List<Stage> before, long next, Reduction.Fold fold) {
         Hyperparams h = bucket.hyperparams;
         if (bucket.fused != null) {
-            return bucket.fused.reduce(bucket.updates, count -> chain.kernel(before, h, next, count), fold);
+            return bucket.fused.reduce(bucket.updates, before.isEmpty() ? null : count -> chain.kernel(before, h, next, count),
+                    fold);
         }
         double total = 0;
         for (Slot slot : bucket.slots) {
