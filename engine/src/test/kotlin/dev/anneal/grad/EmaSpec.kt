@@ -9,17 +9,16 @@ import ai.djl.training.dataset.ArrayDataset
 import dev.anneal.optim.Execution
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet
-import dev.anneal.param.Selector
 import dev.anneal.schedule.Schedule
 import dev.anneal.support.GradientGenerator
 import dev.anneal.support.bits
+import dev.anneal.support.replayAverage
 import dev.anneal.support.stepGradients
 import dev.anneal.support.threeParameters
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.TrainingLoop
 import dev.anneal.train.loss.Losses
 import io.kotest.assertions.throwables.shouldThrowExactly
-import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
 import io.kotest.matchers.collections.shouldContainAll
@@ -62,40 +61,11 @@ class EmaSpec : FunSpec({
     for (execution in Execution.entries) {
         context("the average follows its formula on the ${execution.name.lowercase()} path") {
             withData(nameFn = { it.name }, cases) { case ->
-                val params = threeParameters(manager)
-                val plain = threeParameters(manager)
                 val average = Ema.EVERY_STEP.every(case.every).let { if (case.warmup) it.withWarmup() else it }
-                val spec = Optimizers.adam().lr(0.01).ema(average, case.decay).build()
-                val frozen = Selector.name("fc.weight")
-                val averaged = spec.compile(ParameterSet.of(params), execution)
-                val reference = Optimizers.adam().lr(0.01).build().compile(ParameterSet.of(plain), execution)
-                val counts = LongArray(params.size)
-                val emas = arrayOfNulls<FloatArray>(params.size)
-                for (t in 1L..30L) {
-                    for ((set, o) in listOf(params to averaged, plain to reference)) {
-                        set.values.forEachIndexed { i, w ->
-                            w.setRequiresGradient(!(t in case.frozen && frozen.matches(o.parameters().all()[i])))
-                        }
-                        stepGradients(manager, set.filterValues { it.hasGradient() }, t)
-                        o.step()
-                        o.zeroGrad()
-                    }
-                    params.values.forEachIndexed { i, w ->
-                        if (w.hasGradient()) {
-                            counts[i]++
-                            emas[i] = expected(emas[i], w.toFloatArray(), counts[i], case.decay.at(t), case.every, case.warmup)
-                        }
-                    }
-                    val state = averaged.state()
-                    params.keys.forEachIndexed { i, name ->
-                        withClue("$name at step $t") {
-                            state.tensors().getValue("$name/ema").toFloatArray().bits() shouldBe emas[i]!!.bits()
-                            params.getValue(name).toFloatArray().bits() shouldBe plain.getValue(name).toFloatArray().bits()
-                        }
-                    }
+                replayAverage(manager, execution, Optimizers.adam().lr(0.01).ema(average, case.decay).build(),
+                    Optimizers.adam().lr(0.01).build(), Ema.STATE, case.frozen) { _, count, t, weights, previous ->
+                    expected(previous, weights, count, case.decay.at(t), case.every, case.warmup)
                 }
-                averaged.close()
-                reference.close()
             }
         }
     }

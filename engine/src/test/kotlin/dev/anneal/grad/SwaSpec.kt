@@ -1,6 +1,5 @@
 package dev.anneal.grad
 
-import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDList
 import ai.djl.ndarray.NDManager
 import ai.djl.ndarray.types.DataType
@@ -16,10 +15,10 @@ import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Execution
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet
-import dev.anneal.param.Selector
 import dev.anneal.schedule.Duration
 import dev.anneal.support.GradientGenerator
 import dev.anneal.support.bits
+import dev.anneal.support.replayAverage
 import dev.anneal.support.stepGradients
 import dev.anneal.support.threeParameters
 import dev.anneal.train.BatchNormStats
@@ -29,7 +28,6 @@ import dev.anneal.train.TrainingLoop
 import dev.anneal.train.loss.Losses
 import dev.anneal.train.metric.TopK
 import io.kotest.assertions.throwables.shouldThrowExactly
-import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
 import io.kotest.matchers.collections.shouldContainAll
@@ -62,47 +60,15 @@ class SwaSpec : FunSpec({
     for (execution in Execution.entries) {
         context("the average follows AveragedModel's formula on the ${execution.name.lowercase()} path") {
             withData(nameFn = { it.name }, cases) { case ->
-                val params = threeParameters(manager)
-                val plain = threeParameters(manager)
                 val spec = Optimizers.adam().lr(0.01).swa(Swa.EVERY_STEP.start(case.start).every(case.every)).build()
-                val frozen = Selector.name("fc.weight")
-                val averaged = spec.compile(ParameterSet.of(params), execution)
-                val reference = Optimizers.adam().lr(0.01).build().compile(ParameterSet.of(plain), execution)
-                val counts = LongArray(params.size)
-                val swas = arrayOfNulls<FloatArray>(params.size)
-                for (t in 1L..30L) {
-                    for ((set, o) in listOf(params to averaged, plain to reference)) {
-                        set.values.forEachIndexed { i, w ->
-                            w.setRequiresGradient(!(t in case.frozen && frozen.matches(o.parameters().all()[i])))
-                        }
-                        stepGradients(manager, set.filterValues { it.hasGradient() }, t)
-                        o.step()
-                        o.zeroGrad()
-                    }
-                    params.values.forEachIndexed { i, w ->
-                        if (w.hasGradient()) {
-                            val count = ++counts[i]
-                            if (count >= case.start && (count - case.start) % case.every == 0L) {
-                                val k = (count - case.start) / case.every + 1
-                                val weights = w.toFloatArray()
-                                val previous = swas[i]
-                                swas[i] = if (k == 1L) weights else FloatArray(weights.size) { e ->
-                                    previous!![e] + (weights[e] - previous[e]) / k.toFloat()
-                                }
-                            }
-                        }
-                    }
-                    val state = averaged.state()
-                    params.keys.forEachIndexed { i, name ->
-                        withClue("$name at step $t") {
-                            val swa = state.tensors().getValue("$name/swa").toFloatArray()
-                            swa.bits() shouldBe (swas[i] ?: FloatArray(swa.size)).bits() // zero until it starts
-                            params.getValue(name).toFloatArray().bits() shouldBe plain.getValue(name).toFloatArray().bits()
-                        }
+                replayAverage(manager, execution, spec, Optimizers.adam().lr(0.01).build(), Swa.STATE, case.frozen) { _, count, _, weights, previous ->
+                    if (count >= case.start && (count - case.start) % case.every == 0L) {
+                        val k = (count - case.start) / case.every + 1
+                        if (k == 1L) weights else FloatArray(weights.size) { e -> previous!![e] + (weights[e] - previous[e]) / k.toFloat() }
+                    } else {
+                        null
                     }
                 }
-                averaged.close()
-                reference.close()
             }
         }
     }
