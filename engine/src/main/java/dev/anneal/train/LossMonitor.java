@@ -36,6 +36,18 @@ public final class LossMonitor implements Callback {
     static String batchLine(TrainingEvent.BatchEnd b) {
         return String.format(Locale.ROOT, "Epoch:[%3d/%3d], step:[%5d/%5d], loss:[%.3f/%.3f], time:%.3f ms, lr:%.5f",
                 b.epoch(), b.epochs(), b.batch(), b.batches(), b.loss(), b.meanLoss(), b.millis(), b.lr())
-                + b.gradientFigures();
+                + gradientFigures(b);
+    }
+
+    /** The clipping norm, the loss scale and the skipped steps, when there is clipping, scaling or a skip. */
+    private static String gradientFigures(TrainingEvent.BatchEnd b) {
+        StringBuilder s = new StringBuilder();
+        if (!Double.isNaN(b.gradNorm())) {
+            s.append(String.format(Locale.ROOT, ", grad norm:%.4g", b.gradNorm()));
+        }
+        if (b.lossScale() != 1 || b.skippedSteps() > 0) {
+            s.append(String.format(Locale.ROOT, ", loss scale:%.6g, skipped:%d", b.lossScale(), b.skippedSteps()));
+        }
+        return s.toString();
     }
 }

@@ -49,6 +49,6 @@ public final class ProgressBar implements Callback {
         long left = b.batches() > 0 && rate > 0 ? Math.round((b.batches() - b.batch()) / rate) : 0;
         return String.format(Locale.ROOT, "epoch %d/%d [%s%s] %5d/%s  %.1f steps/s  eta %d:%02d  loss %.4f  lr %.5f",
                 b.epoch() + 1, b.epochs(), "#".repeat(filled), "-".repeat(WIDTH - filled), b.batch(), total, rate,
-                left / 60, left % 60, b.loss(), b.lr()) + b.gradientFigures();
+                left / 60, left % 60, b.loss(), b.lr());
     }
 }

@@ -23,17 +23,6 @@ public sealed interface TrainingEvent {
     record BatchEnd(int epoch, int epochs, long batch, long batches, long step, double loss, double meanLoss,
                     double millis, double lr, double gradNorm, double lossScale, long skippedSteps)
             implements TrainingEvent {
-        /** What the figures beyond the loss say, for a log line: empty when there is no clipping, scaling or skip. */
-        String gradientFigures() {
-            StringBuilder s = new StringBuilder();
-            if (!Double.isNaN(gradNorm)) {
-                s.append(String.format(java.util.Locale.ROOT, ", grad norm:%.4g", gradNorm));
-            }
-            if (lossScale != 1 || skippedSteps > 0) {
-                s.append(String.format(java.util.Locale.ROOT, ", loss scale:%.6g, skipped:%d", lossScale, skippedSteps));
-            }
-            return s.toString();
-        }
     }
 
     /**
