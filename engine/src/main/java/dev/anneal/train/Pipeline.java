@@ -189,11 +189,22 @@ public final class Pipeline implements AutoCloseable {
         }
     }
 
+    /**
+     * The optimizers over the model's parameters. In mixed precision the model is cast only once
+     * they compiled over its float32 parameters (those are closed again): a spec refused for its
+     * groups or budget leaves the model as it was.
+     */
     private Map<String, Optimizer<?>> compile() {
-        if (precision != DEFAULT_PRECISION) {
-            HalfPrecision.cast(model, precision, device(model));
+        Map<String, Optimizer<?>> optimizers = compileOver(ParameterSet.of(model));
+        if (precision == DEFAULT_PRECISION) {
+            return optimizers;
         }
-        ParameterSet all = ParameterSet.of(model);
+        optimizers.values().forEach(Optimizer::close);
+        HalfPrecision.cast(model, precision, device(model));
+        return compileOver(ParameterSet.of(model));
+    }
+
+    private Map<String, Optimizer<?>> compileOver(ParameterSet all) {
         Map<String, ParameterSet> sets = new LinkedHashMap<>();
         parts.forEach((name, part) -> sets.put(name, part.selector() == null ? all
                 : all.subset("pipeline.optimizer[\"" + name + "\"]", part.selector())));

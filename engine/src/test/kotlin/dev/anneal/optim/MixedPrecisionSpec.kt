@@ -124,7 +124,7 @@ class MixedPrecisionSpec : FunSpec({
         block.forward(ai.djl.training.ParameterStore(manager, false), NDList(manager.ones(Shape(2, 4))), false).singletonOrThrow()
             .dataType shouldBe DataType.FLOAT32
     }
-    test("a pipeline in FLOAT16 casts the model before compiling, so its optimizer keeps masters; BFLOAT16 on the CPU is refused by path") {
+    test("a pipeline in FLOAT16 casts the model before compiling, so its optimizer keeps masters, and not when the spec is refused; BFLOAT16 on the CPU is refused by path") {
         NDManager.newBaseManager().use { m ->
             val block = SequentialBlock().add(Linear.builder().setUnits(3).build())
             block.initialize(m, DataType.FLOAT32, Shape(8, 4))
@@ -137,6 +137,13 @@ class MixedPrecisionSpec : FunSpec({
             val e = shouldThrowExactly<InvalidConfigException> { pipeline(DataType.BFLOAT16).build() }
             e.violations().single().path() shouldBe "pipeline.precision"
             block.parameters.values().forEach { it.array.dataType shouldBe DataType.FLOAT32 }
+            val refused = dev.anneal.train.Pipeline.builder().model(block).data(data).loss(Losses.softmaxCrossEntropy())
+                .optimizer(Optimizers.sgd().group("none", dev.anneal.param.Selector.name("nothing")) { it.lr(0.1) }.build())
+                .epochs(1).precision(DataType.FLOAT16).build()
+            refused.use { shouldThrowExactly<InvalidConfigException> { it.optimizers() } }
+            withClue("a refused compile leaves the model in float32") {
+                block.parameters.values().forEach { it.array.dataType shouldBe DataType.FLOAT32 }
+            }
             pipeline(DataType.FLOAT16).build().use { run ->
                 run.run().steps() shouldBe 4
                 block.parameters.values().forEach { it.array.dataType shouldBe DataType.FLOAT16 }
