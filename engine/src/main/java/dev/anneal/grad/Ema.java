@@ -1,7 +1,6 @@
 package dev.anneal.grad;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import dev.anneal.internal.FusedOps;
 import dev.anneal.optim.ElementKernel;
 import dev.anneal.optim.Hyperparameter;
@@ -64,11 +63,6 @@ public final class Ema implements WeightAverage {
     }
 
     @Override
-    public Kind kind() {
-        return Kind.PARAMETER;
-    }
-
-    @Override
     public String name() {
         return STATE;
     }
@@ -84,16 +78,8 @@ public final class Ema implements WeightAverage {
         return List.of(DECAY);
     }
 
-    @Override
-    public List<String> stateNames(Hyperparams h) {
-        return List.of(STATE);
-    }
-
-    /** The decay this tensor's {@code count}-th update uses; NaN when it leaves the average alone. */
+    /** The decay this tensor's {@code count}-th update (after the first) uses; NaN when it leaves the average alone. */
     private double decay(Hyperparams h, long step, long count) {
-        if (count == 1) {
-            return 0; // the first update copies the weights
-        }
         if (count % every != 0) {
             return Double.NaN;
         }
@@ -103,11 +89,13 @@ public final class Ema implements WeightAverage {
 
     @Override
     public NDArray apply(NDArray w, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
-        double d = decay(h, step, count);
         NDArray ema = state[0];
         if (count == 1) {
-            ema.set(new NDIndex("..."), w);
-        } else if (!Double.isNaN(d)) {
+            WeightAverage.copyWeights(w, ema);
+            return grad;
+        }
+        double d = decay(h, step, count);
+        if (!Double.isNaN(d)) {
             ema.muli(FusedOps.scalar(ema, d)).addi(w.mul(FusedOps.scalar(w, 1 - d)));
         }
         return grad;
@@ -115,10 +103,10 @@ public final class Ema implements WeightAverage {
 
     @Override
     public ElementKernel kernel(Hyperparams h, long step, long count) {
-        double d = decay(h, step, count);
         if (count == 1) {
-            return (w, g, state, n) -> System.arraycopy(w, 0, state[0], 0, n);
+            return COPY_WEIGHTS;
         }
+        double d = decay(h, step, count);
         if (Double.isNaN(d)) {
             return null;
         }
@@ -144,6 +132,6 @@ public final class Ema implements WeightAverage {
 
     @Override
     public String toString() {
-        return "Ema.EVERY_STEP" + (every == 1 ? "" : ".every(" + every + ")") + (warmup ? ".withWarmup()" : "");
+        return "Ema.EVERY_STEP" + (every == DEFAULT_EVERY ? "" : ".every(" + every + ")") + (warmup ? ".withWarmup()" : "");
     }
 }

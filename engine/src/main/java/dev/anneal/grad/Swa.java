@@ -1,7 +1,6 @@
 package dev.anneal.grad;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.index.NDIndex;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.internal.FusedOps;
 import dev.anneal.optim.ElementKernel;
@@ -101,11 +100,6 @@ public final class Swa implements WeightAverage {
     }
 
     @Override
-    public Kind kind() {
-        return Kind.PARAMETER;
-    }
-
-    @Override
     public String name() {
         return STATE;
     }
@@ -148,11 +142,6 @@ public final class Swa implements WeightAverage {
         return List.of();
     }
 
-    @Override
-    public List<String> stateNames(Hyperparams h) {
-        return List.of(STATE);
-    }
-
     /** Which average a tensor's {@code count}-th update takes (1 for the first), or 0 when it takes none. */
     long averaging(long count) {
         long first = inSteps().start.amount();
@@ -168,7 +157,7 @@ public final class Swa implements WeightAverage {
         long k = averaging(count);
         NDArray swa = state[0];
         if (k == 1) {
-            swa.set(new NDIndex("..."), w);
+            WeightAverage.copyWeights(w, swa);
         } else if (k > 1) {
             // PyTorch divides by n_averaged + 1, a long tensor that type promotion makes a scalar of the weights' type.
             swa.addi(w.sub(swa).divi(FusedOps.scalar(swa, k)));
@@ -183,7 +172,7 @@ public final class Swa implements WeightAverage {
             return null;
         }
         if (k == 1) {
-            return (w, g, state, n) -> System.arraycopy(w, 0, state[0], 0, n);
+            return COPY_WEIGHTS;
         }
         float divisor = (float) k;
         return (w, g, state, n) -> {

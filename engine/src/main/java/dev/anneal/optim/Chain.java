@@ -104,9 +104,8 @@ public final class Chain {
 
     /** The stage that keeps an average of the weights, if any; a chain keeps at most one. */
     WeightAverage weightAverage() {
-        List<WeightAverage> averages = stages.stream().filter(WeightAverage.class::isInstance)
-                .map(WeightAverage.class::cast).toList();
-        return averages.isEmpty() ? null : averages.get(0);
+        return stages.stream().filter(WeightAverage.class::isInstance).map(WeightAverage.class::cast).findFirst()
+                .orElse(null);
     }
 
     private Map<Hyperparameter<?>, Object> defaultsOrRequired() {

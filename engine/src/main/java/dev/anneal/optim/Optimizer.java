@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
@@ -63,6 +64,8 @@ import java.util.function.DoubleSupplier;
  * the state lives in a manager this optimizer owns and frees on {@link #close()}. Not thread-safe.
  */
 public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
+    /** The state name of a half-precision parameter's float32 master copy. */
+    public static final String MASTER = "master";
     private final OptimizerSpec<G> spec;
     private final Hyperparams defaults;
     private final List<Selector> noWeightDecay;
@@ -77,8 +80,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     /** Parameters of the set that no group manages: frozen when compiled, or never grouped. */
     private List<Param> unmanaged;
     private NDManager stateManager;
-    /** The state name of a half-precision parameter's float32 master copy. */
-    public static final String MASTER = "master";
     private final LossScale lossScale;
     private final NonFinite nonFinite;
     private LossScale.State scaler;
@@ -617,8 +618,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /** The average of the weights this optimizer keeps, if any: what it is called, when it starts. */
-    public java.util.Optional<WeightAverage> weightAverage() {
-        return java.util.Optional.ofNullable(average);
+    public Optional<WeightAverage> weightAverage() {
+        return Optional.ofNullable(average);
     }
 
     /** Whether some parameter's average has started, so that {@link #swapAverages()} would put one in. */

@@ -202,12 +202,12 @@ public final class OptimizerSpec<G extends Settings<G>> {
         Checks checks = new Checks("optimizer");
         // As torch.optim refuses an empty parameter list: an optimizer over nothing is a mistake.
         checks.require(parameters.size() > 0, "parameters", "is empty: there is nothing to optimize");
+        String steps = "give the steps per epoch first: spec.withStepsPerEpoch(n).compile(...), or run it in a "
+                + "pipeline, which knows them";
         hyperparameters().forEach((path, value) -> checks.require(!(value instanceof Schedule s && s.countsEpochs()),
-                path, "is a schedule counted in epochs; give the steps per epoch first: "
-                        + "spec.withStepsPerEpoch(n).compile(...), or run it in a pipeline, which knows them"));
+                path, "is a schedule counted in epochs; " + steps));
         chain.stages().stream().filter(Stage::countsEpochs).forEach(stage -> checks.fail(chain.name(), "has "
-                + stage + ", which counts epochs; give the steps per epoch first: "
-                + "spec.withStepsPerEpoch(n).compile(...), or run it in a pipeline, which knows them"));
+                + stage + ", which counts epochs; " + steps));
         checks.throwIfAny();
         return new Optimizer<>(mapSchedules(s -> s.inSteps(0)), parameters, execution);
     }

@@ -1,5 +1,10 @@
 package dev.anneal.optim;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
+
+import java.util.List;
+
 /**
  * A parameter stage that keeps an average of the weights in one of its state arrays, as
  * {@link dev.anneal.grad.Ema} and {@link dev.anneal.grad.Swa} do. {@link Optimizer#swapAverages()}
@@ -10,6 +15,26 @@ package dev.anneal.optim;
 public interface WeightAverage extends Stage {
     /** The state array that holds the average, also the prefix of the figures measured with it. */
     String name();
+
+    /** An average changes no gradient and follows the weights the rule leaves. */
+    @Override
+    default Kind kind() {
+        return Kind.PARAMETER;
+    }
+
+    /** Its one state array: the average. */
+    @Override
+    default List<String> stateNames(Hyperparams h) {
+        return List.of(name());
+    }
+
+    /** What starts an average on the fused path: a copy of the weights. */
+    ElementKernel COPY_WEIGHTS = (w, g, state, n) -> System.arraycopy(w, 0, state[0], 0, n);
+
+    /** What starts an average on the generic path: a copy of the weights. */
+    static void copyWeights(NDArray weight, NDArray average) {
+        average.set(new NDIndex("..."), weight);
+    }
 
     /** Whether a tensor's average holds anything once the tensor has had {@code updates} updates. */
     boolean started(long updates);

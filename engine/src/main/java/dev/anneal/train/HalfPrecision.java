@@ -17,6 +17,10 @@ import dev.anneal.config.Checks;
  * from flushing to zero in float16.
  */
 public final class HalfPrecision {
+    /** Why bfloat16 is refused on the CPU, for every place that refuses it. */
+    public static final String BFLOAT16_ON_CPU =
+            "is not available on the CPU (DJL 0.35.1 aborts the JVM on any bfloat16 CPU tensor)";
+
     private HalfPrecision() {
     }
 
@@ -52,7 +56,7 @@ public final class HalfPrecision {
                 "must be FLOAT16 or BFLOAT16 for mixed precision, got " + type)) {
             c.require(type != DataType.BFLOAT16 || device == null
                             || !Device.cpu().getDeviceType().equals(device.getDeviceType()), "precision",
-                    "BFLOAT16 is not available on the CPU (DJL 0.35.1 aborts the JVM on any bfloat16 CPU tensor); use FLOAT16");
+                    "BFLOAT16 " + BFLOAT16_ON_CPU + "; use FLOAT16");
         }
     }
 

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
@@ -43,6 +44,8 @@ public final class SupervisedStep implements TrainingStep {
     private int pending;
     /** False from a backward pass until the gradients are next cleared: what a checkpoint would lose. */
     private boolean clear = true;
+    /** The model's parameter type, read once a run: float16 inputs for a float16 model. */
+    private DataType modelType = DataType.FLOAT32;
 
     /** Without accumulation: every batch steps. */
     public SupervisedStep(Block block, Loss loss, String optimizerName, List<GradientTransform> transforms) {
@@ -68,6 +71,7 @@ public final class SupervisedStep implements TrainingStep {
         context.optimizer(optimizerName).zeroGrad();
         pending = 0;
         clear = true;
+        modelType = HalfPrecision.of(block);
     }
 
     @Override
@@ -76,7 +80,7 @@ public final class SupervisedStep implements TrainingStep {
         double scale = accumulation.mode() == Accumulation.Mode.MEAN && k > 1 ? 1.0 / k : 1.0;
         clear = false;
         float lossScale = context.optimizer(optimizerName).lossScale();
-        double value = lossAndGradients(block, context.store(), loss, batch, scale, lossScale);
+        double value = lossAndGradients(block, context.store(), loss, batch, modelType, scale, lossScale);
         if (!Double.isFinite(value)) {
             return value; // no update from a NaN or infinite loss; the loop stops on it
         }
@@ -134,7 +138,7 @@ public final class SupervisedStep implements TrainingStep {
 
     /** Forward, loss and backward on one batch, in training mode; returns the loss. */
     public static float lossAndGradients(Block block, ParameterStore store, Loss loss, Batch batch) {
-        return lossAndGradients(block, store, loss, batch, 1.0, 1f);
+        return lossAndGradients(block, store, loss, batch, HalfPrecision.of(block), 1.0, 1f);
     }
 
     /**
@@ -142,11 +146,11 @@ public final class SupervisedStep implements TrainingStep {
      * micro-batches), then times {@code lossScale} in the loss's own precision, as
      * {@code GradScaler.scale(loss)} does; returns the loss itself, unscaled.
      */
-    static float lossAndGradients(Block block, ParameterStore store, Loss loss, Batch batch, double scale,
-                                  float lossScale) {
+    static float lossAndGradients(Block block, ParameterStore store, Loss loss, Batch batch, DataType model,
+                                  double scale, float lossScale) {
         try (GradientCollector collector = Engine.getEngine(batch.getManager().getEngine().getEngineName())
                 .newGradientCollector()) {
-            NDList inputs = HalfPrecision.inputs(batch.getData(), HalfPrecision.of(block));
+            NDList inputs = HalfPrecision.inputs(batch.getData(), model);
             NDList predictions = HalfPrecision.outputs(block.forward(store, inputs, true));
             NDArray value = loss.evaluate(batch.getLabels(), predictions);
             NDArray scaled = scale == 1.0 ? value : value.mul(scale);

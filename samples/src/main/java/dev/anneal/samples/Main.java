@@ -7,6 +7,7 @@ import dev.anneal.data.FashionMnist;
 import dev.anneal.grad.LossScale;
 import dev.anneal.samples.CommandLine.Option;
 import dev.anneal.train.Accumulation;
+import dev.anneal.train.HalfPrecision;
 import dev.anneal.train.Pipeline;
 
 import java.io.PrintStream;
@@ -151,7 +152,7 @@ public final class Main {
             return DataType.FLOAT16;
         }
         throw new InvalidConfigException("--precision", text.equals("bf16")
-                ? "bf16 is not available on the CPU (DJL 0.35.1 aborts the JVM on any bfloat16 CPU tensor); use fp16"
+                ? "bf16 " + HalfPrecision.BFLOAT16_ON_CPU + "; use fp16"
                 : "must be fp32 or fp16, got " + Shown.quoted(text));
     }
 
