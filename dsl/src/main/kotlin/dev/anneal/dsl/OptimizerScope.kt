@@ -90,6 +90,15 @@ public class OptimizerScope<G> internal constructor() {
     }
 
     /**
+     * Centralizes the gradients of the parameters [on] selects before each update (MindSpore's
+     * `grad_centralization`): each row of a gradient with two or more dimensions loses its mean
+     * over every dimension but the first; one-dimensional parameters are always left alone.
+     */
+    public fun centralizeGradients(on: Selector = Selector.oneDimensional().not()) {
+        chosen("centralizeGradients(...)").centralizeGradients(on)
+    }
+
+    /**
      * Keeps an exponential moving average of the weights beside them, updated right after each
      * update as Keras's `use_ema=True` does: [decay] (a number or a schedule) is how much of the
      * average each update keeps, [every] moves it only every n-th update, [warmup] warms the

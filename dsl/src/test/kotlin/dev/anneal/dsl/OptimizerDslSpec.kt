@@ -124,6 +124,11 @@ class OptimizerDslSpec : FunSpec({
         } shouldBe Optimizers.sgd().lr(0.1).clipGradNorm(ClipGradNorm.INF.perGroup(), maxNorm.schedule, true)
             .group("head") { it.lr(0.01) }.build()
         optimizer { lion(); clipGradValue(0.5) } shouldBe Optimizers.lion().clipGradValue(0.5).build()
+        optimizer { momentum(lr = 0.1, momentum = 0.9); centralizeGradients() } shouldBe
+            Optimizers.momentum().lr(0.1).momentum(0.9).centralizeGradients().build()
+        optimizer { adam(); centralizeGradients(on = convWeight) } shouldBe
+            Optimizers.adam().centralizeGradients(Selector.convWeight()).build()
+        optimizer { adam(); centralizeGradients(on = convWeight) } shouldNotBe optimizer { adam(); centralizeGradients() }
         optimizer { adamW(); clipGradNorm(1.0) } shouldNotBe optimizer { adamW() }
         optimizer { adamW(); clipGradNorm(1.0) } shouldNotBe optimizer { adamW(); clipGradNorm(2.0) }
     }

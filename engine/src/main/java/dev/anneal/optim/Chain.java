@@ -76,13 +76,16 @@ public final class Chain {
 
     /**
      * This optimizer with tools around it, {@code values} their defaults: gradient tools
-     * (clipping) run first, in order; weight tools (an average of the weights) after the
-     * optimizer's own stages, on the weights it leaves. The name stays, so error paths and saved
-     * states do too.
+     * (clipping) run first, in order, except those {@link Stage#nextToRule next to the rule}
+     * (centralization), which run right before it; weight tools (an average of the weights) after
+     * the optimizer's own stages, on the weights it leaves. The name stays, so error paths and
+     * saved states do too.
      */
     Chain withTools(List<Stage> tools, Hyperparams values) {
         Builder b = toBuilder(typeName, summary)
-                .prepend(tools.stream().filter(t -> t.kind() == Stage.Kind.GRADIENT).toArray(Stage[]::new));
+                .prepend(tools.stream().filter(t -> t.kind() == Stage.Kind.GRADIENT && !t.nextToRule()).toArray(Stage[]::new));
+        int rule = b.stages.indexOf(b.stages.stream().filter(s -> s.kind() == Stage.Kind.RULE).findFirst().orElseThrow());
+        b.stages.addAll(rule, tools.stream().filter(t -> t.kind() == Stage.Kind.GRADIENT && t.nextToRule()).toList());
         tools.stream().filter(t -> t.kind() != Stage.Kind.GRADIENT).forEach(b.stages::add);
         values.keys().forEach(h -> b.entries.put(h, values.get(h)));
         return b.build();
@@ -170,6 +173,11 @@ public final class Chain {
         if (complete) {
             stages.forEach(s -> s.check(h, c));
         }
+    }
+
+    /** True when a stage works on whole rows with these values ({@link Stage#wholeRows}). */
+    boolean wholeRows(Hyperparams h) {
+        return stages.stream().anyMatch(s -> s.wholeRows(h));
     }
 
     /** The per-tensor state for these values: each stage's arrays, in chain order. */

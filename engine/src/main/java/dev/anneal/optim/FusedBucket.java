@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.anneal.param.Param;
 
@@ -41,6 +42,8 @@ final class FusedBucket implements AutoCloseable {
     private static final long PARALLEL_MIN = 1 << 16;
     /** Elements copied into the per-thread arrays at a time: a few kilobytes, well within L1. */
     static final int BLOCK = 1024;
+    /** The longest row a bucket of whole rows takes; one with a longer row runs on the generic path. */
+    static final int MAX_ROW = 1 << 18;
     private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
     private static final float[] ZEROS = new float[CHUNK];
     private static final float[][] NO_STATE = new float[0][];
@@ -48,36 +51,51 @@ final class FusedBucket implements AutoCloseable {
     private final List<Param> params;
     private final List<NDArray[]> states;
     private final Buffers[] buffers;
+    /** Elements per kernel call, for each parameter: {@link #BLOCK}, or one row. */
+    private final int[] blocks;
     private final int[][] work;
     private final boolean parallel;
 
-    private FusedBucket(List<Param> params, List<NDArray[]> states) {
+    private FusedBucket(List<Param> params, List<NDArray[]> states, int[] blocks) {
         this.params = params;
         this.states = states;
         this.buffers = new Buffers[params.size()];
+        this.blocks = blocks;
         List<int[]> items = new ArrayList<>();
         long total = 0;
         for (int slot = 0; slot < params.size(); slot++) {
             int size = Math.toIntExact(params.get(slot).shape().size());
+            int chunk = Math.max(1, CHUNK / blocks[slot]) * blocks[slot];
             total += size;
-            for (int from = 0; from < size; from += CHUNK) {
-                items.add(new int[] {slot, from, Math.min(size, from + CHUNK)});
+            for (int from = 0; from < size; from += chunk) {
+                items.add(new int[] {slot, from, Math.min(size, from + chunk)});
             }
         }
         this.work = items.toArray(new int[0][]);
         this.parallel = total >= PARALLEL_MIN;
     }
 
-    /** A fused bucket when every parameter is float32 on the CPU of the PyTorch engine; else null. */
-    static FusedBucket of(List<Param> params, List<NDArray[]> states) {
-        for (Param p : params) {
-            NDArray w = p.array();
+    /**
+     * A fused bucket when every parameter is float32 on the CPU of the PyTorch engine; else null.
+     * With {@code wholeRows} each kernel call holds one row of a tensor (every dimension but the
+     * first), and a row longer than {@value #MAX_ROW} elements leaves the bucket to the generic path.
+     */
+    static FusedBucket of(List<Param> params, List<NDArray[]> states, boolean wholeRows) {
+        int[] blocks = new int[params.size()];
+        for (int slot = 0; slot < blocks.length; slot++) {
+            NDArray w = params.get(slot).array();
             if (w.getDataType() != DataType.FLOAT32 || !w.getDevice().equals(Device.cpu())
                     || !"PyTorch".equals(w.getManager().getEngine().getEngineName())) {
                 return null;
             }
+            Shape shape = w.getShape();
+            long row = shape.dimension() == 0 || shape.get(0) == 0 ? 1 : shape.size() / shape.get(0);
+            if (wholeRows && row > MAX_ROW) {
+                return null;
+            }
+            blocks[slot] = wholeRows ? (int) Math.max(row, 1) : BLOCK;
         }
-        return new FusedBucket(params, states);
+        return new FusedBucket(params, states, blocks);
     }
 
     /**
@@ -96,7 +114,7 @@ final class FusedBucket implements AutoCloseable {
         run(item -> {
             int slot = item[0];
             if (live[slot]) {
-                apply(kernels[slot], buffers[slot], item[1], item[2]);
+                apply(kernels[slot], buffers[slot], blocks[slot], item[1], item[2]);
             }
         });
     }
@@ -120,7 +138,7 @@ final class FusedBucket implements AutoCloseable {
         runIndexed(i -> {
             int[] item = work[i];
             if (live[item[0]]) {
-                partials[i] = fold(kernels[item[0]], buffers[item[0]], item[1], item[2], fold);
+                partials[i] = fold(kernels[item[0]], buffers[item[0]], blocks[item[0]], item[1], item[2], fold);
             }
         });
         double total = 0;
@@ -130,13 +148,13 @@ final class FusedBucket implements AutoCloseable {
         return total;
     }
 
-    private static double fold(ElementKernel before, Buffers b, int from, int to, Reduction.Fold fold) {
-        float[][] scratch = scratch(0);
+    private static double fold(ElementKernel before, Buffers b, int block, int from, int to, Reduction.Fold fold) {
+        float[][] scratch = scratch(0, block);
         float[] weight = scratch[0];
         float[] grad = scratch[1];
         double acc = 0;
-        for (int i = from; i < to; i += BLOCK) {
-            int n = Math.min(BLOCK, to - i);
+        for (int i = from; i < to; i += block) {
+            int n = Math.min(block, to - i);
             b.grad.get(i, grad, 0, n);
             if (before != null) {
                 b.weight.get(i, weight, 0, n);
@@ -147,27 +165,28 @@ final class FusedBucket implements AutoCloseable {
         return acc;
     }
 
-    private static float[][] scratch(int states) {
+    /** This thread's arrays: weight, gradient and {@code states} state blocks of at least {@code block} elements. */
+    private static float[][] scratch(int states, int block) {
         float[][] scratch = SCRATCH.get();
-        if (scratch == null || scratch.length < 2 + states) {
-            scratch = new float[2 + states][BLOCK];
+        if (scratch == null || scratch.length < 2 + states || scratch[0].length < block) {
+            scratch = new float[2 + states][Math.max(block, BLOCK)];
             SCRATCH.set(scratch);
         }
         return scratch;
     }
 
-    /** Runs the kernel over elements {@code [from, to)} of one parameter, block by block. */
-    private static void apply(ElementKernel kernel, Buffers b, int from, int to) {
+    /** Runs the kernel over elements {@code [from, to)} of one parameter, {@code block} at a time. */
+    private static void apply(ElementKernel kernel, Buffers b, int block, int from, int to) {
         int states = b.state.length;
-        float[][] scratch = scratch(states);
+        float[][] scratch = scratch(states, block);
         float[] weight = scratch[0];
         float[] grad = scratch[1];
         float[][] state = new float[states][];
         for (int s = 0; s < states; s++) {
             state[s] = scratch[2 + s];
         }
-        for (int i = from; i < to; i += BLOCK) {
-            int n = Math.min(BLOCK, to - i);
+        for (int i = from; i < to; i += block) {
+            int n = Math.min(block, to - i);
             b.weight.get(i, weight, 0, n);
             b.grad.get(i, grad, 0, n);
             for (int s = 0; s < states; s++) {

@@ -150,12 +150,25 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             return;
         }
         groupHyperparams.put(group, hyperparams);
-        List<Param> decayed = members.stream().filter(p -> !exempt(p)).toList();
-        List<Param> exempt = members.stream().filter(this::exempt).toList();
-        addBucket(group, hyperparams, decayed);
-        if (!exempt.isEmpty()) {
-            addBucket(group, hyperparams.with(Hyperparameter.WEIGHT_DECAY, Schedule.constant(0)), exempt);
+        Hyperparams undecayed = hyperparams.with(Hyperparameter.WEIGHT_DECAY, Schedule.constant(0));
+        for (boolean exempt : new boolean[] {false, true}) {
+            Map<Hyperparams, List<Param>> byValues = new LinkedHashMap<>();
+            for (Param p : members) {
+                if (exempt(p) == exempt) {
+                    byValues.computeIfAbsent(valuesFor(p, exempt ? undecayed : hyperparams), v -> new ArrayList<>()).add(p);
+                }
+            }
+            byValues.forEach((values, params) -> addBucket(group, values, params));
         }
+    }
+
+    /** The values {@code p} is updated with: its group's, as each stage sets them for it. */
+    private Hyperparams valuesFor(Param p, Hyperparams h) {
+        Hyperparams values = h;
+        for (Stage stage : chain.stages()) {
+            values = stage.forParameter(p, values);
+        }
+        return values;
     }
 
     private boolean exempt(Param p) {
@@ -175,7 +188,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             slotsByParam.put(slot.param.name(), slot);
         }
         if (execution == Execution.FUSED) {
-            bucket.fused = FusedBucket.of(members, states);
+            bucket.fused = FusedBucket.of(members, states, chain.wholeRows(hyperparams));
         }
         buckets.add(bucket);
     }

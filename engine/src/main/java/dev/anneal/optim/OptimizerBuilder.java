@@ -1,5 +1,6 @@
 package dev.anneal.optim;
 
+import dev.anneal.grad.Centralize;
 import dev.anneal.grad.ClipGradNorm;
 import dev.anneal.grad.ClipGradValue;
 import dev.anneal.grad.Ema;
@@ -72,6 +73,26 @@ public interface OptimizerBuilder<G extends Settings<G>, B extends OptimizerBuil
     default B clipGradValue(double clipValue) {
         parts().tool("clipGradValue", ClipGradValue.STAGE,
                 new Hyperparams(Map.of()).with(ClipGradValue.CLIP_VALUE, Schedule.constant(clipValue)));
+        return (B) this;
+    }
+
+    /**
+     * Centralizes the gradient of every parameter with two or more dimensions before its update:
+     * each row loses its mean over every dimension but the first (MindSpore's
+     * {@code grad_centralization}), after the optimizer's own L2 decay.
+     */
+    default B centralizeGradients() {
+        return centralizeGradients(Selector.oneDimensional().not());
+    }
+
+    /**
+     * Centralizes the gradients of the parameters {@code on} selects (a group's selector, say
+     * {@code Selector.convWeight()}); one-dimensional ones are left alone whatever it selects.
+     * Given again, it replaces the selection given before.
+     */
+    @SuppressWarnings("unchecked")
+    default B centralizeGradients(Selector on) {
+        parts().tool("centralizeGradients", new Centralize(on), new Hyperparams(Map.of()).with(Centralize.ACTIVE, true));
         return (B) this;
     }
 

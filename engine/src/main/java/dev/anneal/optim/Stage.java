@@ -2,6 +2,7 @@ package dev.anneal.optim;
 
 import ai.djl.ndarray.NDArray;
 import dev.anneal.config.Checks;
+import dev.anneal.param.Param;
 
 import java.util.List;
 
@@ -46,6 +47,33 @@ public interface Stage {
     /** This stage with every length in epochs turned into steps at {@code stepsPerEpoch}; itself when it counts none. */
     default Stage inSteps(long stepsPerEpoch) {
         return this;
+    }
+
+    /**
+     * True for a gradient tool that acts on the gradient the update rule sees, so it runs right
+     * before the rule, after the optimizer's own gradient stages (L2 decay), rather than first.
+     */
+    default boolean nextToRule() {
+        return false;
+    }
+
+    /**
+     * The values this stage runs with on {@code p}: a stage meant for some parameters only
+     * (centralization) sets its own from the parameter. The optimizer puts parameters that end
+     * with equal values into one group of work.
+     */
+    default Hyperparams forParameter(Param p, Hyperparams h) {
+        return h;
+    }
+
+    /**
+     * True when this stage, with these values, works on each row of a tensor as a whole (every
+     * dimension but the first, as centralization's mean): the fused path then hands the chain's
+     * kernel exactly one row per call, and the optimizer puts only tensors of two or more
+     * dimensions into such a group.
+     */
+    default boolean wholeRows(Hyperparams h) {
+        return false;
     }
 
     /** Checks that involve several values (each value's range is checked from its declaration). */
