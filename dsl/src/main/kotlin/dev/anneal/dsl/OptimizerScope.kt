@@ -4,6 +4,7 @@ import dev.anneal.config.InvalidConfigException
 import dev.anneal.grad.ClipGradNorm
 import dev.anneal.grad.Ema
 import dev.anneal.grad.LossScale
+import dev.anneal.grad.NoGradient
 import dev.anneal.grad.NonFinite
 import dev.anneal.grad.Swa
 import dev.anneal.optim.OptimizerBuilder
@@ -139,6 +140,15 @@ public class OptimizerScope<G> internal constructor() {
      */
     public fun lossScale(scale: LossScale) {
         chosen("lossScale(...)").lossScale(scale)
+    }
+
+    /**
+     * What `zeroGrad()` leaves and a step does with a parameter that got no gradient since:
+     * [NoGradient.SKIP] (the default, PyTorch 2.x's `set_to_none=True`) leaves it alone,
+     * [NoGradient.ZERO] (torch 1.13's) updates it with zeros.
+     */
+    public fun onNoGradient(policy: NoGradient) {
+        chosen("onNoGradient($policy)").onNoGradient(policy)
     }
 
     /** What a step does with NaN or infinite gradients: [NonFinite.STOP] (the default), [NonFinite.SKIP] or [NonFinite.APPLY]. */

@@ -3,6 +3,7 @@ package dev.anneal.dsl
 import dev.anneal.grad.ClipGradNorm
 import dev.anneal.grad.Ema
 import dev.anneal.grad.LossScale
+import dev.anneal.grad.NoGradient
 import dev.anneal.grad.NonFinite
 import dev.anneal.grad.Swa
 import dev.anneal.config.InvalidConfigException
@@ -129,6 +130,8 @@ class OptimizerDslSpec : FunSpec({
         optimizer { adam(); centralizeGradients(on = convWeight) } shouldBe
             Optimizers.adam().centralizeGradients(Selector.convWeight()).build()
         optimizer { adam(); centralizeGradients(on = convWeight) } shouldNotBe optimizer { adam(); centralizeGradients() }
+        optimizer { sgd(); onNoGradient(NoGradient.ZERO) } shouldBe Optimizers.sgd().onNoGradient(NoGradient.ZERO).build()
+        optimizer { sgd(); onNoGradient(NoGradient.ZERO) } shouldNotBe optimizer { sgd() }
         optimizer { adamW(); clipGradNorm(1.0) } shouldNotBe optimizer { adamW() }
         optimizer { adamW(); clipGradNorm(1.0) } shouldNotBe optimizer { adamW(); clipGradNorm(2.0) }
     }

@@ -7,11 +7,13 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.anneal.grad.NoGradient;
 import dev.anneal.param.Param;
 
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,6 +48,7 @@ final class FusedBucket implements AutoCloseable {
     static final int MAX_ROW = 1 << 18;
     private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
     private static final float[] ZEROS = new float[CHUNK];
+    private static final float[] NONES = filled(Gradients.NONE);
     private static final float[][] NO_STATE = new float[0][];
 
     private final List<Param> params;
@@ -55,9 +58,11 @@ final class FusedBucket implements AutoCloseable {
     private final int[] blocks;
     private final int[][] work;
     private final boolean parallel;
+    private final NoGradient noGradient;
 
-    private FusedBucket(List<Param> params, List<NDArray[]> states, int[] blocks) {
+    private FusedBucket(List<Param> params, List<NDArray[]> states, int[] blocks, NoGradient noGradient) {
         this.params = params;
+        this.noGradient = noGradient;
         this.states = states;
         this.buffers = new Buffers[params.size()];
         this.blocks = blocks;
@@ -80,7 +85,7 @@ final class FusedBucket implements AutoCloseable {
      * With {@code wholeRows} each kernel call holds one row of a tensor (every dimension but the
      * first), and a row longer than {@value #MAX_ROW} elements leaves the bucket to the generic path.
      */
-    static FusedBucket of(List<Param> params, List<NDArray[]> states, boolean wholeRows) {
+    static FusedBucket of(List<Param> params, List<NDArray[]> states, boolean wholeRows, NoGradient noGradient) {
         int[] blocks = new int[params.size()];
         for (int slot = 0; slot < blocks.length; slot++) {
             NDArray w = params.get(slot).array();
@@ -95,7 +100,7 @@ final class FusedBucket implements AutoCloseable {
             }
             blocks[slot] = wholeRows ? (int) Math.max(row, 1) : BLOCK;
         }
-        return new FusedBucket(params, states, blocks);
+        return new FusedBucket(params, states, blocks, noGradient);
     }
 
     /**
@@ -200,23 +205,42 @@ final class FusedBucket implements AutoCloseable {
         }
     }
 
-    /** Clears gradients through the cached buffers; ones not set up yet are cleared the generic way. */
+    /**
+     * Clears gradients as {@link NoGradient} says, through the cached buffers; ones not set up
+     * yet are cleared the generic way.
+     */
     void zeroGrad() {
+        float[] fill = noGradient == NoGradient.SKIP ? NONES : ZEROS;
         boolean[] cached = new boolean[params.size()];
         for (int slot = 0; slot < params.size(); slot++) {
             Param p = params.get(slot);
             if (p.isTrainable()) {
                 cached[slot] = buffers[slot] != null && buffers[slot].array == p.array();
                 if (!cached[slot]) {
-                    Optimizer.clearGradient(p.array());
+                    Gradients.clear(p.array(), noGradient);
+                } else if (noGradient == NoGradient.ZERO && Gradients.none(buffers[slot].grad)) {
+                    cached[slot] = false;
                 }
             }
         }
         run(item -> {
             if (cached[item[0]]) {
-                buffers[item[0]].grad.put(item[1], ZEROS, 0, item[2] - item[1]);
+                fill(buffers[item[0]].grad, fill, item[1], item[2]);
             }
         });
+    }
+
+    /** Writes {@code fill} over {@code [from, to)} of {@code buffer}, in pieces: an item of whole rows may be longer. */
+    private static void fill(FloatBuffer buffer, float[] fill, int from, int to) {
+        for (int i = from; i < to; i += fill.length) {
+            buffer.put(i, fill, 0, Math.min(fill.length, to - i));
+        }
+    }
+
+    private static float[] filled(float value) {
+        float[] a = new float[CHUNK];
+        Arrays.fill(a, value);
+        return a;
     }
 
     private void run(Consumer<int[]> task) {
@@ -236,7 +260,7 @@ final class FusedBucket implements AutoCloseable {
 
     /**
      * Sets up the buffers of trainable parameters that have none yet or whose array was replaced;
-     * returns which parameters are trainable now.
+     * returns which parameters are updated now: trainable, with a gradient.
      */
     private boolean[] prepare() {
         boolean[] live = new boolean[params.size()];
@@ -248,9 +272,21 @@ final class FusedBucket implements AutoCloseable {
                 stale.add(slot);
             }
         }
-        if (stale.isEmpty()) {
-            return live;
+        if (!stale.isEmpty()) {
+            setUp(stale);
         }
+        for (int slot = 0; slot < live.length; slot++) {
+            live[slot] = live[slot] && !Gradients.none(buffers[slot].grad);
+        }
+        return live;
+    }
+
+    /**
+     * Gives the listed parameters a real gradient and caches their buffers; a gradient defined
+     * only now got nothing from the backward passes, so it is none.
+     */
+    private void setUp(List<Integer> stale) {
+        List<Integer> undefined = stale.stream().filter(slot -> !Gradients.defined(params.get(slot).array())).toList();
         defineGradients(stale);
         for (int slot : stale) {
             if (buffers[slot] != null) {
@@ -266,7 +302,9 @@ final class FusedBucket implements AutoCloseable {
             }
             buffers[slot] = new Buffers(weight, grad, floats(weight), floats(grad), stateBuffers);
         }
-        return live;
+        for (int slot : undefined) {
+            fill(buffers[slot].grad, NONES, 0, buffers[slot].grad.limit());
+        }
     }
 
     /** A zero backward: gives every listed parameter a real gradient, adding nothing to one it has. */

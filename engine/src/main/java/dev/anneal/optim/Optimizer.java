@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.grad.LossScale;
+import dev.anneal.grad.NoGradient;
 import dev.anneal.grad.NonFinite;
 import dev.anneal.grad.ScaleGradients;
 import dev.anneal.param.GroupSpec;
@@ -82,6 +83,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private NDManager stateManager;
     private final LossScale lossScale;
     private final NonFinite nonFinite;
+    private final NoGradient noGradient;
     private LossScale.State scaler;
     private long step;
     private long skipped;
@@ -103,6 +105,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         this.average = chain.weightAverage();
         this.lossScale = spec.lossScale();
         this.nonFinite = spec.nonFinite();
+        this.noGradient = spec.noGradient();
         this.scaler = lossScale.start();
         Checks checks = new Checks("optimizer");
         Grouping grouping = Grouping.resolve(spec.groups(), parameters.trainable(), parameters.all(), checks);
@@ -188,7 +191,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             slotsByParam.put(slot.param.name(), slot);
         }
         if (execution == Execution.FUSED) {
-            bucket.fused = FusedBucket.of(members, states, chain.wholeRows(hyperparams));
+            bucket.fused = FusedBucket.of(members, states, chain.wholeRows(hyperparams), noGradient);
         }
         buckets.add(bucket);
     }
@@ -278,6 +281,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         refuseReleased();
         long next = step + 1;
         buckets.forEach(b -> checkScheduled(b, next));
+        buckets.stream().filter(b -> b.fused == null).forEach(this::findLive);
         boolean check = lossScale.dropOverflow() || nonFinite != NonFinite.APPLY;
         if (check && total(next, List.of(), Reduction.Fold.NON_FINITE) > 0) {
             if (!lossScale.dropOverflow() && nonFinite == NonFinite.STOP) {
@@ -300,7 +304,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 continue;
             }
             for (Slot slot : bucket.slots) {
-                if (slot.param.isTrainable()) {
+                if (bucket.live[slot.index]) {
                     try (NDScope ignored = new NDScope()) {
                         NDArray weight = slot.param.array();
                         apply(slot, pass, h, weight, weight.getGradient());
@@ -360,6 +364,13 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         return passes;
     }
 
+    /** Which of a generic bucket's parameters this step updates: trainable, with a gradient. */
+    private void findLive(Bucket bucket) {
+        for (Slot slot : bucket.slots) {
+            bucket.live[slot.index] = slot.param.isTrainable() && !Gradients.none(slot.param.array());
+        }
+    }
+
     /** A reduction over every trainable gradient as {@code before} leaves it, in bucket order. */
     private double total(long next, List<Stage> before, Reduction.Fold fold) {
         double total = 0;
@@ -401,7 +412,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         double total = 0;
         for (Slot slot : bucket.slots) {
-            if (slot.param.isTrainable()) {
+            if (bucket.live[slot.index]) {
                 try (NDScope ignored = new NDScope()) {
                     NDArray weight = slot.param.array();
                     long count = bucket.updates[slot.index] + 1;
@@ -543,7 +554,12 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         return parameters;
     }
 
-    /** Sets the gradient of every trainable parameter of the set to zero. */
+    /**
+     * Clears the gradient of every trainable parameter of the set: to none under
+     * {@link NoGradient#SKIP} (PyTorch 2.x's {@code zero_grad()}), so a parameter the next
+     * backward pass does not reach is left alone by the next step; to zero under
+     * {@link NoGradient#ZERO} (torch 1.13's).
+     */
     public void zeroGrad() {
         exclusive(this::clearGradients);
     }
@@ -561,22 +577,14 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             for (Slot slot : bucket.slots) {
                 // DJL will not hand out a frozen parameter's gradient (libtorch keeps it), so it is left as it is.
                 if (slot.param.isTrainable()) {
-                    clearGradient(slot.param.array());
+                    Gradients.clear(slot.param.array(), noGradient);
                 }
             }
         }
         for (Param p : unmanaged) {
             if (p.isTrainable()) {
-                clearGradient(p.array());
+                Gradients.clear(p.array(), noGradient);
             }
-        }
-    }
-
-    static void clearGradient(NDArray weight) {
-        // The fill value becomes a temporary array in the weight's manager: scope it.
-        try (NDScope ignored = new NDScope()) {
-            // An index fill, not a multiply: a NaN or infinite gradient must become zero too.
-            weight.getGradient().set(new NDIndex("..."), 0f);
         }
     }
 
@@ -861,6 +869,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         final List<Slot> slots = new ArrayList<>();
         /** Updates each member has received: PyTorch's per-parameter step. */
         final long[] updates;
+        /** Which members the current step updates, on the generic path ({@link FusedBucket} keeps its own). */
+        final boolean[] live;
         FusedBucket fused;
 
         Bucket(String group, Hyperparams hyperparams, int size) {
@@ -868,6 +878,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             this.hyperparams = hyperparams;
             this.scheduled = hyperparams.isScheduled();
             this.updates = new long[size];
+            this.live = new boolean[size];
         }
     }
 

@@ -5,6 +5,7 @@ import dev.anneal.grad.ClipGradNorm;
 import dev.anneal.grad.ClipGradValue;
 import dev.anneal.grad.Ema;
 import dev.anneal.grad.LossScale;
+import dev.anneal.grad.NoGradient;
 import dev.anneal.grad.NonFinite;
 import dev.anneal.grad.Swa;
 import dev.anneal.param.Selector;
@@ -156,6 +157,17 @@ public interface OptimizerBuilder<G extends Settings<G>, B extends OptimizerBuil
     @SuppressWarnings("unchecked")
     default B onNonFinite(NonFinite policy) {
         parts().nonFinite(policy);
+        return (B) this;
+    }
+
+    /**
+     * What {@code zeroGrad()} leaves and a step does with a parameter that got no gradient since:
+     * {@link NoGradient#SKIP} (the default, PyTorch 2.x's {@code set_to_none=True}) leaves it
+     * alone; {@link NoGradient#ZERO} (torch 1.13's) updates it with zeros.
+     */
+    @SuppressWarnings("unchecked")
+    default B onNoGradient(NoGradient policy) {
+        parts().noGradient(policy);
         return (B) this;
     }
 

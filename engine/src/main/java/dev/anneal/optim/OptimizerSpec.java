@@ -3,6 +3,7 @@ package dev.anneal.optim;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.grad.LossScale;
+import dev.anneal.grad.NoGradient;
 import dev.anneal.grad.NonFinite;
 import dev.anneal.param.GroupSpec;
 import dev.anneal.param.ParameterSet;
@@ -39,6 +40,7 @@ public final class OptimizerSpec<G extends Settings<G>> {
     private final Supplier<G> newGroup;
     private final LossScale lossScale;
     private final NonFinite nonFinite;
+    private final NoGradient noGradient;
 
     /**
      * @param defaults      complete hyperparameters for parameters of no explicit group
@@ -47,10 +49,12 @@ public final class OptimizerSpec<G extends Settings<G>> {
      *                      their group; each must select some trainable parameter
      */
     OptimizerSpec(Chain chain, Hyperparams defaults, List<GroupSpec<Hyperparams>> groups,
-                  List<Selector> noWeightDecay, Supplier<G> newGroup, LossScale lossScale, NonFinite nonFinite) {
+                  List<Selector> noWeightDecay, Supplier<G> newGroup, LossScale lossScale, NonFinite nonFinite,
+                  NoGradient noGradient) {
         this.chain = Objects.requireNonNull(chain, "chain");
         this.lossScale = Objects.requireNonNull(lossScale, "lossScale");
         this.nonFinite = Objects.requireNonNull(nonFinite, "nonFinite");
+        this.noGradient = Objects.requireNonNull(noGradient, "noGradient");
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.groups = List.copyOf(groups);
         this.noWeightDecay = List.copyOf(noWeightDecay);
@@ -117,6 +121,11 @@ public final class OptimizerSpec<G extends Settings<G>> {
     /** What a step does with NaN or infinite gradients that the loss scale does not drop. */
     public NonFinite nonFinite() {
         return nonFinite;
+    }
+
+    /** What clearing leaves and a step does with a parameter that got no gradient. */
+    public NoGradient noGradient() {
+        return noGradient;
     }
 
     /** A group's overrides, set as {@code settings} says: for {@link Optimizer#addGroup}. */
@@ -189,7 +198,7 @@ public final class OptimizerSpec<G extends Settings<G>> {
     private OptimizerSpec<G> mapSchedules(Chain chain, UnaryOperator<Schedule> f) {
         return new OptimizerSpec<>(chain, defaults.mapSchedules(f),
                 groups.stream().map(g -> new GroupSpec<>(g.name(), g.selector(), g.overrides().mapSchedules(f))).toList(),
-                noWeightDecay, newGroup, lossScale, nonFinite);
+                noWeightDecay, newGroup, lossScale, nonFinite, noGradient);
     }
 
     /** Binds this spec to parameters, fused where possible; fails with every grouping problem at once. */
@@ -216,17 +225,19 @@ public final class OptimizerSpec<G extends Settings<G>> {
     public boolean equals(Object o) {
         return o instanceof OptimizerSpec<?> other && chain.equals(other.chain) && defaults.equals(other.defaults)
                 && groups.equals(other.groups) && noWeightDecay.equals(other.noWeightDecay)
-                && lossScale.equals(other.lossScale) && nonFinite == other.nonFinite;
+                && lossScale.equals(other.lossScale) && nonFinite == other.nonFinite
+                && noGradient == other.noGradient;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(chain.name(), defaults, groups, noWeightDecay, lossScale, nonFinite);
+        return Objects.hash(chain.name(), defaults, groups, noWeightDecay, lossScale, nonFinite, noGradient);
     }
 
     @Override
     public String toString() {
         return "OptimizerSpec[" + chain.name() + ", defaults=" + defaults + ", groups=" + groups
-                + ", noWeightDecay=" + noWeightDecay + ", lossScale=" + lossScale + ", nonFinite=" + nonFinite + "]";
+                + ", noWeightDecay=" + noWeightDecay + ", lossScale=" + lossScale + ", nonFinite=" + nonFinite
+                + ", noGradient=" + noGradient + "]";
     }
 }

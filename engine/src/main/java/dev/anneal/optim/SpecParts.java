@@ -2,6 +2,7 @@ package dev.anneal.optim;
 
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.grad.LossScale;
+import dev.anneal.grad.NoGradient;
 import dev.anneal.grad.NonFinite;
 import dev.anneal.param.GroupSpec;
 import dev.anneal.param.Selector;
@@ -31,6 +32,7 @@ public final class SpecParts<G extends Settings<G>> {
     private final Map<Hyperparameter<?>, Object> toolValues = new LinkedHashMap<>();
     private LossScale lossScale = LossScale.none();
     private NonFinite nonFinite = NonFinite.DEFAULT;
+    private NoGradient noGradient = NoGradient.DEFAULT;
 
     SpecParts(Settings<?> builder, Supplier<G> newGroup) {
         this.builder = builder;
@@ -76,6 +78,10 @@ public final class SpecParts<G extends Settings<G>> {
         this.nonFinite = Objects.requireNonNull(nonFinite, "nonFinite");
     }
 
+    void noGradient(NoGradient noGradient) {
+        this.noGradient = Objects.requireNonNull(noGradient, "noGradient");
+    }
+
     OptimizerSpec<G> build() {
         Chain chain = builder.chain();
         Hyperparams defaults = builder.hyperparams();
@@ -83,6 +89,6 @@ public final class SpecParts<G extends Settings<G>> {
             chain = chain.withTools(List.copyOf(tools.values()), new Hyperparams(toolValues));
             defaults = new Hyperparams(toolValues).overriddenBy(defaults);
         }
-        return new OptimizerSpec<>(chain, defaults, groups, noWeightDecay, newGroup, lossScale, nonFinite);
+        return new OptimizerSpec<>(chain, defaults, groups, noWeightDecay, newGroup, lossScale, nonFinite, noGradient);
     }
 }

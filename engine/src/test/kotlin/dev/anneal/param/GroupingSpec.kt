@@ -30,6 +30,7 @@ import dev.anneal.support.TinyNet.Companion.LN_GAMMA
 import dev.anneal.support.TinyNet.Companion.TRAINABLE
 import dev.anneal.support.awayFromZero
 import dev.anneal.support.backward
+import dev.anneal.support.zeroBackward
 import dev.anneal.support.bits
 import io.kotest.assertions.throwables.shouldThrowExactly
 import io.kotest.assertions.withClue
@@ -334,7 +335,7 @@ class GroupingSpec : FunSpec({
             val set = transformerLike(frozen = setOf("embed.table", "norm.beta"))
             val before = set.all().associate { it.name() to it.array().toFloatArray() }
             Optimizers.sgd().lr(0.5).momentum(0.9).weightDecay(0.1).build().compile(set).use { optimizer ->
-                repeat(3) { optimizer.step() }
+                repeat(3) { zeroBackward(set); optimizer.step() }
                 optimizer.state().tensors().keys.toList() shouldContainExactly listOf(
                     "gamma_proj.weight/momentum_buffer", "attn.weight/momentum_buffer", "attn.bias/momentum_buffer",
                     "norm.gamma/momentum_buffer", "conv1.weight/momentum_buffer", "scale/momentum_buffer",
@@ -357,6 +358,7 @@ class GroupingSpec : FunSpec({
             val net = net()
             val before = net.values()
             Optimizers.sgd().lr(0.5).momentum(0.9).weightDecay(0.5).build().compile(net.parameterSet()).use { optimizer ->
+                zeroBackward(net.parameterSet())
                 optimizer.step()
                 optimizer.state().tensors().keys.toList() shouldContainExactly TRAINABLE.map { "$it/momentum_buffer" }
                 val audit = optimizer.audit().associateBy { it.param() }
@@ -376,8 +378,10 @@ class GroupingSpec : FunSpec({
                     net.parameter(FC1_W).freeze(true)
                     net.parameter(CONV1_W).freeze(true)
                     val before = net.values()
+                    zeroBackward(net.parameterSet())
                     optimizer.step()
                     optimizer.zeroGrad() // DJL dropped the frozen gradients; clearing must skip them
+                    zeroBackward(net.parameterSet())
                     optimizer.step()
                     val after = net.values()
                     for (name in listOf(FC1_W, CONV1_W)) {
@@ -392,6 +396,7 @@ class GroupingSpec : FunSpec({
                     groupOf[FC2_W] shouldBe "head"
 
                     net.parameter(FC1_W).freeze(false)
+                    zeroBackward(net.parameterSet())
                     optimizer.step()
                     // zero gradient, weight decay only: w * (1 - 0.1 * 0.5), computed in float32
                     val resumed = net.array(FC1_W).toFloatArray()
@@ -615,6 +620,7 @@ class GroupingSpec : FunSpec({
                         Triple(FC2_W, "head", 0.2),
                     )
                     val before = net.values()
+                    zeroBackward(net.parameterSet())
                     optimizer.step() // every gradient is zero: only weight decay moves a weight
                     val after = net.values()
                     // unchanged: exactly the exempt ones, and the (frozen) running statistics
@@ -639,6 +645,7 @@ class GroupingSpec : FunSpec({
                         listOf(CONV1_B, BN_GAMMA, BN_BETA, FC1_B, LN_GAMMA, LN_BETA)
                     decay.filterValues { it == 0.5 }.keys.toList() shouldContainExactly listOf(CONV1_W, CONV2_W, FC1_W, FC2_W)
                     val before = net.values()
+                    zeroBackward(net.parameterSet())
                     optimizer.step()
                     val after = net.values()
                     ALL.filter { after.getValue(it).bits() == before.getValue(it).bits() } shouldContainExactly
@@ -667,6 +674,7 @@ class GroupingSpec : FunSpec({
                     optimizer.audit().map { it.param() to it.values()["weightDecay"] } shouldContainExactly
                         all.map { it to (if (it in rule.exempt) 0.0 else 0.05) }
                     val before = set.all().associate { it.name() to it.array().toFloatArray() }
+                    zeroBackward(set)
                     optimizer.step()
                     all.filter { set.get(it).get().array().toFloatArray().bits() == before.getValue(it).bits() } shouldContainExactly
                         rule.exempt

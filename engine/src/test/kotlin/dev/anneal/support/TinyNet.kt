@@ -100,3 +100,8 @@ fun awayFromZero(seed: Long, step: Long, param: Int, size: Int): FloatArray =
 
 /** Bit-for-bit equality of float arrays (NaN-safe, -0.0 distinct from 0.0). */
 fun FloatArray.bits(): List<Int> = map { it.toRawBits() }
+
+/** A backward pass that gives every trainable parameter of [set] a zero gradient, so that a step after it moves weights by decay alone. */
+fun zeroBackward(set: ParameterSet) = Engine.getInstance().newGradientCollector().use { collector ->
+    collector.backward(set.trainable().map { it.array().mul(0f).sum() }.reduce { a, b -> a.add(b) })
+}
