@@ -84,7 +84,10 @@ public final class Chain {
     Chain withTools(List<Stage> tools, Hyperparams values) {
         Builder b = toBuilder(typeName, summary)
                 .prepend(tools.stream().filter(t -> t.kind() == Stage.Kind.GRADIENT && !t.nextToRule()).toArray(Stage[]::new));
-        int rule = b.stages.indexOf(b.stages.stream().filter(s -> s.kind() == Stage.Kind.RULE).findFirst().orElseThrow());
+        int rule = 0;
+        while (b.stages.get(rule).kind() != Stage.Kind.RULE) {
+            rule++;
+        }
         b.stages.addAll(rule, tools.stream().filter(t -> t.kind() == Stage.Kind.GRADIENT && t.nextToRule()).toList());
         tools.stream().filter(t -> t.kind() != Stage.Kind.GRADIENT).forEach(b.stages::add);
         values.keys().forEach(h -> b.entries.put(h, values.get(h)));

@@ -34,8 +34,8 @@ import java.util.stream.IntStream;
  * in place, so a weight keeps its storage; DJL's backward accumulates into an existing gradient
  * in place (no create_graph), and freezing or unfreezing keeps it. A gradient that was never
  * defined is only a fresh array of zeros when read, so the first step defines every gradient
- * once with a zero backward. A parameter whose array is replaced (a model reloaded) is noticed
- * by identity and set up again.
+ * once with a zero backward, and marks those it defined as none ({@link Gradients#NONE}). A
+ * parameter whose array is replaced (a model reloaded) is noticed by identity and set up again.
  */
 final class FusedBucket implements AutoCloseable {
     /** Elements per work item: large enough to amortise dispatch, small enough to balance cores. */

@@ -3,6 +3,7 @@ package dev.anneal.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.anneal.grad.NoGradient;
@@ -27,15 +28,14 @@ final class Gradients {
 
     /** Whether libtorch holds a gradient for {@code weight}; true on any other engine, which cannot say. */
     static boolean defined(NDArray weight) {
-        if (!(weight instanceof PtNDArray pt)) {
-            return true;
+        try (NDArray grad = gradient(weight)) {
+            return grad != null;
         }
-        PtNDArray grad = JniUtils.getGradient(pt);
-        if (grad == null) {
-            return false;
-        }
-        grad.close();
-        return true;
+    }
+
+    /** The gradient libtorch holds for {@code weight}, or null when it has none; the caller closes it. */
+    private static NDArray gradient(NDArray weight) {
+        return weight instanceof PtNDArray pt ? JniUtils.getGradient(pt) : weight.getGradient();
     }
 
     /**
@@ -61,13 +61,17 @@ final class Gradients {
 
     /** True when {@code weight} got no gradient: never defined, or still {@link #NONE} everywhere. */
     static boolean none(NDArray weight) {
-        if (!defined(weight)) {
-            return true;
-        }
-        try (NDScope ignored = new NDScope()) {
-            NDArray grad = weight.getGradient();
+        try (NDScope ignored = new NDScope(); NDArray grad = gradient(weight)) {
+            if (grad == null) {
+                return true;
+            }
+            if (grad.size() == 0
+                    || !isNone(grad.reshape(-1).get(0).toType(DataType.FLOAT32, false).getFloat())) {
+                // The first element decides for any gradient a backward pass reached: no full-size work then.
+                return false;
+            }
             // 1 / -0.0 is -inf and 1 / +0.0 is +inf: the largest reciprocal is -inf only when every value is -0.0.
-            return grad.size() > 0 && grad.getManager().create(1f).div(grad).max().getFloat() == Float.NEGATIVE_INFINITY;
+            return grad.getManager().create(1f).div(grad).max().getFloat() == Float.NEGATIVE_INFINITY;
         }
     }
 
@@ -75,10 +79,14 @@ final class Gradients {
     static boolean none(FloatBuffer grad) {
         int n = grad.limit();
         for (int i = 0; i < n; i++) {
-            if (Float.floatToRawIntBits(grad.get(i)) != Float.floatToRawIntBits(NONE)) {
+            if (!isNone(grad.get(i))) {
                 return false;
             }
         }
         return n > 0;
+    }
+
+    private static boolean isNone(float value) {
+        return Float.floatToRawIntBits(value) == Float.floatToRawIntBits(NONE);
     }
 }
