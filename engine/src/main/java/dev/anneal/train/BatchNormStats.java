@@ -106,10 +106,11 @@ public final class BatchNormStats {
             try {
                 layers.forEach(layer -> layer.setMomentum(0f)); // libtorch's momentum 1: the batch's own statistics
                 Recorder store = new Recorder(pass, layers);
+                DataType model = HalfPrecision.of(block);
                 for (Batch batch : data.getData(pass)) {
                     try (batch; NDManager calls = pass.newSubManager()) {
                         store.calls = calls;
-                        block.forward(store, batch.getData(), true);
+                        block.forward(store, HalfPrecision.inputs(batch.getData(), model), true);
                         store.fold();
                     }
                 }

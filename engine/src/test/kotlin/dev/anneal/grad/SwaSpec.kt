@@ -22,6 +22,7 @@ import dev.anneal.support.replayAverage
 import dev.anneal.support.stepGradients
 import dev.anneal.support.threeParameters
 import dev.anneal.train.BatchNormStats
+import dev.anneal.train.HalfPrecision
 import dev.anneal.train.Pipeline
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.TrainingLoop
@@ -36,6 +37,7 @@ import io.kotest.matchers.doubles.plusOrMinus
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
+import kotlin.math.abs
 
 /**
  * The stochastic weight average against its formula written out in float32 from the weights each
@@ -196,6 +198,26 @@ class SwaSpec : FunSpec({
                 block.initialize(m, DataType.FLOAT32, Shape(4, 3))
                 BatchNormStats.present(block) shouldBe false
                 BatchNormStats.recompute(block, ArrayDataset.Builder().setData(m.ones(Shape(4, 3))).setSampling(2, false).build(), m)
+            }
+        }
+
+        test("a float16 model gets float16 inputs, and statistics those of its float32 twin to float16's precision") {
+            NDManager.newBaseManager().use { m ->
+                val (block, data) = batchNormNet(m, rows = 16, batch = 8)
+                val (twin, _) = batchNormNet(m, rows = 16, batch = 8)
+                HalfPrecision.cast(block, DataType.FLOAT16, m.device)
+                BatchNormStats.recompute(block, data, m)
+                BatchNormStats.recompute(twin, data, m)
+                fun statistics(net: Block) = net.parameters.filter { it.key.contains("running") }
+                    .associate { it.key to it.value.array.toType(DataType.FLOAT32, false).toFloatArray() }
+                val half = statistics(block)
+                val full = statistics(twin)
+                half.keys shouldBe full.keys
+                half.keys.size shouldBe 2
+                for ((name, values) in full) {
+                    val got = half.getValue(name)
+                    values.indices.forEach { i -> got[i].toDouble() shouldBe (values[i].toDouble() plusOrMinus 2e-2 * (1 + abs(values[i]))) }
+                }
             }
         }
 
