@@ -70,14 +70,14 @@ public record Centralize(Selector on) implements Stage {
 
     @Override
     public NDArray apply(NDArray w, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
-        int rank = grad.getShape().dimension();
-        if (!h.flag(ACTIVE) || rank < 2 || grad.size() == 0) {
+        // Only tensors of two or more dimensions are ACTIVE (forParameter).
+        if (!h.flag(ACTIVE) || grad.size() == 0) {
             return grad;
         }
         long rowLength = grad.getShape().size() / grad.getShape().get(0);
-        int[] rest = IntStream.range(1, rank).toArray();
+        int[] rest = IntStream.range(1, grad.getShape().dimension()).toArray();
         NDArray mean = grad.toType(DataType.FLOAT64, false).sum(rest, true).div(rowLength)
-                .toType(DataType.FLOAT32, false);
+                .toType(grad.getDataType(), false);
         return grad.sub(mean);
     }
 

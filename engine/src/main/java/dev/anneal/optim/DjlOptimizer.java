@@ -77,7 +77,7 @@ public final class DjlOptimizer extends ai.djl.training.optimizer.Optimizer impl
         }
         try (NDScope ignored = new NDScope()) {
             optimizer.update(name, weight, grad);
-            Gradients.fill(weight, 0f);
+            optimizer.clearGradient(weight);
         }
     }
 

@@ -104,11 +104,10 @@ final class FusedBucket implements AutoCloseable {
     }
 
     /**
-     * One step: each trainable parameter's update count goes up by one, and its kernel is the one
-     * for its count (usually the same for the whole group).
+     * One step of the {@code live} parameters ({@link #live()}): each one's update count goes up by
+     * one, and its kernel is the one for its count (usually the same for the whole group).
      */
-    void step(long[] updates, LongFunction<ElementKernel> kernelFor) {
-        boolean[] live = prepare();
+    void step(long[] updates, boolean[] live, LongFunction<ElementKernel> kernelFor) {
         ElementKernel[] kernels = new ElementKernel[params.size()];
         Map<Long, ElementKernel> byCount = new HashMap<>();
         for (int slot = 0; slot < kernels.length; slot++) {
@@ -125,13 +124,12 @@ final class FusedBucket implements AutoCloseable {
     }
 
     /**
-     * A reduction over the trainable parameters' gradients as {@code before} (gradient stages by
+     * A reduction over the {@code live} parameters' gradients as {@code before} (gradient stages by
      * update count; null for none, which saves looking them up for every parameter) leaves them,
      * changing nothing: each work item folds its blocks in order, and the items' partials are
      * combined in order, so the total does not depend on the threads.
      */
-    double reduce(long[] updates, LongFunction<ElementKernel> before, Reduction.Fold fold) {
-        boolean[] live = prepare();
+    double reduce(long[] updates, boolean[] live, LongFunction<ElementKernel> before, Reduction.Fold fold) {
         ElementKernel[] kernels = new ElementKernel[params.size()];
         Map<Long, ElementKernel> byCount = new HashMap<>();
         for (int slot = 0; slot < kernels.length && before != null; slot++) {
@@ -174,7 +172,10 @@ final class FusedBucket implements AutoCloseable {
     private static float[][] scratch(int states, int block) {
         float[][] scratch = SCRATCH.get();
         if (scratch == null || scratch.length < 2 + states || scratch[0].length < block) {
-            scratch = new float[2 + states][Math.max(block, BLOCK)];
+            // Grown in both directions, never shrunk: buckets of other shapes take turns on a thread.
+            int arrays = Math.max(2 + states, scratch == null ? 0 : scratch.length);
+            int length = Math.max(Math.max(block, BLOCK), scratch == null ? 0 : scratch[0].length);
+            scratch = new float[arrays][length];
             SCRATCH.set(scratch);
         }
         return scratch;
@@ -259,10 +260,10 @@ final class FusedBucket implements AutoCloseable {
     }
 
     /**
-     * Sets up the buffers of trainable parameters that have none yet or whose array was replaced;
-     * returns which parameters are updated now: trainable, with a gradient.
+     * Which parameters a step updates now: trainable, with a gradient. Sets up the buffers of
+     * trainable parameters that have none yet or whose array was replaced.
      */
-    private boolean[] prepare() {
+    boolean[] live() {
         boolean[] live = new boolean[params.size()];
         List<Integer> stale = new ArrayList<>();
         for (int slot = 0; slot < params.size(); slot++) {

@@ -71,7 +71,8 @@ final class Gradients {
                 return false;
             }
             // 1 / -0.0 is -inf and 1 / +0.0 is +inf: the largest reciprocal is -inf only when every value is -0.0.
-            return grad.getManager().create(1f).div(grad).max().getFloat() == Float.NEGATIVE_INFINITY;
+            return grad.getManager().create(1f).div(grad).max().toType(DataType.FLOAT32, false).getFloat()
+                    == Float.NEGATIVE_INFINITY;
         }
     }
 

@@ -46,9 +46,9 @@ import java.util.function.DoubleSupplier;
  *
  * <p>A frozen parameter is skipped. A parameter that becomes trainable after compiling must
  * join through {@link #addGroup}; until it does, {@link #step()} refuses to run rather than
- * silently leave it behind. DJL's {@code getGradient()} gives zeros for a gradient libtorch never
- * defined, so a parameter the forward pass did not use is updated with a zero gradient (PyTorch
- * 1.13's {@code zero_grad(set_to_none=False)}).
+ * silently leave it behind. A parameter that no backward pass reached since its gradient was
+ * cleared is skipped as well, as {@code torch.optim} skips a {@code None} gradient; what clearing
+ * leaves is the {@link NoGradient} policy's.
  *
  * <p>Before anything changes, a step reads every gradient for NaN and infinity (unless told to
  * {@link NonFinite#APPLY apply} them): a {@link LossScale} that drops overflows drops such a step,
@@ -92,7 +92,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     /** Whether {@link #swapAverages()} has put the averages into the model. */
     private boolean averagesIn;
     private boolean closed;
-    /** The thread inside a step, a clearing of gradients or a restore, if any. */
+    /** The thread inside a step, a clearing of gradients, a swap of averages or a restore, if any. */
     private final AtomicReference<Thread> busy = new AtomicReference<>();
 
     Optimizer(OptimizerSpec<G> spec, ParameterSet parameters, Execution execution) {
@@ -281,7 +281,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         refuseReleased();
         long next = step + 1;
         buckets.forEach(b -> checkScheduled(b, next));
-        buckets.stream().filter(b -> b.fused == null).forEach(this::findLive);
+        buckets.forEach(this::findLive);
         boolean check = lossScale.dropOverflow() || nonFinite != NonFinite.APPLY;
         if (check && total(next, List.of(), Reduction.Fold.NON_FINITE) > 0) {
             if (!lossScale.dropOverflow() && nonFinite == NonFinite.STOP) {
@@ -292,15 +292,16 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             gradNorm = Double.NaN;
             return;
         }
-        List<List<Stage>> passes = passes(next);
+        Passes passes = passes(next);
         step = next;
+        gradNorm = passes.norm();
         scaler = lossScale.after(scaler, true);
         for (int i = 0; i < buckets.size(); i++) {
             Bucket bucket = buckets.get(i);
             Hyperparams h = bucket.hyperparams;
-            List<Stage> pass = passes.get(i);
+            List<Stage> pass = passes.stages().get(i);
             if (bucket.fused != null) {
-                bucket.fused.step(bucket.updates, count -> chain.kernel(pass, h, next, count));
+                bucket.fused.step(bucket.updates, bucket.live, count -> chain.kernel(pass, h, next, count));
                 continue;
             }
             for (Slot slot : bucket.slots) {
@@ -318,9 +319,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      * The stages each bucket runs this step: the unscaling of a loss scale, then the chain's, with
      * every reducing stage replaced by what its total makes of it. Totals are folded in bucket and
      * parameter order, so they are the same on every run. The first reduction over all gradients
-     * gives {@link #gradNorm()}.
+     * gives the norm that {@link #gradNorm()} reports once the step is taken.
      */
-    private List<List<Stage>> passes(long next) {
+    private Passes passes(long next) {
         List<Stage> base = new ArrayList<>();
         if (lossScale.scales()) {
             base.add(new ScaleGradients(scaler.unscale()));
@@ -335,7 +336,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             reducing.add(chain.reducing(bucket.hyperparams).stream().map(p -> p + offset).toList());
             positions.addAll(reducing.get(reducing.size() - 1));
         }
-        gradNorm = Double.NaN;
+        double norm = Double.NaN;
         for (int p : positions) {
             Stage stage = base.get(p);
             Map<List<Object>, Double> totals = new HashMap<>();
@@ -352,8 +353,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                     all = fold == r.fold() ? fold.combine(all, partial) : Double.NaN;
                 }
             }
-            if (Double.isNaN(gradNorm) && fold != null) {
-                gradNorm = fold.norm(all);
+            if (Double.isNaN(norm) && fold != null) {
+                norm = fold.norm(all);
             }
             for (int i = 0; i < buckets.size(); i++) {
                 if (keys[i] != null) {
@@ -361,11 +362,19 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 }
             }
         }
-        return passes;
+        return new Passes(passes, norm);
     }
 
-    /** Which of a generic bucket's parameters this step updates: trainable, with a gradient. */
+    /** Each bucket's stages for one step, and the norm of the first reduction over all gradients (NaN for none). */
+    private record Passes(List<List<Stage>> stages, double norm) {
+    }
+
+    /** Which of a bucket's parameters this step updates: trainable, with a gradient. */
     private void findLive(Bucket bucket) {
+        if (bucket.fused != null) {
+            bucket.live = bucket.fused.live();
+            return;
+        }
         for (Slot slot : bucket.slots) {
             bucket.live[slot.index] = slot.param.isTrainable() && !Gradients.none(slot.param.array());
         }
@@ -385,7 +394,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         List<String> found = new ArrayList<>();
         for (Bucket bucket : buckets) {
             for (Slot slot : bucket.slots) {
-                if (slot.param.isTrainable()) {
+                if (bucket.live[slot.index]) {
                     try (NDScope ignored = new NDScope()) {
                         NDArray g = slot.param.array().getGradient();
                         long bad = (long) Reduction.Fold.NON_FINITE.tensor(g);
@@ -407,7 +416,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private double partial(Bucket bucket, List<Stage> before, long next, Reduction.Fold fold) {
         Hyperparams h = bucket.hyperparams;
         if (bucket.fused != null) {
-            return bucket.fused.reduce(bucket.updates, before.isEmpty() ? null : count -> chain.kernel(before, h, next, count),
+            return bucket.fused.reduce(bucket.updates, bucket.live, before.isEmpty() ? null : count -> chain.kernel(before, h, next, count),
                     fold);
         }
         double total = 0;
@@ -445,11 +454,12 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      */
     void update(String paramName, NDArray weight, NDArray grad) {
         ensureOpen();
+        refuseSwapped();
         Slot slot = slotsByParam.get(paramName);
         if (slot == null) {
             throw unmanaged(List.of(paramName));
         }
-        if (slot.param.isTrainable()) {
+        if (slot.param.isTrainable() && !Gradients.none(weight)) {
             refuseReleased(slot.param);
             checkScheduled(slot.bucket, step);
             Hyperparams h = slot.bucket.hyperparams;
@@ -466,9 +476,15 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
     }
 
+    /** Clears one weight's gradient as {@link #zeroGrad()} would, for callers that update parameters one by one. */
+    void clearGradient(NDArray weight) {
+        Gradients.clear(weight, noGradient);
+    }
+
     /** Starts a step for callers that update parameters one by one; returns the new count. */
     long advance() {
         ensureOpen();
+        refuseSwapped();
         return ++step;
     }
 
@@ -535,7 +551,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         if (!busy.compareAndSet(null, me)) {
             throw new IllegalStateException("this optimizer is in use by thread \"" + busy.get().getName()
-                    + "\"; step(), zeroGrad() and loadState() take one thread at a time");
+                    + "\"; step(), zeroGrad(), swapAverages() and loadState() take one thread at a time");
         }
         try {
             action.run();
@@ -869,8 +885,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         final List<Slot> slots = new ArrayList<>();
         /** Updates each member has received: PyTorch's per-parameter step. */
         final long[] updates;
-        /** Which members the current step updates, on the generic path ({@link FusedBucket} keeps its own). */
-        final boolean[] live;
+        /** Which members the current step updates: trainable, with a gradient. */
+        boolean[] live;
         FusedBucket fused;
 
         Bucket(String group, Hyperparams hyperparams, int size) {

@@ -5,6 +5,7 @@ import dev.anneal.config.InvalidConfigException;
 import dev.anneal.grad.LossScale;
 import dev.anneal.grad.NoGradient;
 import dev.anneal.grad.NonFinite;
+import dev.anneal.grad.Unscale;
 import dev.anneal.param.GroupSpec;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.param.Selector;
@@ -22,8 +23,9 @@ import java.util.function.UnaryOperator;
 
 /**
  * An optimizer, fully described and validated: its {@link Chain}, default hyperparameters, named
- * groups with their overrides, the parameters exempt from weight decay, its {@link LossScale} and
- * what it does with {@link NonFinite} gradients. Immutable;
+ * groups with their overrides, the parameters exempt from weight decay, its {@link LossScale},
+ * what it does with {@link NonFinite} gradients and with parameters that got {@link NoGradient}.
+ * Immutable;
  * {@link #compile} binds it to a model's parameters and returns the runtime that owns the state.
  * Two specs are equal when all of these are.
  *
@@ -69,7 +71,18 @@ public final class OptimizerSpec<G extends Settings<G>> {
                 checks.at(GroupSpec.path(group.name())).fail("", "is declared twice; group names must be unique");
             }
         }
+        if (lossScale.scales()) {
+            refuseSecondScale(defaults, checks.at(chain.name()));
+            this.groups.forEach(g -> refuseSecondScale(g.overrides(), checks.at(GroupSpec.path(g.name()))));
+        }
         checks.throwIfAny();
+    }
+
+    /** A rule's own static loss scale (MindSpore's Momentum) beside a {@link LossScale} would divide the gradients twice. */
+    private void refuseSecondScale(Hyperparams values, Checks c) {
+        Object scale = values.get(Unscale.LOSS_SCALE);
+        c.require(scale == null || scale.equals(Schedule.constant(1)), Unscale.LOSS_SCALE.name(), "is " + scale
+                + " while lossScale(" + lossScale + ") divides the gradients by its own scale as well; keep one of them");
     }
 
     /**

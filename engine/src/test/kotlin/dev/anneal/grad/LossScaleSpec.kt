@@ -2,6 +2,7 @@ package dev.anneal.grad
 
 import dev.anneal.config.Checks
 import dev.anneal.config.InvalidConfigException
+import dev.anneal.optim.Optimizers
 import io.kotest.assertions.throwables.shouldThrowExactly
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
@@ -57,6 +58,18 @@ class LossScaleSpec : FunSpec({
         rule.after(LossScale.State(Float.MAX_VALUE, 2), true) shouldBe LossScale.State(Float.MAX_VALUE, 0)
         rule.after(LossScale.State(Float.MIN_VALUE, 0), false).scale() shouldBe 0f
         LossScale.mindSporeDynamic().after(LossScale.State(1f, 5), false) shouldBe LossScale.State(1f, 0)
+    }
+
+    test("Momentum's own static loss scale beside a LossScale is refused: the gradients would be divided twice") {
+        val e = shouldThrowExactly<InvalidConfigException> {
+            Optimizers.momentum().lr(0.1).momentum(0.9).lossScale(128.0).lossScale(LossScale.dynamic())
+                .group("head") { it.lossScale(64.0) }.build()
+        }
+        e.violations().map { it.path() } shouldBe listOf("optimizer.momentum.lossScale", "optimizer.group[\"head\"].lossScale")
+        e.message shouldContain "is 128.0 while lossScale(${LossScale.dynamic()}) divides the gradients by its own scale as well"
+        // either one alone is fine
+        Optimizers.momentum().lr(0.1).momentum(0.9).lossScale(128.0).build()
+        Optimizers.momentum().lr(0.1).momentum(0.9).lossScale(LossScale.dynamic()).build()
     }
 
     test("a fixed scale never moves; none scales nothing") {

@@ -104,9 +104,12 @@ class StepRefusalSpec : FunSpec({
                     optimizer.zeroGrad()
                     gradients(params, 2, nan = true)
                     val before = snapshot(optimizer, params)
+                    val norm = optimizer.gradNorm()
+                    norm.isFinite() shouldBe true
                     val e = shouldThrowExactly<ArithmeticException> { optimizer.step() }
                     e.message shouldContain "2-norm of the gradients is NaN at step 2"
                     snapshot(optimizer, params) shouldBe before
+                    optimizer.gradNorm() shouldBe norm // the last step taken's norm, not the refused one's
                 }
             }
         }
