@@ -17,13 +17,15 @@ import java.util.List;
  *
  * <pre>
  * update 1:                   ema = w
- * every n-th update after it: ema = ema * d + w * (1 - d)      (float32; d and 1 - d rounded once)
+ * every n-th update after it: ema = ema * d + w * (1 - d)      (float32: d rounded, then 1 - d in float32)
  * </pre>
  *
  * where {@code d} is {@link #DECAY} at the step (Keras's {@code ema_momentum}; a schedule may warm
- * it up), or, {@link #withWarmup() with warmup}, {@code min(decay, 1 - (1 + t)^(-2/3))} at the
+ * it up), or, {@link #withWarmup() with warmup}, {@code min(decay, 1 - t^(-2/3))} at the
  * tensor's t-th update, as timm's {@code ModelEmaV3(use_warmup=True)} with its default gamma 1 and
- * power 2/3. A parameter's average starts at its first update, so one frozen for a while, or
+ * power 2/3 gives it when its {@code train.py} passes the number of updates so far
+ * ({@code 1 - (1 + (t - 1))^(-2/3)}). Keras computes {@code 1 - d} from the float32 {@code d}, and
+ * so does this. A parameter's average starts at its first update, so one frozen for a while, or
  * added with a later group, starts from its weights then. {@code Optimizer.swapAverages()} puts
  * the averages into the model (to evaluate or save them) and back.
  */
@@ -57,7 +59,7 @@ public final class Ema implements WeightAverage {
         return new Ema(n, warmup);
     }
 
-    /** The decay warmed up as timm's {@code ModelEmaV3(use_warmup=True)}: {@code min(decay, 1 - (1 + t)^(-2/3))}. */
+    /** The decay warmed up as timm's {@code ModelEmaV3(use_warmup=True)}: {@code min(decay, 1 - t^(-2/3))} at update t. */
     public Ema withWarmup() {
         return new Ema(every, true);
     }
@@ -84,7 +86,7 @@ public final class Ema implements WeightAverage {
             return Double.NaN;
         }
         double decay = h.at(DECAY, step);
-        return warmup ? Math.min(decay, 1 - Math.pow(1 + count, -WARMUP_POWER)) : decay;
+        return warmup ? Math.min(decay, 1 - Math.pow(count, -WARMUP_POWER)) : decay;
     }
 
     @Override
@@ -96,7 +98,8 @@ public final class Ema implements WeightAverage {
         }
         double d = decay(h, step, count);
         if (!Double.isNaN(d)) {
-            ema.muli(FusedOps.scalar(ema, d)).addi(w.mul(FusedOps.scalar(w, 1 - d)));
+            float keep = (float) d;
+            ema.muli(FusedOps.scalar(ema, keep)).addi(w.mul(FusedOps.scalar(w, 1f - keep)));
         }
         return grad;
     }
@@ -111,7 +114,7 @@ public final class Ema implements WeightAverage {
             return null;
         }
         float keep = (float) d;
-        float take = (float) (1 - d);
+        float take = 1f - keep;
         return (w, g, state, n) -> {
             float[] ema = state[0];
             for (int i = 0; i < n; i++) {

@@ -42,9 +42,9 @@ class EmaSpec : FunSpec({
     fun expected(previous: FloatArray?, w: FloatArray, count: Long, decay: Double, every: Long, warmup: Boolean): FloatArray? {
         if (count == 1L) return w.copyOf()
         if (count % every != 0L) return previous
-        val d = if (warmup) min(decay, 1 - (1.0 + count).pow(-2.0 / 3.0)) else decay
+        val d = if (warmup) min(decay, 1 - count.toDouble().pow(-2.0 / 3.0)) else decay
         val keep = d.toFloat()
-        val take = (1 - d).toFloat()
+        val take = 1f - keep // Keras's 1 - ema_momentum, in float32
         return FloatArray(w.size) { previous!![it] * keep + w[it] * take }
     }
 
