@@ -12,12 +12,14 @@ import dev.anneal.param.ParameterSet
 import dev.anneal.schedule.Schedule
 import dev.anneal.support.GradientGenerator
 import dev.anneal.support.bits
+import dev.anneal.support.evaluate
 import dev.anneal.support.replayAverage
 import dev.anneal.support.stepGradients
 import dev.anneal.support.threeParameters
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.TrainingLoop
 import dev.anneal.train.loss.Losses
+import dev.anneal.train.metric.MeanLoss
 import io.kotest.assertions.throwables.shouldThrowExactly
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
@@ -106,14 +108,32 @@ class EmaSpec : FunSpec({
             val y = m.create(FloatArray(64) { (it % 3).toFloat() })
             val data = ArrayDataset.Builder().setData(x).optLabels(y).setSampling(8, false).build()
             val optimizer = Optimizers.sgd().lr(0.1).ema(0.9).build().compile(ParameterSet.of(block))
+            val loss = Losses.softmaxCrossEntropy()
             val validated = mutableListOf<TrainingEvent.Validated>()
-            TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer).train(data)
-                .validation(data).epochs(2).manager(m).callback { e, _ -> if (e is TrainingEvent.Validated) validated += e }
-                .build().run()
+            var beforeValidation: List<List<Int>> = listOf()
+            fun weights() = block.parameters.values().map { it.array.toFloatArray().bits() }
+            TrainingLoop.builder().block(block).loss(loss).optimizer(optimizer).train(data).validation(data)
+                .metric(MeanLoss(loss)).epochs(2).manager(m).callback { e, _ ->
+                    when (e) {
+                        is TrainingEvent.BatchEnd -> beforeValidation = weights()
+                        is TrainingEvent.Validated -> {
+                            validated += e
+                            weights() shouldBe beforeValidation // the weights are back in place, bit for bit
+                        }
+                        else -> {}
+                    }
+                }.build().run()
             validated.size shouldBe 2
-            validated.forEach { it.metrics.keys shouldContainAll listOf("accuracy", "ema.accuracy") }
             optimizer.averagesSwappedIn() shouldBe false
             optimizer.stepCount() shouldBe 16
+            // each figure is that of its weights: the live ones, and the average swapped in
+            val last = validated.last().metrics
+            evaluate(block, data, m, MeanLoss(loss)) shouldBe last.getValue("loss")
+            optimizer.swapAverages()
+            evaluate(block, data, m, MeanLoss(loss)) shouldBe last.getValue("ema.loss")
+            optimizer.swapAverages()
+            last.getValue("ema.loss") shouldNotBe last.getValue("loss")
+            optimizer.close()
         }
     }
 

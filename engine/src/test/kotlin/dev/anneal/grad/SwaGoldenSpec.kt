@@ -21,6 +21,7 @@ import dev.anneal.param.ParameterSet
 import dev.anneal.schedule.Schedule
 import dev.anneal.schedule.torch.SWALR
 import dev.anneal.schedule.torch.StepLR
+import dev.anneal.support.backward
 import dev.anneal.support.bits
 import dev.anneal.train.BatchNormStats
 import io.kotest.assertions.withClue
@@ -148,10 +149,7 @@ class SwaGoldenSpec : FunSpec({
                         }
                         case.spec().compile(ParameterSet.of(arrays), execution).use { optimizer ->
                             for (t in 1..case.steps) {
-                                Engine.getInstance().newGradientCollector().use { collector ->
-                                    val terms = arrays.map { (name, w) -> w.mul(manager.create(case.grad(name, t), w.shape)).sum() }
-                                    collector.backward(terms.reduce { a, b -> a.add(b) })
-                                }
+                                backward(manager, arrays.map { (name, w) -> w to case.grad(name, t) }.toMap())
                                 optimizer.step()
                                 optimizer.zeroGrad()
                                 withClue("lr at step $t") {

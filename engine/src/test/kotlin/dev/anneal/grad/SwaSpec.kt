@@ -18,6 +18,7 @@ import dev.anneal.param.ParameterSet
 import dev.anneal.schedule.Duration
 import dev.anneal.support.GradientGenerator
 import dev.anneal.support.bits
+import dev.anneal.support.evaluate
 import dev.anneal.support.replayAverage
 import dev.anneal.support.stepGradients
 import dev.anneal.support.threeParameters
@@ -27,7 +28,7 @@ import dev.anneal.train.Pipeline
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.TrainingLoop
 import dev.anneal.train.loss.Losses
-import dev.anneal.train.metric.TopK
+import dev.anneal.train.metric.MeanLoss
 import io.kotest.assertions.throwables.shouldThrowExactly
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
@@ -148,10 +149,11 @@ class SwaSpec : FunSpec({
             val (block, data) = batchNormNet(m, rows = 64, batch = 8) // 8 steps per epoch
             val optimizer = Optimizers.sgd().lr(0.1).momentum(0.9).swa(Swa.EVERY_STEP.start(16).every(8)).build()
                 .compile(ParameterSet.of(block))
+            val loss = Losses.softmaxCrossEntropy()
             val validated = mutableListOf<TrainingEvent.Validated>()
             var beforeValidation: List<Any> = listOf()
-            TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer).train(data)
-                .validation(data).epochs(3).manager(m).callback { e, _ ->
+            TrainingLoop.builder().block(block).loss(loss).optimizer(optimizer).train(data)
+                .validation(data).metric(MeanLoss(loss)).epochs(3).manager(m).callback { e, _ ->
                     when (e) {
                         is TrainingEvent.BatchEnd -> beforeValidation = snapshot(block)
                         is TrainingEvent.Validated -> {
@@ -162,14 +164,16 @@ class SwaSpec : FunSpec({
                     }
                 }.build().run()
             validated.size shouldBe 3
-            validated[0].metrics.keys shouldNotContain "swa.accuracy" // the average starts at step 16, epoch 2's last
-            validated[1].metrics.keys shouldContainAll listOf("accuracy", "swa.accuracy")
-            validated[2].metrics.keys shouldContainAll listOf("accuracy", "swa.accuracy")
-            // the figure is that of the averaged weights with update_bn's statistics
+            validated[0].metrics.keys shouldNotContain "swa.loss" // the average starts at step 16, epoch 2's last
+            validated[1].metrics.keys shouldContainAll listOf("loss", "swa.loss")
+            validated[2].metrics.keys shouldContainAll listOf("loss", "swa.loss")
+            // the figure is that of the averaged weights with update_bn's statistics, not with the live ones'
+            val swaLoss = validated[2].metrics.getValue("swa.loss")
             optimizer.swapAverages()
+            evaluate(block, data, m, MeanLoss(loss)) shouldNotBe swaLoss
             val kept = BatchNormStats.snapshot(block)
             BatchNormStats.recompute(block, data, m)
-            accuracy(block, data, m) shouldBe validated[2].metrics.getValue("swa.accuracy")
+            evaluate(block, data, m, MeanLoss(loss)) shouldBe swaLoss
             kept.restore()
             optimizer.swapAverages()
             optimizer.averagesSwappedIn() shouldBe false
@@ -244,14 +248,16 @@ class SwaSpec : FunSpec({
                 block.initialize(m, DataType.FLOAT32, Shape(16, 3))
                 val x = m.create(GradientGenerator.values(4, 1, 0, 16 * 3, 3.0), Shape(16, 3)).add(1f)
                 BatchNormStats.recompute(block, ArrayDataset.Builder().setData(x).setSampling(16, false).build(), m)
-                // the first call sees x; the second its normalised output: mean 0, unbiased variance 16/15 (less eps)
+                // the first call sees x; the second its normalised output: mean 0, unbiased variance 16/15 (less eps's share)
                 val mean = x.mean(intArrayOf(0)).toFloatArray()
                 val variance = x.sub(x.mean(intArrayOf(0))).pow(2).sum(intArrayOf(0)).div(15f).toFloatArray()
                 val running = block.parameters.filter { it.key.endsWith("runningMean") }.first().value.array.toFloatArray()
                 val runningVar = block.parameters.filter { it.key.endsWith("runningVar") }.first().value.array.toFloatArray()
                 for (c in 0 until 3) {
                     running[c].toDouble() shouldBe (mean[c] / 2.0 plusOrMinus 1e-5)
-                    runningVar[c].toDouble() shouldBe ((variance[c] + 16.0 / 15) / 2 plusOrMinus 1e-3)
+                    // y = (x - mean) / sqrt(vb + eps), vb the biased variance: its unbiased variance is 16/15 * vb / (vb + eps)
+                    val biased = variance[c] * 15.0 / 16
+                    runningVar[c].toDouble() shouldBe ((variance[c] + 16.0 / 15 * biased / (biased + 1e-5)) / 2 plusOrMinus 1e-5)
                 }
             }
         }
@@ -280,13 +286,3 @@ private fun batchNormNet(m: NDManager, rows: Int, batch: Int): Pair<Block, Array
 /** Every parameter of [block], running statistics included, as bits. */
 private fun snapshot(block: Block): List<Any> = block.parameters.map { it.key to it.value.array.toFloatArray().bits() }
 
-private fun accuracy(block: Block, data: ArrayDataset, m: NDManager): Double {
-    val metric = TopK.accuracy()
-    metric.reset()
-    for (batch in data.getData(m)) {
-        batch.use {
-            metric.update(block.forward(ParameterStore(m, false), it.data, false).singletonOrThrow(), it.labels.singletonOrThrow())
-        }
-    }
-    return metric.value()
-}

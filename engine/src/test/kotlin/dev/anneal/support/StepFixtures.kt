@@ -6,11 +6,14 @@ import ai.djl.ndarray.types.Shape
 import dev.anneal.optim.Optimizer
 
 /** Three parameters from scalars to 4-D, the last one small: where a late problem in a step is put. */
-fun threeParameters(manager: NDManager): LinkedHashMap<String, NDArray> {
-    val shapes = linkedMapOf("conv.weight" to Shape(2, 3, 3, 3), "fc.weight" to Shape(4, 5), "late.bias" to Shape(3))
+fun threeParameters(manager: NDManager): LinkedHashMap<String, NDArray> = parameters(manager,
+    linkedMapOf("conv.weight" to Shape(2, 3, 3, 3), "fc.weight" to Shape(4, 5), "late.bias" to Shape(3)))
+
+/** Trainable parameters of these shapes, in order, with values in (-1, 1) from [seed]. */
+fun parameters(manager: NDManager, shapes: Map<String, Shape>, seed: Long = 5): LinkedHashMap<String, NDArray> {
     val out = LinkedHashMap<String, NDArray>()
     shapes.entries.forEachIndexed { i, (name, shape) ->
-        out[name] = manager.create(GradientGenerator.values(5, 0, i, shape.size().toInt(), 1.0), shape)
+        out[name] = manager.create(GradientGenerator.values(seed, 0, i, shape.size().toInt(), 1.0), shape)
             .also { it.setRequiresGradient(true) }
     }
     return out

@@ -105,3 +105,15 @@ fun FloatArray.bits(): List<Int> = map { it.toRawBits() }
 fun zeroBackward(set: ParameterSet) = Engine.getInstance().newGradientCollector().use { collector ->
     collector.backward(set.trainable().map { it.array().mul(0f).sum() }.reduce { a, b -> a.add(b) })
 }
+
+/** [metric] over [data] in inference mode, batch by batch as the loop's validation measures it. */
+fun evaluate(block: ai.djl.nn.Block, data: ai.djl.training.dataset.Dataset, manager: NDManager, metric: dev.anneal.train.metric.Metric): Double {
+    metric.reset()
+    for (batch in data.getData(manager)) {
+        batch.use {
+            metric.update(block.forward(ai.djl.training.ParameterStore(manager, false), it.data, false).singletonOrThrow(),
+                it.labels.singletonOrThrow())
+        }
+    }
+    return metric.value()
+}

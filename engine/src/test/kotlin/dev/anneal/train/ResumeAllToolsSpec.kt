@@ -9,7 +9,6 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.ints.shouldBeGreaterThan
 import io.kotest.matchers.longs.shouldBeGreaterThan
 import io.kotest.matchers.shouldBe
-import io.kotest.matchers.shouldNotBe
 import kotlin.io.path.createTempDirectory
 import kotlin.time.Duration.Companion.minutes
 
@@ -27,18 +26,22 @@ class ResumeAllToolsSpec : FunSpec({
         val straight = ChildJvm.run(ToolsChild::class.java.name, dir.toString(), timeout = 3.minutes)
         withClue(straight.output) { straight.exitCode shouldBe 0 }
         val checkpoint = CheckpointPolicy.everySteps(dir, ToolsChild.EVERY).fileFor(10)
-        NDManager.newBaseManager().use { m ->
-            val saved = CheckpointFile.read(checkpoint, m).optimizers.getValue(TrainingLoop.DEFAULT_OPTIMIZER)
+        val position = NDManager.newBaseManager().use { m ->
+            val read = CheckpointFile.read(checkpoint, m)
+            val saved = read.optimizers.getValue(TrainingLoop.DEFAULT_OPTIMIZER)
             withClue("the checkpoint holds a run in the middle of things") {
                 saved.step shouldBe 10
                 saved.skippedSteps shouldBeGreaterThan 0
                 saved.tensors.keys.any { it.endsWith("/ema") } shouldBe true
+                (read.epoch * ToolsChild.BATCHES + read.batch) shouldBeGreaterThan 0
             }
+            "resumed after batch ${read.batch} of epoch ${read.epoch}"
         }
         val resumed = ChildJvm.run(ToolsChild::class.java.name, createTempDirectory("tools-resumed").toString(),
             checkpoint.toString(), timeout = 3.minutes)
         withClue(resumed.output) { resumed.exitCode shouldBe 0 }
-        resumed.lines.first { it.startsWith("resumed") } shouldNotBe "resumed after batch 0 of epoch 0"
+        // The resumed run starts where the checkpoint says, not from the beginning.
+        resumed.lines.first { it.startsWith("resumed") } shouldBe position
         for (prefix in listOf("final ", "state ", "counters ")) {
             withClue(prefix) { resumed.lines.first { it.startsWith(prefix) } shouldBe straight.lines.first { it.startsWith(prefix) } }
         }

@@ -21,7 +21,7 @@ import java.nio.file.Path
  * once (accumulation over 2 batches, a dynamic loss scale so large that some steps overflow,
  * clipping by the total norm, an average of the weights), [EPOCHS] epochs of [BATCHES] batches,
  * a checkpoint every [EVERY] steps into the folder given. With a checkpoint file as its second
- * argument it resumes from it. It prints `resumed step=<n> scale=<s> skipped=<k>` when resuming,
+ * argument it resumes from it. It prints `resumed after batch <b> of epoch <e>` when resuming,
  * and at the end `final <parameter bits>`, `state <state tensor bits>` and
  * `counters step=<n> scale=<s> skipped=<k>`.
  */

@@ -2,6 +2,7 @@ package dev.anneal.samples
 
 import ai.djl.ndarray.types.DataType
 import dev.anneal.grad.LossScale
+import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
@@ -83,7 +84,8 @@ class MainJobSpec : FunSpec({
             "float16 with float32 masters"
         javaAccuracy shouldBe kotlinAccuracy
         timings.replace(javaOutput, "time") shouldBe timings.replace(kotlinOutput, "time")
-        kotlinAccuracy shouldBeGreaterThanOrEqual 0.65
+        // within a point of the float32 run of the same seed (issue 12 asks it of 2 epochs; this is 1)
+        withClue("float16 $kotlinAccuracy, float32 ${seed5.first}") { kotlinAccuracy shouldBeGreaterThanOrEqual seed5.first - 0.01 }
     }
 
     test("stopped after one epoch and resumed from its checkpoint, by the other language, the job ends as an unbroken one") {
