@@ -20,9 +20,10 @@ public final class BasicLoop {
     private BasicLoop() {
     }
 
-    /** Trains on one batch and returns its loss. */
+    /** Trains on one batch and returns its loss; the loss is multiplied by the optimizer's loss scale before backward. */
     public static float trainBatch(Block block, ParameterStore store, Loss loss, Batch batch, Optimizer<?> optimizer) {
-        float value = SupervisedStep.lossAndGradients(block, store, loss, batch);
+        float value = SupervisedStep.lossAndGradients(block, store, loss, batch, HalfPrecision.of(optimizer.parameters()),
+                1.0, optimizer.lossScale());
         optimizer.step();
         optimizer.zeroGrad();
         return value;

@@ -8,6 +8,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import dev.anneal.config.Checks;
+import dev.anneal.param.Param;
+import dev.anneal.param.ParameterSet;
+
+import java.util.stream.Stream;
 
 /**
  * Mixed precision as the loop runs it: a model whose parameters are float16 (cast with
@@ -62,8 +66,16 @@ public final class HalfPrecision {
 
     /** The type of the block's parameters: float32 unless the model was cast to half precision. */
     static DataType of(Block block) {
-        return block.getParameters().values().stream().map(p -> p.getArray().getDataType())
-                .filter(DataType::isFloating).findFirst().orElse(DataType.FLOAT32);
+        return of(block.getParameters().values().stream().map(Parameter::getArray));
+    }
+
+    /** The same from a parameter set, which holds its parameters already: no walk through the block. */
+    static DataType of(ParameterSet parameters) {
+        return of(parameters.all().stream().map(Param::array));
+    }
+
+    private static DataType of(Stream<NDArray> arrays) {
+        return arrays.map(NDArray::getDataType).filter(DataType::isFloating).findFirst().orElse(DataType.FLOAT32);
     }
 
     /** Floating inputs in the model's type when it is half precision; the others as they are. */

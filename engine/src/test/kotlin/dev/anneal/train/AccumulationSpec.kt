@@ -292,6 +292,23 @@ class AccumulationSpec : FunSpec({
             }
         }
     }
+    test("BasicLoop.trainBatch multiplies the loss by the optimizer's loss scale too: a power of two changes no bit") {
+        NDManager.newBaseManager().use { m ->
+            fun run(spec: OptimizerSpec<*>): List<List<Int>> {
+                val block = mlp(m)
+                spec.compile(ParameterSet.of(block)).use { o ->
+                    val store = ParameterStore(m, false)
+                    for (batch in data(m, micro).getData(m)) {
+                        batch.use { BasicLoop.trainBatch(block, store, Losses.softmaxCrossEntropy(), it, o) }
+                    }
+                }
+                return values(block).map { it.bits() }
+            }
+            val plain = run(Optimizers.sgd().lr(0.1).momentum(0.9).build())
+            run(Optimizers.sgd().lr(0.1).momentum(0.9).lossScale(LossScale.fixed(4096.0, true)).build()) shouldBe plain
+        }
+    }
+
     test("the loop multiplies the loss by the optimizer's loss scale: powers of two change no bit, with accumulation too") {
         NDManager.newBaseManager().use { m ->
             fun run(spec: OptimizerSpec<*>): Pair<List<FloatArray>, List<TrainingEvent.BatchEnd>> {
