@@ -17,6 +17,7 @@ import dev.anneal.param.Selector
 import dev.anneal.state.CheckpointPolicy
 import dev.anneal.train.Accumulation
 import dev.anneal.train.Callback
+import dev.anneal.train.HalfPrecision
 import dev.anneal.train.Pipeline as EnginePipeline
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.TrainingLoop
@@ -161,7 +162,7 @@ public class PipelineScope internal constructor() {
         engine.model(block).data(data).validation(validation).loss(loss).epochs(epochs)
             .prefetch(Dispatchers.IO.asExecutor(), prefetch).checkpoints(checkpoints).resumeFrom(resumeFrom)
             .accumulate(accumulate, accumulateMode, accumulateEndOfEpoch).precision(precision)
-            .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!).rule(batch) } })
+            .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!, precision).rule(batch) } })
         stepsPerEpoch?.let { engine.stepsPerEpoch(it) }
         metricMakers.forEach { engine.metric(it(loss)) }
         block?.let { b -> callbackMakers.forEach { make -> engine.callback { make(b) } } }
@@ -225,15 +226,23 @@ public class Pipeline internal constructor(private val engine: EnginePipeline) :
 
 /** What a step rule of its own may use: the model, the optimizers, a gradient tape. */
 @AnnealDsl
-public class StepScope internal constructor(private val context: TrainingStep.Context, private val model: Block) {
+public class StepScope internal constructor(
+    private val context: TrainingStep.Context,
+    private val model: Block,
+    private val precision: DataType,
+) {
     /** The optimizer declared as [name]. */
     public fun optimizer(name: String): Optimizer<*> = context.optimizer(name)
 
     /** The store to run blocks with in training mode. */
     public val store: ParameterStore get() = context.store()
 
-    /** The model's outputs for [inputs], in training mode. */
-    public fun forward(inputs: NDList): NDList = model.forward(store, inputs, true)
+    /**
+     * The model's outputs for [inputs], in training mode; in mixed precision the inputs go in
+     * in the model's half type and the outputs come back in float32, for the loss.
+     */
+    public fun forward(inputs: NDList): NDList =
+        HalfPrecision.outputs(model.forward(store, HalfPrecision.inputs(inputs, precision), true))
 
     /**
      * Records [compute] on a gradient tape, back-propagates the scalar it returns times [lossScale]

@@ -1,6 +1,7 @@
 package dev.anneal.dsl
 
 import ai.djl.ndarray.NDManager
+import ai.djl.ndarray.types.DataType
 import ai.djl.nn.SequentialBlock
 import ai.djl.training.dataset.ArrayDataset
 import dev.anneal.config.InvalidConfigException
@@ -171,6 +172,31 @@ class PipelineSpec : FunSpec({
                 }
             }.use { it.run() }.steps() shouldBe 30
             evaluations shouldBe 30
+            values(block) shouldBe values(supervisedBlock)
+        }
+    }
+
+    test("in mixed precision a step rule's forward feeds the float16 model and trains as the supervised step does") {
+        NDManager.newBaseManager().use { m ->
+            val (supervisedBlock, supervisedData) = setUp(m, limit = 160)
+            supervised(supervisedBlock, supervisedData) { precision = DataType.FLOAT16 }.use { it.run() }
+            val (block, data) = setUp(m, limit = 160)
+            val criterion = Losses.softmaxCrossEntropy()
+            pipeline {
+                model = block
+                this.data = data
+                optimizer { sgd(lr = 0.1, momentum = 0.9) }
+                epochs = 3
+                precision = DataType.FLOAT16
+                step { batch ->
+                    val optimizer = optimizer("default")
+                    val loss = backward { criterion.evaluate(batch.labels, forward(batch.data)) }
+                    optimizer.step()
+                    optimizer.zeroGrad()
+                    loss.toDouble()
+                }
+            }.use { it.run() }.steps() shouldBe 30
+            block.parameters.values().map { it.array.dataType }.toSet() shouldBe setOf(DataType.FLOAT16)
             values(block) shouldBe values(supervisedBlock)
         }
     }

@@ -78,8 +78,11 @@ public final class HalfPrecision {
         return arrays.map(NDArray::getDataType).filter(DataType::isFloating).findFirst().orElse(DataType.FLOAT32);
     }
 
-    /** Floating inputs in the model's type when it is half precision; the others as they are. */
-    static NDList inputs(NDList data, DataType model) {
+    /**
+     * Floating inputs in the model's type when it is half precision; the others as they are. A
+     * step rule of your own over a half-precision model wraps its forward pass in this and {@link #outputs}.
+     */
+    public static NDList inputs(NDList data, DataType model) {
         if (model != DataType.FLOAT16 && model != DataType.BFLOAT16) {
             return data;
         }
@@ -95,7 +98,7 @@ public final class HalfPrecision {
      * which type promotion makes float32: DJL's {@code toType} leaves the autograd graph, so the
      * backward pass would not reach the model through it.
      */
-    static NDList outputs(NDList predictions) {
+    public static NDList outputs(NDList predictions) {
         NDList wide = new NDList(predictions.size());
         for (NDArray a : predictions) {
             boolean half = a.getDataType() == DataType.FLOAT16 || a.getDataType() == DataType.BFLOAT16;

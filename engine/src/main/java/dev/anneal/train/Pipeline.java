@@ -367,7 +367,9 @@ public final class Pipeline implements AutoCloseable {
          * Mixed precision: {@code FLOAT16} casts the model's parameters to float16 before the
          * optimizers are compiled, so forward and backward run in float16 while each optimizer
          * updates float32 masters ({@link HalfPrecision}); give the optimizer a loss scale.
-         * {@code BFLOAT16} only on a GPU. {@code FLOAT32}, the default, changes nothing.
+         * {@code BFLOAT16} only on a GPU. {@code FLOAT32}, the default, changes nothing. A
+         * {@link #step step rule} of your own wraps its forward pass in
+         * {@link HalfPrecision#inputs} and {@link HalfPrecision#outputs}, as the DSL's {@code forward} does.
          */
         public Builder precision(DataType precision) {
             this.precision = Objects.requireNonNull(precision, "precision");

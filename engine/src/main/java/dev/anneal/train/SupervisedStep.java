@@ -44,8 +44,8 @@ public final class SupervisedStep implements TrainingStep {
     private int pending;
     /** False from a backward pass until the gradients are next cleared: what a checkpoint would lose. */
     private boolean clear = true;
-    /** The model's parameter type, read once a run: float16 inputs for a float16 model. */
-    private DataType modelType = DataType.FLOAT32;
+    /** The model's parameter type, read at a run's first batch: float16 inputs for a float16 model. */
+    private DataType modelType;
 
     /** Without accumulation: every batch steps. */
     public SupervisedStep(Block block, Loss loss, String optimizerName, List<GradientTransform> transforms) {
@@ -71,7 +71,7 @@ public final class SupervisedStep implements TrainingStep {
         context.optimizer(optimizerName).zeroGrad();
         pending = 0;
         clear = true;
-        modelType = HalfPrecision.of(block);
+        modelType = null;
     }
 
     @Override
@@ -80,6 +80,9 @@ public final class SupervisedStep implements TrainingStep {
         double scale = accumulation.mode() == Accumulation.Mode.MEAN && k > 1 ? 1.0 / k : 1.0;
         clear = false;
         float lossScale = context.optimizer(optimizerName).lossScale();
+        if (modelType == null) {
+            modelType = HalfPrecision.of(block);
+        }
         double value = lossAndGradients(block, context.store(), loss, batch, modelType, scale, lossScale);
         if (!Double.isFinite(value)) {
             return value; // no update from a NaN or infinite loss; the loop stops on it

@@ -424,9 +424,13 @@ public final class TrainingLoop {
             }
             boolean recompute = averaging.stream().anyMatch(o -> o.weightAverage().orElseThrow().recomputesBatchNorm())
                     && BatchNormStats.present(block);
-            averaging.forEach(Optimizer::swapAverages);
+            List<Optimizer<?>> swapped = new ArrayList<>();
             BatchNormStats.Snapshot kept = null;
             try {
+                for (Optimizer<?> optimizer : averaging) {
+                    optimizer.swapAverages();
+                    swapped.add(optimizer); // only those swapped in are swapped back, if a later one refuses
+                }
                 if (recompute) {
                     kept = BatchNormStats.snapshot(block);
                     BatchNormStats.recompute(block, train, manager);
@@ -436,7 +440,7 @@ public final class TrainingLoop {
                 if (kept != null) {
                     kept.restore();
                 }
-                averaging.forEach(Optimizer::swapAverages);
+                swapped.forEach(Optimizer::swapAverages);
             }
         }
         return Collections.unmodifiableMap(values);
