@@ -56,7 +56,7 @@ public final class HalfPrecision {
      * on the CPU; {@code device} may be null while the model is not initialized.
      */
     public static void check(DataType type, Device device, Checks c) {
-        if (c.require(type == DataType.FLOAT16 || type == DataType.BFLOAT16, "precision",
+        if (c.require(isHalf(type), "precision",
                 "must be FLOAT16 or BFLOAT16 for mixed precision, got " + type)) {
             c.require(type != DataType.BFLOAT16 || device == null
                             || !Device.cpu().getDeviceType().equals(device.getDeviceType()), "precision",
@@ -83,7 +83,7 @@ public final class HalfPrecision {
      * step rule of your own over a half-precision model wraps its forward pass in this and {@link #outputs}.
      */
     public static NDList inputs(NDList data, DataType model) {
-        if (model != DataType.FLOAT16 && model != DataType.BFLOAT16) {
+        if (!isHalf(model)) {
             return data;
         }
         NDList cast = new NDList(data.size());
@@ -99,11 +99,17 @@ public final class HalfPrecision {
      * backward pass would not reach the model through it.
      */
     public static NDList outputs(NDList predictions) {
+        if (predictions.stream().noneMatch(a -> isHalf(a.getDataType()))) {
+            return predictions; // a float32 model: nothing to widen, no new list per batch
+        }
         NDList wide = new NDList(predictions.size());
         for (NDArray a : predictions) {
-            boolean half = a.getDataType() == DataType.FLOAT16 || a.getDataType() == DataType.BFLOAT16;
-            wide.add(half ? a.mul(a.getManager().ones(new Shape(1), DataType.FLOAT32, a.getDevice())) : a);
+            wide.add(isHalf(a.getDataType()) ? a.mul(a.getManager().ones(new Shape(1), DataType.FLOAT32, a.getDevice())) : a);
         }
         return wide;
+    }
+
+    private static boolean isHalf(DataType type) {
+        return type == DataType.FLOAT16 || type == DataType.BFLOAT16;
     }
 }
