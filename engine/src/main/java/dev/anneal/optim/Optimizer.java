@@ -95,7 +95,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     /** The thread inside a step, a clearing of gradients, a swap of averages or a restore, if any. */
     private final AtomicReference<Thread> busy = new AtomicReference<>();
 
-    Optimizer(OptimizerSpec<G> spec, ParameterSet parameters, Execution execution) {
+    /** Over {@code parameters} as {@code grouping} (from {@link #group}) divides them. */
+    Optimizer(OptimizerSpec<G> spec, ParameterSet parameters, Execution execution, Grouping grouping) {
         this.spec = spec;
         this.execution = execution;
         this.defaults = spec.defaults();
@@ -107,20 +108,26 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         this.nonFinite = spec.nonFinite();
         this.noGradient = spec.noGradient();
         this.scaler = lossScale.start();
-        Checks checks = new Checks("optimizer");
-        Grouping grouping = Grouping.resolve(spec.groups(), parameters.trainable(), parameters.all(), checks);
-        for (int i = 0; i < noWeightDecay.size(); i++) {
-            Selector selector = noWeightDecay.get(i);
-            checks.require(parameters.trainable().stream().anyMatch(selector::matches), "noWeightDecayOn[" + i + "]",
-                    "selects no trainable parameter (selector " + selector + ")");
-        }
-        checks.throwIfAny();
         addBuckets(OptimizerSpec.DEFAULT_GROUP, defaults, grouping.rest());
         for (int i = 0; i < spec.groups().size(); i++) {
             GroupSpec<Hyperparams> group = spec.groups().get(i);
             addBuckets(group.name(), defaults.overriddenBy(group.overrides()), grouping.members(i));
         }
         unmanaged = unmanagedParams();
+    }
+
+    /** The spec's groups over these parameters; every problem of selection at once, before anything is allocated. */
+    static Grouping group(OptimizerSpec<?> spec, ParameterSet parameters) {
+        Checks checks = new Checks("optimizer");
+        Grouping grouping = Grouping.resolve(spec.groups(), parameters.trainable(), parameters.all(), checks);
+        List<Selector> noWeightDecay = spec.noWeightDecay();
+        for (int i = 0; i < noWeightDecay.size(); i++) {
+            Selector selector = noWeightDecay.get(i);
+            checks.require(parameters.trainable().stream().anyMatch(selector::matches), "noWeightDecayOn[" + i + "]",
+                    "selects no trainable parameter (selector " + selector + ")");
+        }
+        checks.throwIfAny();
+        return grouping;
     }
 
     private List<Param> unmanagedParams() {

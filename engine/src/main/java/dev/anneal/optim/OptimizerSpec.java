@@ -7,6 +7,7 @@ import dev.anneal.grad.NoGradient;
 import dev.anneal.grad.NonFinite;
 import dev.anneal.grad.Unscale;
 import dev.anneal.param.GroupSpec;
+import dev.anneal.param.Grouping;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.param.Selector;
 import dev.anneal.schedule.Schedule;
@@ -219,8 +220,16 @@ public final class OptimizerSpec<G extends Settings<G>> {
         return compile(parameters, Execution.FUSED);
     }
 
-    /** Binds this spec to parameters with the given execution. */
-    public Optimizer<G> compile(ParameterSet parameters, Execution execution) {
+    /**
+     * Every check {@link #compile} makes over these parameters, without compiling: no state is
+     * allocated (what a pipeline runs before it casts a model to half precision).
+     */
+    public void checkOver(ParameterSet parameters) {
+        checked(parameters);
+    }
+
+    /** The checks of {@link #checkOver}, returning the grouping they found. */
+    private Grouping checked(ParameterSet parameters) {
         Checks checks = new Checks("optimizer");
         // As torch.optim refuses an empty parameter list: an optimizer over nothing is a mistake.
         checks.require(parameters.size() > 0, "parameters", "is empty: there is nothing to optimize");
@@ -231,7 +240,13 @@ public final class OptimizerSpec<G extends Settings<G>> {
         chain.stages().stream().filter(Stage::countsEpochs).forEach(stage -> checks.fail(chain.name(), "has "
                 + stage + ", which counts epochs; " + steps));
         checks.throwIfAny();
-        return new Optimizer<>(mapSchedules(s -> s.inSteps(0)), parameters, execution);
+        return Optimizer.group(this, parameters);
+    }
+
+    /** Binds this spec to parameters with the given execution. */
+    public Optimizer<G> compile(ParameterSet parameters, Execution execution) {
+        Grouping grouping = checked(parameters);
+        return new Optimizer<>(mapSchedules(s -> s.inSteps(0)), parameters, execution, grouping);
     }
 
     @Override

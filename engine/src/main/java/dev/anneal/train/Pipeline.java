@@ -190,25 +190,17 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * The optimizers over the model's parameters. In mixed precision the model is cast only once
-     * they compiled over its float32 parameters (those are closed again): a spec refused for its
+     * The optimizers over the model's parameters. In mixed precision every check the optimizers
+     * make runs over the float32 model first, and only then is it cast: a spec refused for its
      * groups or budget leaves the model as it was.
      */
     private Map<String, Optimizer<?>> compile() {
-        Map<String, Optimizer<?>> optimizers = compileOver(ParameterSet.of(model));
-        if (precision == DEFAULT_PRECISION) {
-            return optimizers;
+        if (precision != DEFAULT_PRECISION && HalfPrecision.of(model) != precision) {
+            Map<String, ParameterSet> sets = sets(ParameterSet.of(model));
+            parts.forEach((name, part) -> resolve(part.spec()).checkOver(sets.get(name)));
+            HalfPrecision.cast(model, precision, device(model));
         }
-        optimizers.values().forEach(Optimizer::close);
-        HalfPrecision.cast(model, precision, device(model));
-        return compileOver(ParameterSet.of(model));
-    }
-
-    private Map<String, Optimizer<?>> compileOver(ParameterSet all) {
-        Map<String, ParameterSet> sets = new LinkedHashMap<>();
-        parts.forEach((name, part) -> sets.put(name, part.selector() == null ? all
-                : all.subset("pipeline.optimizer[\"" + name + "\"]", part.selector())));
-        ParameterSet.checkDisjoint(sets);
+        Map<String, ParameterSet> sets = sets(ParameterSet.of(model));
         Map<String, Optimizer<?>> optimizers = new LinkedHashMap<>();
         try {
             parts.forEach((name, part) -> optimizers.put(name, resolve(part.spec()).compile(sets.get(name))));
@@ -217,6 +209,15 @@ public final class Pipeline implements AutoCloseable {
             throw e;
         }
         return Collections.unmodifiableMap(optimizers);
+    }
+
+    /** Each optimizer's parameters: its selector's, or all; refused if two share one. */
+    private Map<String, ParameterSet> sets(ParameterSet all) {
+        Map<String, ParameterSet> sets = new LinkedHashMap<>();
+        parts.forEach((name, part) -> sets.put(name, part.selector() == null ? all
+                : all.subset("pipeline.optimizer[\"" + name + "\"]", part.selector())));
+        ParameterSet.checkDisjoint(sets);
+        return sets;
     }
 
     private static Device device(Block model) {
