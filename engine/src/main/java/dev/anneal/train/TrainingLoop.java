@@ -17,6 +17,7 @@ import dev.anneal.config.Violation;
 import dev.anneal.data.EpochAware;
 import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Optimizer;
+import dev.anneal.optim.WeightAverage;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.state.Checkpoint;
 import dev.anneal.state.CheckpointFile;
@@ -124,6 +125,11 @@ public final class TrainingLoop {
             DataChecks.check(c, "validation", b.validation, b.block, false, true);
         }
         c.throwIfAny();
+        if (b.validation != null && b.optimizers.values().stream()
+                .anyMatch(o -> o.weightAverage().filter(WeightAverage::recomputesBatchNorm).isPresent())) {
+            // Refuses a running statistic the first validation of the average could not recompute, now, not epochs in.
+            BatchNormStats.present(b.block);
+        }
         this.block = b.block;
         this.optimizers = Collections.unmodifiableMap(new LinkedHashMap<>(b.optimizers));
         this.first = optimizers.values().iterator().next();

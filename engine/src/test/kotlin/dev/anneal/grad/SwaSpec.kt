@@ -4,13 +4,16 @@ import ai.djl.ndarray.NDList
 import ai.djl.ndarray.NDManager
 import ai.djl.ndarray.types.DataType
 import ai.djl.ndarray.types.Shape
+import ai.djl.nn.AbstractBlock
 import ai.djl.nn.Activation
+import ai.djl.nn.Parameter
 import ai.djl.nn.Block
 import ai.djl.nn.SequentialBlock
 import ai.djl.nn.core.Linear
 import ai.djl.nn.norm.BatchNorm
 import ai.djl.training.ParameterStore
 import ai.djl.training.dataset.ArrayDataset
+import ai.djl.util.PairList
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Execution
 import dev.anneal.optim.Optimizers
@@ -225,6 +228,24 @@ class SwaSpec : FunSpec({
             }
         }
 
+        test("a running statistic of a layer other than BatchNorm is refused when the loop is built, not at its first validation") {
+            NDManager.newBaseManager().use { m ->
+                val block = SequentialBlock().add(Linear.builder().setUnits(3).build()).add(RunningStatistic())
+                block.initialize(m, DataType.FLOAT32, Shape(8, 4))
+                val x = m.create(GradientGenerator.values(9, 0, 0, 32 * 4, 1.0), Shape(32, 4))
+                val data = ArrayDataset.Builder().setData(x).optLabels(m.create(FloatArray(32) { (it % 3).toFloat() }))
+                    .setSampling(8, false).build()
+                Optimizers.sgd().swa().build().compile(ParameterSet.of(block)).use { optimizer ->
+                    fun loop() = TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
+                        .train(data).epochs(1).manager(m)
+                    shouldThrowExactly<InvalidConfigException> { loop().validation(data).build() }.message shouldContain
+                        "cannot recompute 02RunningStatistic_runningMean, a running statistic of RunningStatistic"
+                    loop().build() // without validation nothing recomputes it
+                    optimizer.stepCount() shouldBe 0
+                }
+            }
+        }
+
         test("the layers' momenta are put back: training afterwards updates the statistics as before") {
             NDManager.newBaseManager().use { m ->
                 val (block, data) = batchNormNet(m, rows = 16, batch = 8)
@@ -286,3 +307,13 @@ private fun batchNormNet(m: NDManager, rows: Int, batch: Int): Pair<Block, Array
 /** Every parameter of [block], running statistics included, as bits. */
 private fun snapshot(block: Block): List<Any> = block.parameters.map { it.key to it.value.array.toFloatArray().bits() }
 
+/** A layer that keeps a running mean but is no BatchNorm: its update rule is unknown to BatchNormStats. */
+private class RunningStatistic : AbstractBlock() {
+    init {
+        addParameter(Parameter.builder().setName("runningMean").setType(Parameter.Type.RUNNING_MEAN).optShape(Shape(3)).build())
+    }
+
+    override fun forwardInternal(store: ParameterStore, inputs: NDList, training: Boolean, params: PairList<String, Any>?) = inputs
+
+    override fun getOutputShapes(inputShapes: Array<Shape>): Array<Shape> = inputShapes
+}
