@@ -891,6 +891,27 @@ def sample_values():
     return [mix(1, 1, 0, i) for i in range(5)]
 
 
+def write_or_check(doc, out, render, summary):
+    """The command line of a generator that writes one file: (re)write `out` with `render()`, or
+    with --check fail if the file on disk differs; either way fail if two renders differ."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="regenerate in memory and fail if the file differs")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    text = render()
+    if text != render():
+        print("non-deterministic output", file=sys.stderr)
+        return 1
+    if args.check:
+        same = out.exists() and out.read_text(encoding="utf-8") == text
+        print(f"{out.relative_to(ROOT)}: {'ok' if same else 'DIFFERS'}")
+        return 0 if same else 1
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8", newline="\n")
+    print(f"wrote {out.relative_to(ROOT)} ({summary}, {len(text.encode())} bytes)")
+    return 0
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true",

@@ -26,7 +26,6 @@ All schedule arithmetic is Python float (double) math, so the output is
 deterministic; only libm's cos/pow could change last bits on another platform.
 """
 
-import argparse
 import inspect
 import json
 import math
@@ -37,6 +36,9 @@ from pathlib import Path
 import torch
 from torch.optim import lr_scheduler as sched
 from torch.optim.swa_utils import SWALR
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from generate import write_or_check  # noqa: E402  (the generators' command line)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "engine" / "src" / "test" / "resources" / "golden" / "schedules.json"
@@ -535,22 +537,7 @@ def render():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true",
-                        help="regenerate in memory and fail if the file on disk differs")
-    args = parser.parse_args()
-    text = render()
-    if text != render():
-        print("non-deterministic output", file=sys.stderr)
-        return 1
-    if args.check:
-        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
-        print(f"{OUT.relative_to(ROOT)}: {'ok' if same else 'DIFFERS'}")
-        return 0 if same else 1
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {OUT.relative_to(ROOT)} ({len(CASES)} cases, {len(text.encode())} bytes)")
-    return 0
+    return write_or_check(__doc__, OUT, render, f"{len(CASES)} cases")
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ Run from the repository root with Debian's python3-torch (1.13):
     /usr/bin/python3 tools/golden/swa.py --check  # fail if the file would change
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -36,7 +35,7 @@ import torch
 from torch.optim.swa_utils import SWALR, AveragedModel, update_bn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import F32, dump  # noqa: E402  (the fixtures' float32 and JSON conventions)
+from generate import F32, dump, write_or_check  # noqa: E402  (the fixtures' float32 and JSON conventions)
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "engine" / "src" / "test" / "resources" / "golden" / "swa.json"
@@ -230,22 +229,7 @@ def render():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="regenerate in memory and fail if the file differs")
-    args = parser.parse_args()
-    torch.set_num_threads(1)
-    text = render()
-    if text != render():
-        print("non-deterministic output", file=sys.stderr)
-        return 1
-    if args.check:
-        same = OUT.exists() and OUT.read_text(encoding="utf-8") == text
-        print(f"{OUT.relative_to(ROOT)}: {'ok' if same else 'DIFFERS'}")
-        return 0 if same else 1
-    OUT.write_text(text, encoding="utf-8", newline="\n")
-    print(f"wrote {OUT.relative_to(ROOT)} ({len(CASES)} training cases, {len(BN_CASES)} update_bn cases, "
-          f"{len(text.encode())} bytes)")
-    return 0
+    return write_or_check(__doc__, OUT, render, f"{len(CASES)} training cases, {len(BN_CASES)} update_bn cases")
 
 
 if __name__ == "__main__":
