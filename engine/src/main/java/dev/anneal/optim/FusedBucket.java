@@ -42,8 +42,11 @@ final class FusedBucket implements AutoCloseable {
     private static final int CHUNK = 1 << 15;
     /** Below this many elements a step runs on the calling thread. */
     private static final long PARALLEL_MIN = 1 << 16;
-    /** Elements copied into the per-thread arrays at a time: a few kilobytes, well within L1. */
-    static final int BLOCK = 1024;
+    /**
+     * Elements copied into the per-thread arrays at a time: tens of kilobytes, within L2. Each copy
+     * costs a call into the JVM, which blocks of a few kilobytes do not amortise.
+     */
+    static final int BLOCK = 8192;
     /** The longest row a bucket of whole rows takes; one with a longer row runs on the generic path. */
     static final int MAX_ROW = 1 << 18;
     private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
@@ -127,9 +130,11 @@ final class FusedBucket implements AutoCloseable {
      * A reduction over the {@code live} parameters' gradients as {@code before} (gradient stages by
      * update count; null for none, which saves looking them up for every parameter) leaves them,
      * changing nothing: each work item folds its blocks in order, and the items' partials are
-     * combined in order, so the total does not depend on the threads.
+     * combined in order, so the total does not depend on the threads. With {@code check} the same
+     * read also tells whether a gradient as it comes in holds NaN or infinity; a null
+     * {@code fold} only checks.
      */
-    double reduce(long[] updates, boolean[] live, LongFunction<ElementKernel> before, Reduction.Fold fold) {
+    Folded reduce(long[] updates, boolean[] live, LongFunction<ElementKernel> before, Reduction.Fold fold, boolean check) {
         ElementKernel[] kernels = new ElementKernel[params.size()];
         Map<Long, ElementKernel> byCount = new HashMap<>();
         for (int slot = 0; slot < kernels.length && before != null; slot++) {
@@ -138,34 +143,52 @@ final class FusedBucket implements AutoCloseable {
             }
         }
         double[] partials = new double[work.length];
+        boolean[] nonFinite = new boolean[work.length];
         runIndexed(i -> {
             int[] item = work[i];
             if (live[item[0]]) {
-                partials[i] = fold(kernels[item[0]], buffers[item[0]], blocks[item[0]], item[1], item[2], fold);
+                nonFinite[i] = fold(kernels[item[0]], buffers[item[0]], blocks[item[0]], item[1], item[2], fold, check, partials, i);
             }
         });
         double total = 0;
-        for (double partial : partials) {
-            total = fold.combine(total, partial);
+        boolean found = false;
+        for (int i = 0; i < work.length; i++) {
+            total = fold == null ? 0 : fold.combine(total, partials[i]);
+            found |= nonFinite[i];
         }
-        return total;
+        return new Folded(total, found);
     }
 
-    private static double fold(ElementKernel before, Buffers b, int block, int from, int to, Reduction.Fold fold) {
-        float[][] scratch = scratch(0, block);
+    /** A share of a reduction, and whether the gradients it read came in with NaN or infinity (when checked). */
+    record Folded(double total, boolean nonFinite) {
+    }
+
+    /** Folds one work item into {@code partials[index]}; returns whether {@code check} found NaN or infinity. */
+    private static boolean fold(ElementKernel before, Buffers b, int block, int from, int to, Reduction.Fold fold,
+                                boolean check, double[] partials, int index) {
+        float[][] scratch = scratch(1, block);
         float[] weight = scratch[0];
         float[] grad = scratch[1];
+        float[] lanes = scratch[2];
+        int width = Math.min(block, to - from);
+        Arrays.fill(lanes, 0, width, 0f);
         double acc = 0;
         for (int i = from; i < to; i += block) {
             int n = Math.min(block, to - i);
             b.grad.get(i, grad, 0, n);
-            if (before != null) {
-                b.weight.get(i, weight, 0, n);
-                before.apply(weight, grad, NO_STATE, n);
+            if (check) {
+                FiniteCheck.mark(lanes, grad, n);
             }
-            acc = fold.block(acc, grad, n);
+            if (fold != null) {
+                if (before != null) {
+                    b.weight.get(i, weight, 0, n);
+                    before.apply(weight, grad, NO_STATE, n);
+                }
+                acc = fold.block(acc, grad, n);
+            }
         }
-        return acc;
+        partials[index] = acc;
+        return check && FiniteCheck.found(lanes, width);
     }
 
     /** This thread's arrays: weight, gradient and {@code states} state blocks of at least {@code block} elements. */

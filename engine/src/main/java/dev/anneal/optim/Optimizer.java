@@ -289,8 +289,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         long next = step + 1;
         buckets.forEach(b -> checkScheduled(b, next));
         buckets.forEach(this::findLive);
-        boolean check = lossScale.dropOverflow() || nonFinite != NonFinite.APPLY;
-        if (check && total(next, List.of(), Reduction.Fold.NON_FINITE) > 0) {
+        Passes passes = passes(next, lossScale.dropOverflow() || nonFinite != NonFinite.APPLY);
+        if (passes == null) {
             if (!lossScale.dropOverflow() && nonFinite == NonFinite.STOP) {
                 throw nonFiniteGradients(next);
             }
@@ -299,7 +299,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             gradNorm = Double.NaN;
             return;
         }
-        Passes passes = passes(next);
         step = next;
         gradNorm = passes.norm();
         scaler = lossScale.after(scaler, true);
@@ -326,9 +325,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      * The stages each bucket runs this step: the unscaling of a loss scale, then the chain's, with
      * every reducing stage replaced by what its total makes of it. Totals are folded in bucket and
      * parameter order, so they are the same on every run. The first reduction over all gradients
-     * gives the norm that {@link #gradNorm()} reports once the step is taken.
+     * gives the norm that {@link #gradNorm()} reports once the step is taken. With {@code check},
+     * null when a gradient holds NaN or infinity; the first reduction's read of the gradients
+     * checks them too, so clipping costs no read of its own for the check.
      */
-    private Passes passes(long next) {
+    private Passes passes(long next, boolean check) {
         List<Stage> base = new ArrayList<>();
         if (lossScale.scales()) {
             base.add(new ScaleGradients(scaler.unscale()));
@@ -343,6 +344,13 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             reducing.add(chain.reducing(bucket.hyperparams).stream().map(p -> p + offset).toList());
             positions.addAll(reducing.get(reducing.size() - 1));
         }
+        if (check && positions.isEmpty()) {
+            for (Bucket bucket : buckets) {
+                if (partial(bucket, List.of(), next, null, true).nonFinite()) {
+                    return null;
+                }
+            }
+        }
         double norm = Double.NaN;
         for (int p : positions) {
             Stage stage = base.get(p);
@@ -350,16 +358,25 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             List<Object>[] keys = new List[buckets.size()];
             Reduction.Fold fold = null;
             double all = 0;
+            boolean found = false;
             for (int i = 0; i < buckets.size(); i++) {
+                Bucket bucket = buckets.get(i);
                 if (reducing.get(i).contains(p)) {
-                    Reduction r = stage.reduction(buckets.get(i).hyperparams);
-                    keys[i] = List.of(r.fold(), r.scope() == Reduction.Scope.GROUP ? buckets.get(i).group : "");
-                    double partial = partial(buckets.get(i), passes.get(i).subList(0, p), next, r.fold());
-                    totals.merge(keys[i], partial, r.fold()::combine);
+                    Reduction r = stage.reduction(bucket.hyperparams);
+                    keys[i] = List.of(r.fold(), r.scope() == Reduction.Scope.GROUP ? bucket.group : "");
+                    FusedBucket.Folded partial = partial(bucket, passes.get(i).subList(0, p), next, r.fold(), check);
+                    found |= partial.nonFinite();
+                    totals.merge(keys[i], partial.total(), r.fold()::combine);
                     fold = fold == null ? r.fold() : fold;
-                    all = fold == r.fold() ? fold.combine(all, partial) : Double.NaN;
+                    all = fold == r.fold() ? fold.combine(all, partial.total()) : Double.NaN;
+                } else if (check) {
+                    found |= partial(bucket, List.of(), next, null, true).nonFinite();
                 }
             }
+            if (found) {
+                return null;
+            }
+            check = false;
             if (Double.isNaN(norm) && fold != null) {
                 norm = fold.norm(all);
             }
@@ -387,15 +404,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
     }
 
-    /** A reduction over every trainable gradient as {@code before} leaves it, in bucket order. */
-    private double total(long next, List<Stage> before, Reduction.Fold fold) {
-        double total = 0;
-        for (Bucket bucket : buckets) {
-            total = fold.combine(total, partial(bucket, before, next, fold));
-        }
-        return total;
-    }
-
     /** Names, with their counts, the gradients that hold NaN or infinity; read only to explain a refusal. */
     private ArithmeticException nonFiniteGradients(long next) {
         List<String> found = new ArrayList<>();
@@ -404,7 +412,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 if (bucket.live[slot.index]) {
                     try (NDScope ignored = new NDScope()) {
                         NDArray g = slot.param.array().getGradient();
-                        long bad = (long) Reduction.Fold.NON_FINITE.tensor(g);
+                        long bad = FiniteCheck.count(g);
                         if (bad > 0) {
                             found.add(slot.param.name() + " (" + bad + " of " + g.size() + " values)");
                         }
@@ -419,26 +427,33 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 + "; nothing was updated (onNonFinite = STOP; SKIP drops such steps and counts them)");
     }
 
-    /** A bucket's share of a reduction: its trainable gradients after {@code before}, folded. */
-    private double partial(Bucket bucket, List<Stage> before, long next, Reduction.Fold fold) {
+    /**
+     * A bucket's share of a reduction: its trainable gradients after {@code before}, folded; with
+     * {@code check}, also whether they came in with NaN or infinity. A null {@code fold} only checks.
+     */
+    private FusedBucket.Folded partial(Bucket bucket, List<Stage> before, long next, Reduction.Fold fold, boolean check) {
         Hyperparams h = bucket.hyperparams;
         if (bucket.fused != null) {
             return bucket.fused.reduce(bucket.updates, bucket.live, before.isEmpty() ? null : count -> chain.kernel(before, h, next, count),
-                    fold);
+                    fold, check);
         }
         double total = 0;
+        boolean nonFinite = false;
         for (Slot slot : bucket.slots) {
             if (bucket.live[slot.index]) {
                 try (NDScope ignored = new NDScope()) {
                     NDArray weight = slot.param.array();
                     long count = bucket.updates[slot.index] + 1;
-                    NDArray g = chain.apply(before, slot.working(weight), slot.widened(weight.getGradient()), new NDArray[0],
-                            h, next, count);
-                    total = fold.combine(total, g.size() == 0 ? 0 : fold.tensor(g));
+                    NDArray grad = slot.widened(weight.getGradient());
+                    nonFinite |= check && FiniteCheck.count(grad) > 0;
+                    if (fold != null) {
+                        NDArray g = chain.apply(before, slot.working(weight), grad, new NDArray[0], h, next, count);
+                        total = fold.combine(total, g.size() == 0 ? 0 : fold.tensor(g));
+                    }
                 }
             }
         }
-        return total;
+        return new FusedBucket.Folded(total, nonFinite);
     }
 
     /**
@@ -475,7 +490,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                         + "a norm, loss scaling, skipping non-finite steps), which a parameter-by-parameter update "
                         + "cannot do; use step()");
             }
-            if (nonFinite == NonFinite.STOP && Reduction.Fold.NON_FINITE.tensor(grad) > 0) {
+            if (nonFinite == NonFinite.STOP && FiniteCheck.count(grad) > 0) {
                 throw new ArithmeticException("the gradient of " + paramName + " is NaN or infinite at step " + step
                         + "; it was not updated (parameters updated one by one: those before it in this step were)");
             }

@@ -69,6 +69,31 @@ class NonFiniteSpec : FunSpec({
             }
         }
 
+        // Behind clipping the check rides on the clipping's read of the gradients: it must still see them as they came in.
+        for (clip in listOf(ClipGradNorm.L2, ClipGradNorm.INF, ClipGradNorm.L2.perGroup())) {
+            test("behind $clip a NaN gradient still stops the step before the norm is used, and a dropped one changes nothing ($path)") {
+                val stopping = Optimizers.adam().clipGradNorm(clip, Schedule.constant(0.5), true).build()
+                val (optimizer, params) = afterOneStep(stopping, execution, Float.NaN)
+                optimizer.use {
+                    val before = snapshot(optimizer, params)
+                    val e = shouldThrowExactly<ArithmeticException> { optimizer.step() }
+                    e.message shouldContain "the gradients of late.bias (1 of 3 values) are NaN or infinite at step 2"
+                    snapshot(optimizer, params) shouldBe before
+                }
+                val dropping = Optimizers.adam().clipGradNorm(clip, Schedule.constant(0.5), false)
+                    .lossScale(LossScale.dynamic()).build()
+                val (scaled, scaledParams) = afterOneStep(dropping, execution, Float.NEGATIVE_INFINITY)
+                scaled.use {
+                    val before = snapshot(scaled, scaledParams)
+                    scaled.step()
+                    snapshot(scaled, scaledParams) shouldBe before
+                    scaled.skippedSteps() shouldBe 1
+                    scaled.lossScale() shouldBe 32768f
+                    scaled.gradNorm().shouldBeNaN()
+                }
+            }
+        }
+
         test("SKIP drops the step, counts it, and the next step is step 2 ($path)") {
             val spec = Optimizers.sgd().momentum(0.9).onNonFinite(NonFinite.SKIP).build()
             val (optimizer, params) = afterOneStep(spec, execution, Float.NaN)
