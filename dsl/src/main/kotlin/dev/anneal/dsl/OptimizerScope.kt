@@ -75,7 +75,8 @@ public class OptimizerScope<G> internal constructor() {
      * Clips the gradients of all parameters together to norm [maxNorm] (a number or a schedule)
      * before each update, as `torch.nn.utils.clip_grad_norm_` does: [norm] says which norm and
      * over what ([ClipGradNorm.L2] or [ClipGradNorm.INF]; `.perGroup()` for each group on its
-     * own); [errorIfNonfinite] refuses a step whose total norm is NaN or infinite.
+     * own, `.perTensor()` for each tensor as Keras's `clipnorm`); [errorIfNonfinite] refuses a
+     * step whose norm is NaN or infinite.
      */
     public fun clipGradNorm(
         maxNorm: Number,

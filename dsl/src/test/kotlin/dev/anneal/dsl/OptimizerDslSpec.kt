@@ -125,6 +125,9 @@ class OptimizerDslSpec : FunSpec({
         } shouldBe Optimizers.sgd().lr(0.1).clipGradNorm(ClipGradNorm.INF.perGroup(), maxNorm.schedule, true)
             .group("head") { it.lr(0.01) }.build()
         optimizer { lion(); clipGradValue(0.5) } shouldBe Optimizers.lion().clipGradValue(0.5).build()
+        optimizer { adam(); clipGradNorm(1.0, norm = ClipGradNorm.L2.perTensor()) } shouldBe
+            Optimizers.adam().clipGradNorm(ClipGradNorm.L2.perTensor(), Schedule.constant(1.0), false).build()
+        optimizer { adam(); clipGradNorm(1.0, norm = ClipGradNorm.L2.perTensor()) } shouldNotBe optimizer { adam(); clipGradNorm(1.0) }
         optimizer { momentum(lr = 0.1, momentum = 0.9); centralizeGradients() } shouldBe
             Optimizers.momentum().lr(0.1).momentum(0.9).centralizeGradients().build()
         optimizer { adam(); centralizeGradients(on = convWeight) } shouldBe

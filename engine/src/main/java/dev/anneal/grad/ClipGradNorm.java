@@ -1,6 +1,7 @@
 package dev.anneal.grad;
 
 import ai.djl.ndarray.NDArray;
+import dev.anneal.internal.FusedOps;
 import dev.anneal.optim.ElementKernel;
 import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Hyperparams;
@@ -19,6 +20,14 @@ import java.util.List;
  * total = ||(g_1, ..., g_n)||               (Euclidean, or the largest |g|; rounded to float32)
  * coef  = min(1, (1 / (total + 1e-6)) * maxNorm)     (float32, as torch's max_norm / tensor)
  * g     = g * coef
+ * </pre>
+ *
+ * Over each tensor on its own ({@link #perTensor()}) it is Keras's {@code clipnorm}, which follows
+ * {@code tf.clip_by_norm}:
+ *
+ * <pre>
+ * norm = ||g||                                  (of this tensor alone; rounded to float32)
+ * g    = (g * maxNorm) / max(norm, maxNorm)      (float32, two roundings, even when norm <= maxNorm)
  * </pre>
  *
  * The total is a {@link Reduction} taken before any weight moves, on the gradients as the stages
@@ -52,6 +61,11 @@ public final class ClipGradNorm implements Stage {
         return new ClipGradNorm(reduction.fold(), Reduction.Scope.GROUP);
     }
 
+    /** The same norm taken over each tensor on its own, with Keras's rule ({@code clipnorm=}). */
+    public ClipGradNorm perTensor() {
+        return new ClipGradNorm(reduction.fold(), Reduction.Scope.TENSOR);
+    }
+
     @Override
     public Kind kind() {
         return Kind.GRADIENT;
@@ -75,7 +89,11 @@ public final class ClipGradNorm implements Stage {
                     + "-norm of the gradients is " + norm + " at step " + step
                     + ", so it cannot be clipped (errorIfNonfinite); nothing was updated");
         }
-        float coef = Math.min(1f, (1f / (norm + 1e-6f)) * (float) h.at(MAX_NORM, step));
+        float maxNorm = (float) h.at(MAX_NORM, step);
+        if (reduction.scope() == Reduction.Scope.TENSOR) {
+            return new KerasClip(maxNorm, Math.max(norm, maxNorm));
+        }
+        float coef = Math.min(1f, (1f / (norm + 1e-6f)) * maxNorm);
         return new ScaleGradients(coef);
     }
 
@@ -102,6 +120,37 @@ public final class ClipGradNorm implements Stage {
     @Override
     public String toString() {
         String norm = reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? "L2" : "INF";
-        return "ClipGradNorm." + norm + (reduction.scope() == Reduction.Scope.GROUP ? ".perGroup()" : "");
+        return "ClipGradNorm." + norm + switch (reduction.scope()) {
+            case OPTIMIZER -> "";
+            case GROUP -> ".perGroup()";
+            case TENSOR -> ".perTensor()";
+        };
+    }
+
+    /** One tensor's gradient as Keras clips it once its norm is known: {@code (g * maxNorm) / divisor}. */
+    private record KerasClip(float maxNorm, float divisor) implements Stage {
+        @Override
+        public Kind kind() {
+            return Kind.GRADIENT;
+        }
+
+        @Override
+        public List<Hyperparameter<?>> hyperparameters() {
+            return List.of();
+        }
+
+        @Override
+        public NDArray apply(NDArray w, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
+            return grad.mul(FusedOps.scalar(grad, maxNorm)).div(FusedOps.scalar(grad, divisor));
+        }
+
+        @Override
+        public ElementKernel kernel(Hyperparams h, long step, long count) {
+            return (w, g, state, n) -> {
+                for (int i = 0; i < n; i++) {
+                    g[i] = (g[i] * maxNorm) / divisor;
+                }
+            };
+        }
     }
 }

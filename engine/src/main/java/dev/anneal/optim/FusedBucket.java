@@ -14,12 +14,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.IntConsumer;
-import java.util.function.LongFunction;
 import java.util.stream.IntStream;
 
 /**
@@ -108,38 +105,42 @@ final class FusedBucket implements AutoCloseable {
 
     /**
      * One step of the {@code live} parameters ({@link #live()}): each one's update count goes up by
-     * one, and its kernel is the one for its count (usually the same for the whole group).
+     * one, and its kernel is the one {@code kernels} gives for it at that count.
      */
-    void step(long[] updates, boolean[] live, LongFunction<ElementKernel> kernelFor) {
-        ElementKernel[] kernels = new ElementKernel[params.size()];
-        Map<Long, ElementKernel> byCount = new HashMap<>();
-        for (int slot = 0; slot < kernels.length; slot++) {
+    void step(long[] updates, boolean[] live, SlotKernels kernels) {
+        ElementKernel[] bySlot = new ElementKernel[params.size()];
+        for (int slot = 0; slot < bySlot.length; slot++) {
             if (live[slot]) {
-                kernels[slot] = byCount.computeIfAbsent(++updates[slot], kernelFor::apply);
+                bySlot[slot] = kernels.kernel(slot, ++updates[slot]);
             }
         }
         run(item -> {
             int slot = item[0];
             if (live[slot]) {
-                apply(kernels[slot], buffers[slot], blocks[slot], item[1], item[2]);
+                apply(bySlot[slot], buffers[slot], blocks[slot], item[1], item[2]);
             }
         });
     }
 
+    /** The kernel a parameter runs with at an update count: a bucket's parameters share one unless a stage sets one per tensor. */
+    @FunctionalInterface
+    interface SlotKernels {
+        ElementKernel kernel(int slot, long count);
+    }
+
     /**
-     * A reduction over the {@code live} parameters' gradients as {@code before} (gradient stages by
-     * update count; null for none, which saves looking them up for every parameter) leaves them,
-     * changing nothing: each work item folds its blocks in order, and the items' partials are
-     * combined in order, so the total does not depend on the threads. With {@code check} the same
-     * read also tells whether a gradient as it comes in holds NaN or infinity; a null
-     * {@code fold} only checks.
+     * A reduction over the {@code live} parameters' gradients as {@code before} (gradient stages;
+     * null for none, which saves looking them up for every parameter) leaves them, changing
+     * nothing: each work item folds its blocks in order, and the items' partials are combined in
+     * order, per parameter and in all, so the totals do not depend on the threads. With
+     * {@code check} the same read also tells whether a gradient as it comes in holds NaN or
+     * infinity; a null {@code fold} only checks.
      */
-    Folded reduce(long[] updates, boolean[] live, LongFunction<ElementKernel> before, Reduction.Fold fold, boolean check) {
+    Folded reduce(long[] updates, boolean[] live, SlotKernels before, Reduction.Fold fold, boolean check) {
         ElementKernel[] kernels = new ElementKernel[params.size()];
-        Map<Long, ElementKernel> byCount = new HashMap<>();
         for (int slot = 0; slot < kernels.length && before != null; slot++) {
             if (live[slot]) {
-                kernels[slot] = byCount.computeIfAbsent(updates[slot] + 1, before::apply);
+                kernels[slot] = before.kernel(slot, updates[slot] + 1);
             }
         }
         double[] partials = new double[work.length];
@@ -151,16 +152,23 @@ final class FusedBucket implements AutoCloseable {
             }
         });
         double total = 0;
+        double[] bySlot = new double[params.size()];
         boolean found = false;
         for (int i = 0; i < work.length; i++) {
-            total = fold == null ? 0 : fold.combine(total, partials[i]);
+            if (fold != null) {
+                total = fold.combine(total, partials[i]);
+                bySlot[work[i][0]] = fold.combine(bySlot[work[i][0]], partials[i]);
+            }
             found |= nonFinite[i];
         }
-        return new Folded(total, found);
+        return new Folded(total, bySlot, found);
     }
 
-    /** A share of a reduction, and whether the gradients it read came in with NaN or infinity (when checked). */
-    record Folded(double total, boolean nonFinite) {
+    /**
+     * A bucket's share of a reduction, each parameter's own total (by slot), and whether the
+     * gradients it read came in with NaN or infinity (when checked).
+     */
+    record Folded(double total, double[] bySlot, boolean nonFinite) {
     }
 
     /** Folds one work item into {@code partials[index]}; returns whether {@code check} found NaN or infinity. */

@@ -20,7 +20,9 @@ import dev.anneal.param.Selector;
 import dev.anneal.schedule.Schedule;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +33,7 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
+import java.util.function.UnaryOperator;
 
 /**
  * A compiled optimizer: the groups of one {@link OptimizerSpec} bound to a model's parameters,
@@ -305,16 +308,16 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         for (int i = 0; i < buckets.size(); i++) {
             Bucket bucket = buckets.get(i);
             Hyperparams h = bucket.hyperparams;
-            List<Stage> pass = passes.stages().get(i);
+            List<List<Stage>> pass = passes.stages().get(i);
             if (bucket.fused != null) {
-                bucket.fused.step(bucket.updates, bucket.live, count -> chain.kernel(pass, h, next, count));
+                bucket.fused.step(bucket.updates, bucket.live, kernels(pass, stages -> stages, h, next));
                 continue;
             }
             for (Slot slot : bucket.slots) {
                 if (bucket.live[slot.index]) {
                     try (NDScope ignored = new NDScope()) {
                         NDArray weight = slot.param.array();
-                        apply(slot, pass, h, weight, weight.getGradient());
+                        apply(slot, pass.get(slot.index), h, weight, weight.getGradient());
                     }
                 }
             }
@@ -322,12 +325,27 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /**
-     * The stages each bucket runs this step: the unscaling of a loss scale, then the chain's, with
-     * every reducing stage replaced by what its total makes of it. Totals are folded in bucket and
-     * parameter order, so they are the same on every run. The first reduction over all gradients
-     * gives the norm that {@link #gradNorm()} reports once the step is taken. With {@code check},
-     * null when a gradient holds NaN or infinity; the first reduction's read of the gradients
-     * checks them too, so clipping costs no read of its own for the check.
+     * The kernels of each parameter's stages ({@code part} of its list), built once per distinct
+     * list and update count: a bucket's parameters share one list unless a stage reduced per tensor.
+     */
+    private FusedBucket.SlotKernels kernels(List<List<Stage>> bySlot, UnaryOperator<List<Stage>> part, Hyperparams h,
+                                            long next) {
+        Map<List<Stage>, Map<Long, ElementKernel>> built = new IdentityHashMap<>();
+        return (slot, count) -> {
+            List<Stage> stages = bySlot.get(slot);
+            return built.computeIfAbsent(stages, s -> new HashMap<>())
+                    .computeIfAbsent(count, c -> chain.kernel(part.apply(stages), h, next, c));
+        };
+    }
+
+    /**
+     * The stages each parameter runs this step, by bucket and slot: the unscaling of a loss scale,
+     * then the chain's, with every reducing stage replaced by what its total makes of it (one
+     * stage for a bucket, or one per parameter for a total per tensor). Totals are folded in
+     * bucket and parameter order, so they are the same on every run. The first reduction over all
+     * gradients gives the norm that {@link #gradNorm()} reports once the step is taken. With
+     * {@code check}, null when a gradient holds NaN or infinity; the first reduction's read of the
+     * gradients checks them too, so clipping costs no read of its own for the check.
      */
     private Passes passes(long next, boolean check) {
         List<Stage> base = new ArrayList<>();
@@ -336,17 +354,17 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         int offset = base.size();
         base.addAll(chain.stages());
-        List<List<Stage>> passes = new ArrayList<>();
+        List<List<List<Stage>>> passes = new ArrayList<>();
         List<List<Integer>> reducing = new ArrayList<>();
         Set<Integer> positions = new TreeSet<>();
         for (Bucket bucket : buckets) {
-            passes.add(new ArrayList<>(base));
+            passes.add(new ArrayList<>(Collections.nCopies(bucket.slots.size(), new ArrayList<>(base))));
             reducing.add(chain.reducing(bucket.hyperparams).stream().map(p -> p + offset).toList());
             positions.addAll(reducing.get(reducing.size() - 1));
         }
         if (check && positions.isEmpty()) {
-            for (Bucket bucket : buckets) {
-                if (partial(bucket, List.of(), next, null, true).nonFinite()) {
+            for (int i = 0; i < buckets.size(); i++) {
+                if (partial(buckets.get(i), passes.get(i), 0, next, null, true).nonFinite()) {
                     return null;
                 }
             }
@@ -356,6 +374,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             Stage stage = base.get(p);
             Map<List<Object>, Double> totals = new HashMap<>();
             List<Object>[] keys = new List[buckets.size()];
+            double[][] perTensor = new double[buckets.size()][];
             Reduction.Fold fold = null;
             double all = 0;
             boolean found = false;
@@ -363,14 +382,18 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 Bucket bucket = buckets.get(i);
                 if (reducing.get(i).contains(p)) {
                     Reduction r = stage.reduction(bucket.hyperparams);
-                    keys[i] = List.of(r.fold(), r.scope() == Reduction.Scope.GROUP ? bucket.group : "");
-                    FusedBucket.Folded partial = partial(bucket, passes.get(i).subList(0, p), next, r.fold(), check);
+                    FusedBucket.Folded partial = partial(bucket, passes.get(i), p, next, r.fold(), check);
                     found |= partial.nonFinite();
-                    totals.merge(keys[i], partial.total(), r.fold()::combine);
+                    if (r.scope() == Reduction.Scope.TENSOR) {
+                        perTensor[i] = partial.bySlot();
+                    } else {
+                        keys[i] = List.of(r.fold(), r.scope() == Reduction.Scope.GROUP ? bucket.group : "");
+                        totals.merge(keys[i], partial.total(), r.fold()::combine);
+                    }
                     fold = fold == null ? r.fold() : fold;
                     all = fold == r.fold() ? fold.combine(all, partial.total()) : Double.NaN;
                 } else if (check) {
-                    found |= partial(bucket, List.of(), next, null, true).nonFinite();
+                    found |= partial(bucket, passes.get(i), 0, next, null, true).nonFinite();
                 }
             }
             if (found) {
@@ -381,16 +404,38 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 norm = fold.norm(all);
             }
             for (int i = 0; i < buckets.size(); i++) {
+                Bucket bucket = buckets.get(i);
+                List<List<Stage>> bySlot = passes.get(i);
                 if (keys[i] != null) {
-                    passes.get(i).set(p, stage.reduced(buckets.get(i).hyperparams, next, totals.get(keys[i])));
+                    Stage reduced = stage.reduced(bucket.hyperparams, next, totals.get(keys[i]));
+                    Set<List<Stage>> lists = Collections.newSetFromMap(new IdentityHashMap<>());
+                    lists.addAll(bySlot);
+                    lists.forEach(stages -> stages.set(p, reduced));
+                } else if (perTensor[i] != null) {
+                    for (Slot slot : bucket.slots) {
+                        if (bucket.live[slot.index]) {
+                            List<Stage> own = new ArrayList<>(bySlot.get(slot.index));
+                            own.set(p, reducedFor(slot, stage, next, perTensor[i][slot.index]));
+                            bySlot.set(slot.index, own);
+                        }
+                    }
                 }
             }
         }
         return new Passes(passes, norm);
     }
 
-    /** Each bucket's stages for one step, and the norm of the first reduction over all gradients (NaN for none). */
-    private record Passes(List<List<Stage>> stages, double norm) {
+    /** A stage reduced over one parameter's own total; a refusal names the parameter. */
+    private static Stage reducedFor(Slot slot, Stage stage, long next, double total) {
+        try {
+            return stage.reduced(slot.bucket.hyperparams, next, total);
+        } catch (ArithmeticException e) {
+            throw new ArithmeticException(slot.param.name() + ": " + e.getMessage());
+        }
+    }
+
+    /** Each parameter's stages for one step, by bucket and slot, and the norm of the first reduction over all gradients (NaN for none). */
+    private record Passes(List<List<List<Stage>>> stages, double norm) {
     }
 
     /** Which of a bucket's parameters this step updates: trainable, with a gradient. */
@@ -428,16 +473,19 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /**
-     * A bucket's share of a reduction: its trainable gradients after {@code before}, folded; with
-     * {@code check}, also whether they came in with NaN or infinity. A null {@code fold} only checks.
+     * A bucket's share of a reduction: its trainable gradients after the first {@code at} of each
+     * parameter's stages, folded; with {@code check}, also whether they came in with NaN or
+     * infinity. A null {@code fold} only checks.
      */
-    private FusedBucket.Folded partial(Bucket bucket, List<Stage> before, long next, Reduction.Fold fold, boolean check) {
+    private FusedBucket.Folded partial(Bucket bucket, List<List<Stage>> bySlot, int at, long next, Reduction.Fold fold,
+                                       boolean check) {
         Hyperparams h = bucket.hyperparams;
         if (bucket.fused != null) {
-            return bucket.fused.reduce(bucket.updates, bucket.live, before.isEmpty() ? null : count -> chain.kernel(before, h, next, count),
-                    fold, check);
+            FusedBucket.SlotKernels before = at == 0 ? null : kernels(bySlot, stages -> stages.subList(0, at), h, next);
+            return bucket.fused.reduce(bucket.updates, bucket.live, before, fold, check);
         }
         double total = 0;
+        double[] perSlot = new double[bucket.slots.size()];
         boolean nonFinite = false;
         for (Slot slot : bucket.slots) {
             if (bucket.live[slot.index]) {
@@ -447,13 +495,15 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                     NDArray grad = slot.widened(weight.getGradient());
                     nonFinite |= check && FiniteCheck.count(grad) > 0;
                     if (fold != null) {
-                        NDArray g = chain.apply(before, slot.working(weight), grad, new NDArray[0], h, next, count);
-                        total = fold.combine(total, g.size() == 0 ? 0 : fold.tensor(g));
+                        NDArray g = chain.apply(bySlot.get(slot.index).subList(0, at), slot.working(weight), grad,
+                                new NDArray[0], h, next, count);
+                        perSlot[slot.index] = g.size() == 0 ? 0 : fold.tensor(g);
+                        total = fold.combine(total, perSlot[slot.index]);
                     }
                 }
             }
         }
-        return new FusedBucket.Folded(total, nonFinite);
+        return new FusedBucket.Folded(total, perSlot, nonFinite);
     }
 
     /**

@@ -57,7 +57,8 @@ public interface OptimizerBuilder<G extends Settings<G>, B extends OptimizerBuil
 
     /**
      * Clips by a total norm: {@code norm} says which ({@link ClipGradNorm#L2}, {@link ClipGradNorm#INF})
-     * and over what (all parameters, or {@code .perGroup()}); {@code maxNorm} may follow a schedule;
+     * and over what (all parameters, {@code .perGroup()}, or {@code .perTensor()} as Keras's
+     * {@code clipnorm}); {@code maxNorm} may follow a schedule;
      * {@code errorIfNonfinite} refuses a step whose total is NaN or infinite instead of taking it.
      * Given again, it replaces the clipping given before.
      */

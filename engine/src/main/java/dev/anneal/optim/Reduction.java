@@ -121,6 +121,8 @@ public record Reduction(Fold fold, Scope scope) {
         /** Every parameter the optimizer updates with this stage reducing, over all its groups. */
         OPTIMIZER,
         /** The parameters of one group. */
-        GROUP
+        GROUP,
+        /** Each parameter on its own: {@link Stage#reduced} is asked once per tensor. */
+        TENSOR
     }
 }

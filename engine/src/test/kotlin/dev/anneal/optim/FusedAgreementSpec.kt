@@ -95,9 +95,9 @@ private val pools = mapOf(
 private fun draw(random: Random, h: Hyperparameter<*>): Any =
     if (h.isFlag) random.nextBoolean() else pools.getValue(h.range()).random(random)
 
-/** Gradient clipping to put in front of an optimizer: by the total norm (2 or inf, global or per group) or by value. */
+/** Gradient clipping to put in front of an optimizer: by a norm (2 or inf; global, per group or per tensor) or by value. */
 private val clippers: List<Stage> = listOf(ClipGradNorm.L2, ClipGradNorm.INF, ClipGradNorm.L2.perGroup(),
-    ClipGradNorm.INF.perGroup(), ClipGradValue.STAGE)
+    ClipGradNorm.INF.perGroup(), ClipGradNorm.L2.perTensor(), ClipGradNorm.INF.perTensor(), ClipGradValue.STAGE)
 
 /**
  * A random spec of a random engine optimizer, in one case of three behind a clipping stage: every
