@@ -16,6 +16,32 @@ final class CopyBandwidth {
     private CopyBandwidth() {
     }
 
+    /** The copy row beside a layout's steps: one copy of {@code floats} elements per step, so it sees the same machine. */
+    static Stepper stepper(int floats) {
+        FloatBuffer source = ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer target = ByteBuffer.allocateDirect(floats * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        int chunks = (floats + CHUNK - 1) / CHUNK;
+        return new Stepper() {
+            @Override
+            public double step() {
+                long start = System.nanoTime();
+                copy(source, target, floats, chunks);
+                return (System.nanoTime() - start) / 1e6;
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+    }
+
+    private static void copy(FloatBuffer source, FloatBuffer target, int floats, int chunks) {
+        IntStream.range(0, chunks).parallel().forEach(c -> {
+            int from = c * CHUNK;
+            target.put(from, source, from, Math.min(CHUNK, floats - from));
+        });
+    }
+
     /**
      * The median GB/s of {@code rounds} copies of {@code floats} elements, well beyond the
      * caches, after as many copies again to warm up (the first copies run before the JIT has
@@ -35,10 +61,7 @@ final class CopyBandwidth {
         double[] gbps = new double[rounds];
         for (int r = -rounds; r < rounds; r++) {
             long start = System.nanoTime();
-            IntStream.range(0, chunks).parallel().forEach(c -> {
-                int from = c * CHUNK;
-                target.put(from, source, from, Math.min(CHUNK, floats - from));
-            });
+            copy(source, target, floats, chunks);
             double seconds = (System.nanoTime() - start) / 1e9;
             if (r >= 0) {
                 gbps[r] = 2.0 * 4 * floats / seconds / 1e9;
