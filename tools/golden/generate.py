@@ -6,7 +6,7 @@ a fixed list of cases for 100 steps on small float32 parameters, feeding
 gradients from a deterministic integer hash that the Java side re-implements,
 and writes the parameter values after every step to
 
-    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,clip,scaler}.json
+    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,clip,scaler}.json
 
 SGD, Adam and AdamW are computed by torch.optim (foreach=False, CPU, float32).
 clip.json runs torch.nn.utils.clip_grad_norm_ or clip_grad_value_ before
@@ -111,11 +111,19 @@ DEFAULTS = {
     "momentum": {"lr": 0.01, "momentum": 0.9, "weightDecay": 0.0, "nesterov": False,
                  "lossScale": 1.0},
     "lion": {"lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weightDecay": 0.0, "maximize": False},
+    "adagrad": {"lr": 0.01, "lrDecay": 0.0, "weightDecay": 0.0, "initialAccumulatorValue": 0.0, "eps": 1e-10,
+                "maximize": False},
+    "adamax": {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "maximize": False},
+    "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weightDecay": 0.0, "maximize": False},
+    "rmsprop": {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "weightDecay": 0.0, "momentum": 0.0,
+                "centered": False, "maximize": False},
 }
 
 TORCH_NAMES = {"lr": "lr", "momentum": "momentum", "dampening": "dampening",
                "weightDecay": "weight_decay", "nesterov": "nesterov",
-               "maximize": "maximize", "eps": "eps", "amsgrad": "amsgrad"}
+               "maximize": "maximize", "eps": "eps", "amsgrad": "amsgrad", "alpha": "alpha",
+               "centered": "centered", "lrDecay": "lr_decay", "initialAccumulatorValue": "initial_accumulator_value",
+               "rho": "rho"}
 
 REFERENCES = {
     "sgd": "torch {v} (torch.optim.SGD, foreach=False)",
@@ -123,10 +131,20 @@ REFERENCES = {
     "adamw": "torch {v} (torch.optim.AdamW, foreach=False)",
     "momentum": "MindSpore nn.Momentum published update rule, written out in float32 torch ops",
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
+    "rmsprop": "torch {v} (torch.optim.RMSprop, foreach=False)",
+    "adamax": "torch {v} (torch.optim.Adamax, foreach=False)",
+    "adadelta": "torch {v} (torch.optim.Adadelta, foreach=False)",
+    "adagrad": "torch {v} (torch.optim.Adagrad, foreach=False; each group's sums start at the group's "
+               "initial_accumulator_value, where torch would use the constructor's for all)",
     "clip": "torch {v} (torch.nn.utils.clip_grad_norm_ / clip_grad_value_, then torch.optim.SGD, Adam or AdamW, foreach=False)",
     "scaler": "torch {v} (torch.cuda.amp.GradScaler's Python code with its two CUDA kernels written out for the CPU, "
               "then torch.optim.SGD, Adam or AdamW, foreach=False)",
 }
+
+
+TORCH_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
+                 "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad, "adamax": torch.optim.Adamax,
+                 "adadelta": torch.optim.Adadelta}
 
 
 def torch_kwargs(options, full):
@@ -485,6 +503,139 @@ CASES = {
              scheduled={0: {"lr": ("cosine", 1e-3, 1e-5), "beta1": ("triangle", 0.8, 0.95, 30)},
                         1: {"beta2": ("step", 0.99, 0.9, 50), "weightDecay": ("linear", 0.05, 0.0)}}),
     ],
+    "rmsprop": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-1e-3", set="mlp", opts={"lr": 1e-3}),
+        dict(name="alpha-0.9", set="embed", opts={"alpha": 0.9, "lr": 1e-3}),
+        dict(name="alpha-0.0", set="tiny", opts={"alpha": 0.0, "lr": 1e-3}),
+        dict(name="eps-1e-3", set="wide", opts={"eps": 1e-3}),
+        dict(name="centered", set="conv", opts={"centered": True, "lr": 1e-3}),
+        dict(name="centered-alpha-0.9-eps-1e-6", set="mlp", opts={"centered": True, "alpha": 0.9, "eps": 1e-6, "lr": 1e-3}),
+        dict(name="momentum-0.9", set="embed", opts={"momentum": 0.9, "lr": 1e-3}),
+        dict(name="momentum-0.5-centered", set="tiny", opts={"momentum": 0.5, "centered": True, "lr": 1e-3}),
+        dict(name="weight-decay-0.1", set="conv", opts={"weightDecay": 0.1, "lr": 1e-3}),
+        dict(name="weight-decay-momentum-centered-maximize", set="wide",
+             opts={"weightDecay": 0.01, "momentum": 0.9, "centered": True, "maximize": True, "lr": 1e-3}),
+        dict(name="maximize", set="mlp", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="embed", grad_scale=100.0, init_scale=10.0, opts={"lr": 1e-3}),
+        dict(name="grad-scale-0.01-momentum-0.9", set="conv", grad_scale=0.01, opts={"momentum": 0.9, "lr": 1e-4}),
+        dict(name="two-groups-different-lr-alpha", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 1e-3, "alpha": 0.9}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-centered-differs", set="conv", opts={"lr": 1e-3},
+             groups=G((["conv.weight"], {"centered": True}), (["conv.bias", "scale"], {"momentum": 0.9}))),
+        dict(name="three-groups-momentum-weight-decay-maximize", set="embed", opts={"lr": 1e-3},
+             groups=G((["embed.weight"], {"momentum": 0.9, "weightDecay": 0.01}),
+                      (["head.weight"], {"centered": True, "eps": 1e-4}),
+                      (["head.bias"], {"maximize": True, "alpha": 0.5}))),
+        dict(name="param-without-gradient-steps-10-20", set="mlp", opts={"momentum": 0.9, "lr": 1e-3},
+             frozen={"fc2.weight": (10, 20)}),
+        dict(name="centered-param-without-gradient-steps-1-5", set="tiny", opts={"centered": True, "lr": 1e-3},
+             frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-alpha-momentum-per-group", set="conv", opts={"momentum": 0.5},
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"centered": True})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "alpha": ("triangle", 0.9, 0.99, 30)},
+                        1: {"momentum": ("step", 0.5, 0.9, 50), "weightDecay": ("linear", 0.0, 0.05),
+                            "eps": ("linear", 1e-8, 1e-4)}}),
+        dict(name="wide-conv-centered-momentum-lr-1e-4", set="wide", opts={"centered": True, "momentum": 0.9, "lr": 1e-4}),
+    ],
+    # initialAccumulatorValue is never scheduled: torch reads it once, when the optimizer is made.
+    "adagrad": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
+        dict(name="lr-decay-0.01", set="embed", opts={"lrDecay": 0.01}),
+        dict(name="lr-decay-1.0-lr-0.5", set="tiny", opts={"lrDecay": 1.0, "lr": 0.5}),
+        dict(name="initial-accumulator-0.1", set="wide", opts={"initialAccumulatorValue": 0.1}),
+        dict(name="initial-accumulator-1.0-lr-decay-0.1", set="conv", opts={"initialAccumulatorValue": 1.0, "lrDecay": 0.1}),
+        dict(name="eps-1e-3", set="mlp", opts={"eps": 1e-3}),
+        dict(name="eps-1e-6-initial-accumulator-0.5", set="embed", opts={"eps": 1e-6, "initialAccumulatorValue": 0.5}),
+        dict(name="weight-decay-0.1", set="conv", opts={"weightDecay": 0.1}),
+        dict(name="weight-decay-0.01-lr-decay-0.05-maximize", set="wide",
+             opts={"weightDecay": 0.01, "lrDecay": 0.05, "maximize": True}),
+        dict(name="maximize", set="tiny", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="embed", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-0.001", set="conv", grad_scale=0.001, opts={"lr": 1e-3}),
+        dict(name="two-groups-different-lr-lr-decay", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.05, "lrDecay": 0.1}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-initial-accumulator-differs", set="conv",
+             groups=G((["conv.weight"], {"initialAccumulatorValue": 0.2}), (["conv.bias", "scale"], {"eps": 1e-4}))),
+        dict(name="three-groups-weight-decay-maximize-eps", set="embed",
+             groups=G((["embed.weight"], {"weightDecay": 0.01}),
+                      (["head.weight"], {"eps": 1e-2, "lr": 0.1}),
+                      (["head.bias"], {"maximize": True, "lrDecay": 0.5}))),
+        dict(name="param-without-gradient-steps-10-20", set="mlp", opts={"lrDecay": 0.1},
+             frozen={"fc2.weight": (10, 20)}),
+        dict(name="initial-accumulator-param-without-gradient-steps-1-5", set="tiny",
+             opts={"initialAccumulatorValue": 0.3, "lrDecay": 0.2}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-lr-decay-weight-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"initialAccumulatorValue": 0.1})),
+             scheduled={0: {"lr": ("cosine", 1e-1, 1e-3), "lrDecay": ("triangle", 0.0, 0.1, 30)},
+                        1: {"weightDecay": ("step", 0.0, 0.05, 50), "eps": ("linear", 1e-10, 1e-4)}}),
+        dict(name="wide-conv-lr-1.0-lr-decay-0.5", set="wide", opts={"lr": 1.0, "lrDecay": 0.5}),
+    ],
+    "adamax": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-1e-3", set="mlp", opts={"lr": 1e-3}),
+        dict(name="betas-0.95-0.99", set="embed", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="beta1-0.0", set="tiny", opts={"beta1": 0.0}),
+        dict(name="beta2-0.0", set="wide", opts={"beta2": 0.0}),
+        dict(name="eps-1e-3", set="conv", opts={"eps": 1e-3}),
+        dict(name="weight-decay-0.1", set="mlp", opts={"weightDecay": 0.1}),
+        dict(name="weight-decay-0.01-maximize", set="wide", opts={"weightDecay": 0.01, "maximize": True}),
+        dict(name="maximize", set="embed", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="tiny", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="lr-0.1-betas-0.5-0.9", set="mlp", opts={"lr": 0.1, "beta1": 0.5, "beta2": 0.9}),
+        dict(name="two-groups-different-lr-betas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 1e-2, "beta1": 0.8}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-weight-decay-eps-differ", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.05}), (["conv.bias", "scale"], {"eps": 1e-4}))),
+        dict(name="three-groups-maximize-beta2-lr", set="embed",
+             groups=G((["embed.weight"], {"beta2": 0.9}),
+                      (["head.weight"], {"lr": 1e-2}),
+                      (["head.bias"], {"maximize": True}))),
+        dict(name="param-without-gradient-steps-10-20", set="mlp", frozen={"fc2.weight": (10, 20)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.1}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-betas-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 2e-3, 1e-5), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "eps": ("linear", 1e-8, 1e-4)}}),
+        dict(name="wide-conv-lr-1e-2", set="wide", opts={"lr": 1e-2}),
+        dict(name="embed-betas-0.99-0.9999", set="embed", opts={"beta1": 0.99, "beta2": 0.9999, "lr": 1e-3}),
+    ],
+    "adadelta": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
+        dict(name="rho-0.5", set="embed", opts={"rho": 0.5}),
+        dict(name="rho-0.0", set="tiny", opts={"rho": 0.0}),
+        dict(name="rho-0.99", set="wide", opts={"rho": 0.99}),
+        dict(name="eps-1e-3", set="conv", opts={"eps": 1e-3}),
+        dict(name="eps-1e-8-lr-10", set="mlp", opts={"eps": 1e-8, "lr": 10.0}),
+        dict(name="weight-decay-0.1", set="embed", opts={"weightDecay": 0.1}),
+        dict(name="weight-decay-0.01-maximize", set="wide", opts={"weightDecay": 0.01, "maximize": True}),
+        dict(name="maximize", set="tiny", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-0.001", set="embed", grad_scale=0.001),
+        dict(name="two-groups-different-lr-rho", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.5, "rho": 0.8}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-weight-decay-eps-differ", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.05}), (["conv.bias", "scale"], {"eps": 1e-4}))),
+        dict(name="three-groups-maximize-rho-lr", set="embed",
+             groups=G((["embed.weight"], {"rho": 0.95}),
+                      (["head.weight"], {"lr": 0.1}),
+                      (["head.bias"], {"maximize": True}))),
+        dict(name="param-without-gradient-steps-10-20", set="mlp", frozen={"fc2.weight": (10, 20)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.1}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-rho-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1.0, 0.01), "rho": ("triangle", 0.8, 0.95, 30)},
+                        1: {"eps": ("linear", 1e-6, 1e-3), "weightDecay": ("step", 0.01, 0.0, 50)}}),
+        dict(name="wide-conv-lr-0.5", set="wide", opts={"lr": 0.5}),
+        dict(name="mlp-rho-0.95-eps-1e-5", set="mlp", opts={"rho": 0.95, "eps": 1e-5}),
+    ],
     # Gradient clipping in front of an optimizer: torch.nn.utils.clip_grad_norm_ / clip_grad_value_
     # over every parameter with a gradient (or over each group's), then the optimizer's step.
     "clip": [
@@ -537,7 +688,8 @@ CASES = {
     ],
 }
 
-SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501, "scaler": 601}
+SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501, "scaler": 601,
+             "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001}
 
 
 # ---------------------------------------------------------------------------
@@ -713,12 +865,18 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
     elif opt_name == "lion":
         opt = Lion([dict(defaults, **ov, params=[tensors[n] for n in ns]) for ns, ov in groups])
     else:
-        cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}[opt_name]
+        cls = TORCH_CLASSES[opt_name]
         torch_groups = [dict(torch_kwargs(ov, dict(defaults, **ov)), params=[tensors[n] for n in ns])
                         for ns, ov in groups]
         opt = cls(torch_groups, foreach=False, **torch_kwargs(defaults, defaults))
         for g in opt.param_groups:
             assert g["foreach"] is False
+        if opt_name == "adagrad":
+            # torch fills every sum with the constructor's value, whatever a group says; Anneal
+            # honours each group's, so the reference starts each group's sums at its own value.
+            for g in opt.param_groups:
+                for p in g["params"]:
+                    opt.state[p]["sum"].fill_(g["initial_accumulator_value"])
 
     scaler = cpu_grad_scaler(scaler_options) if scaler_options is not None else None
     out = {p["name"]: [] for p in params}
@@ -821,11 +979,10 @@ def dump(obj, indent=0):
 
 def torch_defaults(opt_name):
     """The constructor defaults of the torch.optim class, in our option names (numbers and flags only)."""
-    cls = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW}.get(opt_name)
+    cls = TORCH_CLASSES.get(opt_name)
     if cls is None:
         return {}
-    ours = {"lr": "lr", "momentum": "momentum", "dampening": "dampening", "weight_decay": "weightDecay",
-            "nesterov": "nesterov", "maximize": "maximize", "eps": "eps", "amsgrad": "amsgrad"}
+    ours = {torch_name: name for name, torch_name in TORCH_NAMES.items()}
     out = {}
     for name, parameter in inspect.signature(cls).parameters.items():
         value = parameter.default

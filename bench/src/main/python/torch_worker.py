@@ -21,6 +21,10 @@ def make_optimizer(name, params, foreach):
         return torch.optim.Adam(params, lr=1e-3, foreach=foreach)
     if name == "adamw":
         return torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01, foreach=foreach)
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=1e-2, foreach=foreach)
+    if name == "adagrad":
+        return torch.optim.Adagrad(params, lr=1e-2, foreach=foreach)
     raise ValueError("unknown optimizer " + name)
 
 

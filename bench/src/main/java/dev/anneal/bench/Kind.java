@@ -40,6 +40,30 @@ enum Kind {
             return Optimizer.adamW().optLearningRateTracker(Tracker.fixed(1e-3f)).optWeightDecays(0.01f).build();
         }
     },
+    /** DJL's PyTorch engine has no RMSprop (its RmsProp throws there). */
+    RMSPROP("rmsprop", 20) {
+        @Override
+        OptimizerSpec<?> anneal() {
+            return Optimizers.rmsProp().lr(1e-2).build();
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+    },
+    /** DJL's PyTorch engine has no Adagrad (its Adagrad throws there). */
+    ADAGRAD("adagrad", 20) {
+        @Override
+        OptimizerSpec<?> anneal() {
+            return Optimizers.adagrad().lr(1e-2).build();
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+    },
     /** Neither DJL nor torch.optim 1.13 has Lion: Anneal's two paths only. */
     LION("lion", 20) {
         @Override

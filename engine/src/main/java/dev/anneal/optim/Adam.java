@@ -33,8 +33,6 @@ public final class Adam implements Stage {
             Hyperparameter.Range.UNIT_INTERVAL, "The first moment's decay.");
     public static final Hyperparameter<Schedule> BETA2 = Hyperparameter.value("beta2",
             Hyperparameter.Range.UNIT_INTERVAL, "The second moment's decay.");
-    public static final Hyperparameter<Schedule> EPS = Hyperparameter.value("eps",
-            Hyperparameter.Range.POSITIVE, "Added to the denominator for stability.");
     public static final Hyperparameter<Boolean> AMSGRAD = Hyperparameter.flag("amsgrad",
             "AMSGrad's running maximum of the second moment.");
 
@@ -44,7 +42,7 @@ public final class Adam implements Stage {
     public static final Chain ADAM = Chain.builder("Adam",
                     "Adam as `torch.optim.Adam` computes it, with PyTorch's defaults; AMSGrad and maximize.")
             .stages(Maximize.STAGE, L2Decay.STAGE, RULE)
-            .value(Hyperparameter.LR, 1e-3).value(BETA1, 0.9).value(BETA2, 0.999).value(EPS, 1e-8)
+            .value(Hyperparameter.LR, 1e-3).value(BETA1, 0.9).value(BETA2, 0.999).value(Hyperparameter.EPS, 1e-8)
             .value(Hyperparameter.WEIGHT_DECAY, 0).flag(AMSGRAD, false).flag(Hyperparameter.MAXIMIZE, false)
             .build();
 
@@ -65,7 +63,7 @@ public final class Adam implements Stage {
 
     @Override
     public List<Hyperparameter<?>> hyperparameters() {
-        return List.of(Hyperparameter.LR, BETA1, BETA2, EPS, AMSGRAD);
+        return List.of(Hyperparameter.LR, BETA1, BETA2, Hyperparameter.EPS, AMSGRAD);
     }
 
     @Override
@@ -88,7 +86,7 @@ public final class Adam implements Stage {
             v.maximum(state[2]).copyTo(state[2]);
             second = state[2];
         }
-        NDArray denom = FusedOps.sqrt(second).divi(FusedOps.scalar(w, bias2Sqrt)).addi(FusedOps.scalar(w, h.at(EPS, t)));
+        NDArray denom = FusedOps.sqrt(second).divi(FusedOps.scalar(w, bias2Sqrt)).addi(FusedOps.scalar(w, h.at(Hyperparameter.EPS, t)));
         w.addi(m.mul(FusedOps.scalar(m, -stepSize)).divi(denom));
         return g;
     }
@@ -103,7 +101,7 @@ public final class Adam implements Stage {
         float oneMinusB2 = (float) (1 - beta2);
         float negStepSize = (float) -(h.at(Hyperparameter.LR, t) / (1 - Math.pow(beta1, count)));
         float bias2Sqrt = (float) Math.sqrt(1 - Math.pow(beta2, count));
-        float eps = (float) h.at(EPS, t);
+        float eps = (float) h.at(Hyperparameter.EPS, t);
         if (h.flag(AMSGRAD)) {
             return (w, g, state, n) -> {
                 float[] m = state[0];

@@ -44,12 +44,12 @@ public abstract class AdamOptions<S extends AdamOptions<S>> extends Settings<S> 
 
     /** Added to the denominator for stability. */
     public final S eps(double value) {
-        return set(Adam.EPS, value);
+        return set(Hyperparameter.EPS, value);
     }
 
     /** Added to the denominator for stability. */
     public final S eps(Schedule value) {
-        return set(Adam.EPS, value);
+        return set(Hyperparameter.EPS, value);
     }
 
     /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */

@@ -8,6 +8,16 @@ public final class Optimizers {
     private Optimizers() {
     }
 
+    /** Adadelta as {@code torch.optim.Adadelta} computes it, with PyTorch's defaults and maximize. */
+    public static AdadeltaOptions.Builder adadelta() {
+        return new AdadeltaOptions.Builder(Adadelta.ADADELTA);
+    }
+
+    /** Adagrad as {@code torch.optim.Adagrad} computes it, with PyTorch's defaults: lr decay, initial accumulator and maximize. */
+    public static AdagradOptions.Builder adagrad() {
+        return new AdagradOptions.Builder(Adagrad.ADAGRAD);
+    }
+
     /** Adam as {@code torch.optim.Adam} computes it, with PyTorch's defaults; AMSGrad and maximize. */
     public static AdamOptions.Builder adam() {
         return new AdamOptions.Builder(Adam.ADAM);
@@ -16,6 +26,11 @@ public final class Optimizers {
     /** AdamW as {@code torch.optim.AdamW} computes it: Adam with decoupled weight decay, 0.01 by default. */
     public static AdamOptions.Builder adamW() {
         return new AdamOptions.Builder(Adam.ADAMW);
+    }
+
+    /** Adamax as {@code torch.optim.Adamax} computes it, with PyTorch's defaults and maximize. */
+    public static AdamaxOptions.Builder adamax() {
+        return new AdamaxOptions.Builder(Adamax.ADAMAX);
     }
 
     /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
@@ -28,6 +43,11 @@ public final class Optimizers {
         return new MomentumOptions.Builder(Momentum.NN_MOMENTUM);
     }
 
+    /** RMSprop as {@code torch.optim.RMSprop} computes it, with PyTorch's defaults: centered, momentum and maximize. */
+    public static RmsPropOptions.Builder rmsProp() {
+        return new RmsPropOptions.Builder(RmsProp.RMSPROP);
+    }
+
     /** SGD as {@code torch.optim.SGD} computes it, with PyTorch's defaults: momentum with dampening, Nesterov and maximize. */
     public static SgdOptions.Builder sgd() {
         return new SgdOptions.Builder(Sgd.SGD);
@@ -35,6 +55,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(Adam.ADAM, Adam.ADAMW, Lion.LION, Momentum.NN_MOMENTUM, Sgd.SGD);
+        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Lion.LION, Momentum.NN_MOMENTUM, RmsProp.RMSPROP, Sgd.SGD);
     }
 }

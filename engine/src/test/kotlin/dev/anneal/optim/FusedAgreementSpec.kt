@@ -9,7 +9,6 @@ import dev.anneal.param.ParameterSet
 import dev.anneal.param.Selector
 import dev.anneal.support.GradientGenerator
 import dev.anneal.support.backward
-import dev.anneal.support.bits
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.datatest.withData
@@ -61,18 +60,25 @@ class FusedAgreementSpec : FunSpec({
                     }
                     for ((name, w) in fusedArrays) {
                         withClue("$name after step $t") {
-                            w.toFloatArray().bits() shouldBe genericArrays.getValue(name).toFloatArray().bits()
+                            w.toFloatArray().sameBits() shouldBe genericArrays.getValue(name).toFloatArray().sameBits()
                         }
                     }
                 }
                 val fusedState = fused.state().tensors()
                 for ((key, value) in generic.state().tensors()) {
-                    withClue(key) { fusedState.getValue(key).toFloatArray().bits() shouldBe value.toFloatArray().bits() }
+                    withClue(key) { fusedState.getValue(key).toFloatArray().sameBits() shouldBe value.toFloatArray().sameBits() }
                 }
             }
         }
     }
 })
+
+/**
+ * Bits, with every NaN as one: a degenerate draw (centered RMSprop with alpha 0, whose variance
+ * estimate is a rounding error that may be negative) takes a square root of a negative number on
+ * both paths, as PyTorch would, and the NaN's payload is the only thing that differs.
+ */
+private fun FloatArray.sameBits(): List<Int> = map { it.toBits() }
 
 private fun randomShape(random: Random): Shape = when (random.nextInt(6)) {
     0 -> Shape()

@@ -68,6 +68,26 @@ class GoldenTrajectorySpec : FunSpec({
             val worst = replay(case) { arrays -> wrongSgd(arrays) }
             worst.relative shouldBeGreaterThan tolerance
         }
+        test("RMSprop with eps inside the square root, where TensorFlow puts it") {
+            val case = GoldenCase.load("rmsprop").first { it.name == "eps-1e-3" }
+            val worst = replay(case) { arrays -> wrongRmsProp(arrays) }
+            worst.relative shouldBeGreaterThan tolerance
+        }
+        test("Adagrad whose sum ignores the initial accumulator value") {
+            val case = GoldenCase.load("adagrad").first { it.name == "initial-accumulator-0.1" }
+            val worst = replay(case) { arrays -> wrongAdagrad(arrays) }
+            worst.relative shouldBeGreaterThan tolerance
+        }
+        test("Adamax without bias correction") {
+            val case = GoldenCase.load("adamax").first { it.name == "defaults" }
+            val worst = replay(case) { arrays -> wrongAdamax(arrays) }
+            worst.relative shouldBeGreaterThan tolerance
+        }
+        test("Adadelta with eps dropped from the accumulated update's root") {
+            val case = GoldenCase.load("adadelta").first { it.name == "defaults" }
+            val worst = replay(case) { arrays -> wrongAdadelta(arrays) }
+            worst.relative shouldBeGreaterThan tolerance
+        }
     }
 })
 
@@ -109,6 +129,63 @@ private fun wrongLion(arrays: Map<String, NDArray>): () -> Unit {
             val g = w.gradient
             m.getValue(name).muli(0.99f).addi(g.mul(0.01f))
             w.subi(m.getValue(name).sign().muli(1e-4f))
+            g.muli(0)
+        }
+    }
+}
+
+/** RMSprop (lr 0.01, alpha 0.99, eps 1e-3) dividing by sqrt(v + eps) instead of sqrt(v) + eps. */
+private fun wrongRmsProp(arrays: Map<String, NDArray>): () -> Unit {
+    val v = arrays.mapValues { it.value.zerosLike() }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            v.getValue(name).muli(0.99f).addi(g.mul(g).muli(0.01f))
+            w.subi(g.mul(0.01f).divi(v.getValue(name).add(1e-3f).sqrt()))
+            g.muli(0)
+        }
+    }
+}
+
+/** Adagrad (lr 0.01, eps 1e-10) whose sum starts at zero although the case starts it at 0.1. */
+private fun wrongAdagrad(arrays: Map<String, NDArray>): () -> Unit {
+    val sums = arrays.mapValues { it.value.zerosLike() }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            sums.getValue(name).addi(g.mul(g))
+            w.subi(g.mul(0.01f).divi(sums.getValue(name).sqrt().addi(1e-10f)))
+            g.muli(0)
+        }
+    }
+}
+
+/** Adamax with PyTorch's defaults but the step size left without 1 / (1 - beta1^t). */
+private fun wrongAdamax(arrays: Map<String, NDArray>): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val u = arrays.mapValues { it.value.zerosLike() }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            m.getValue(name).muli(0.9f).addi(g.mul(0.1f))
+            u.getValue(name).muli(0.999f).maximum(g.abs().addi(1e-8f)).copyTo(u.getValue(name))
+            w.subi(m.getValue(name).mul(2e-3f).divi(u.getValue(name)))
+            g.muli(0)
+        }
+    }
+}
+
+/** Adadelta with PyTorch's defaults but sqrt(a) instead of sqrt(a + eps): it never moves from zero updates. */
+private fun wrongAdadelta(arrays: Map<String, NDArray>): () -> Unit {
+    val v = arrays.mapValues { it.value.zerosLike() }
+    val a = arrays.mapValues { it.value.zerosLike() }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            v.getValue(name).muli(0.9f).addi(g.mul(g).muli(0.1f))
+            val delta = a.getValue(name).sqrt().divi(v.getValue(name).add(1e-6f).sqrt()).muli(g)
+            a.getValue(name).muli(0.9f).addi(delta.mul(delta).muli(0.1f))
+            w.subi(delta)
             g.muli(0)
         }
     }
