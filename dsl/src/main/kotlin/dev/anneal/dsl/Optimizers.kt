@@ -42,7 +42,7 @@ public class AdadeltaGroup internal constructor(private val group: AdadeltaOptio
     public var rho: Number? = null
         set(value) { field = value; group.rho(value?.toSchedule()) }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public var eps: Number? = null
         set(value) { field = value; group.eps(value?.toSchedule()) }
 
@@ -96,7 +96,7 @@ public class AdagradGroup internal constructor(private val group: AdagradOptions
     public var initialAccumulatorValue: Number? = null
         set(value) { field = value; group.initialAccumulatorValue(value?.toSchedule()) }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public var eps: Number? = null
         set(value) { field = value; group.eps(value?.toSchedule()) }
 
@@ -144,7 +144,7 @@ public class AdamGroup internal constructor(private val group: AdamOptions.Group
     public var beta2: Number? = null
         set(value) { field = value; group.beta2(value?.toSchedule()) }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public var eps: Number? = null
         set(value) { field = value; group.eps(value?.toSchedule()) }
 
@@ -219,7 +219,7 @@ public class AdamaxGroup internal constructor(private val group: AdamaxOptions.G
     public var beta2: Number? = null
         set(value) { field = value; group.beta2(value?.toSchedule()) }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public var eps: Number? = null
         set(value) { field = value; group.eps(value?.toSchedule()) }
 
@@ -355,7 +355,7 @@ public class RmsPropGroup internal constructor(private val group: RmsPropOptions
     public var alpha: Number? = null
         set(value) { field = value; group.alpha(value?.toSchedule()) }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public var eps: Number? = null
         set(value) { field = value; group.eps(value?.toSchedule()) }
 

@@ -1,6 +1,7 @@
 package dev.anneal.grad;
 
 import ai.djl.ndarray.NDArray;
+import dev.anneal.config.Checks;
 import dev.anneal.internal.FusedOps;
 import dev.anneal.optim.ElementKernel;
 import dev.anneal.optim.Hyperparameter;
@@ -22,13 +23,18 @@ import java.util.List;
  * g     = g * coef
  * </pre>
  *
- * Over each tensor on its own ({@link #perTensor()}) it is Keras's {@code clipnorm}, which follows
- * {@code tf.clip_by_norm}:
+ * Over each tensor on its own ({@link #perTensor()}) it is Keras's {@code clipnorm}, with the rule
+ * of {@code tf.clip_by_norm} (TF sums the squares in float32, Anneal in double, so the norm may
+ * differ in its last bit):
  *
  * <pre>
  * norm = ||g||                                  (of this tensor alone; rounded to float32)
  * g    = (g * maxNorm) / max(norm, maxNorm)      (float32, two roundings, even when norm <= maxNorm)
  * </pre>
+ *
+ * {@code INF.perTensor()} takes the largest |g| as the norm in the same rule, which Keras does not
+ * offer. Per tensor, {@code maxNorm} must be positive: Keras takes {@code clipnorm=0} as no
+ * clipping, and the rule would divide a zero gradient by zero.
  *
  * The total is a {@link Reduction} taken before any weight moves, on the gradients as the stages
  * before this one leave them (after unscaling, say). A non-finite total scales the gradients to
@@ -77,6 +83,16 @@ public final class ClipGradNorm implements Stage {
     }
 
     @Override
+    public void check(Hyperparams h, Checks c) {
+        if (reduction.scope() == Reduction.Scope.TENSOR) {
+            Schedule maxNorm = h.get(MAX_NORM);
+            boolean zero = c.step().isPresent() ? maxNorm.at(c.step().getAsLong()) == 0 : Schedule.isZero(maxNorm);
+            c.require(!zero, MAX_NORM.name(), "must be positive when clipping per tensor, got " + maxNorm
+                    + (c.step().isPresent() ? " (0 at this step)" : "") + ": Keras takes clipnorm=0 as no clipping; leave clipping out");
+        }
+    }
+
+    @Override
     public Reduction reduction(Hyperparams h) {
         return reduction;
     }
@@ -85,9 +101,10 @@ public final class ClipGradNorm implements Stage {
     public Stage reduced(Hyperparams h, long step, double total) {
         float norm = (float) reduction.fold().norm(total);
         if (h.flag(ERROR_IF_NONFINITE) && !Float.isFinite(norm)) {
-            throw new ArithmeticException("the total " + (reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? "2" : "inf")
-                    + "-norm of the gradients is " + norm + " at step " + step
-                    + ", so it cannot be clipped (errorIfNonfinite); nothing was updated");
+            String which = (reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? "2" : "inf") + "-norm of "
+                    + (reduction.scope() == Reduction.Scope.TENSOR ? "its gradient" : "the gradients");
+            throw new ArithmeticException("the " + (reduction.scope() == Reduction.Scope.TENSOR ? "" : "total ") + which
+                    + " is " + norm + " at step " + step + ", so it cannot be clipped (errorIfNonfinite); nothing was updated");
         }
         float maxNorm = (float) h.at(MAX_NORM, step);
         if (reduction.scope() == Reduction.Scope.TENSOR) {
@@ -99,12 +116,12 @@ public final class ClipGradNorm implements Stage {
 
     @Override
     public NDArray apply(NDArray w, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
-        throw new IllegalStateException("clipping by a global norm runs through its reduction");
+        throw new IllegalStateException("clipping by a norm runs through its reduction");
     }
 
     @Override
     public ElementKernel kernel(Hyperparams h, long step, long count) {
-        throw new IllegalStateException("clipping by a global norm runs through its reduction");
+        throw new IllegalStateException("clipping by a norm runs through its reduction");
     }
 
     @Override

@@ -32,12 +32,12 @@ public abstract class AdadeltaOptions<S extends AdadeltaOptions<S>> extends Sett
         return set(Adadelta.RHO, value);
     }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public final S eps(double value) {
         return set(Hyperparameter.EPS, value);
     }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public final S eps(Schedule value) {
         return set(Hyperparameter.EPS, value);
     }

@@ -3,10 +3,10 @@ package dev.anneal.optim;
 import ai.djl.ndarray.NDArray;
 import dev.anneal.grad.L2Decay;
 import dev.anneal.grad.Maximize;
+import dev.anneal.config.Checks;
 import dev.anneal.internal.FusedOps;
 import dev.anneal.schedule.Schedule;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -22,10 +22,11 @@ import java.util.List;
  * </pre>
  *
  * The sum is one fused multiply-add, as PyTorch's {@code addcmul}; the update rounds as its
- * {@code addcdiv}, {@code w + (-clr * g) / (sqrt(s) + eps)}. PyTorch fills the sum with the
- * initial value when the optimizer is made; here the state starts at zero and the first update
- * adds to the initial value (read at that step), which gives the same bits. Defaults are
- * PyTorch's: lr 0.01, no lr decay, initial accumulator 0, eps 1e-10, no weight decay.
+ * {@code addcdiv}, {@code w + (-clr * g) / (sqrt(s) + eps)}. The sum is filled with the initial
+ * value when the state is made, as PyTorch does, so the initial value is a constant. PyTorch
+ * fills every group's sums with the constructor's value, whatever a group says; here a group's
+ * own value counts. Defaults are PyTorch's: lr 0.01, no lr decay, initial accumulator 0, eps
+ * 1e-10, no weight decay.
  */
 public final class Adagrad implements Stage {
     public static final Hyperparameter<Schedule> LR_DECAY = Hyperparameter.value("lrDecay",
@@ -61,6 +62,18 @@ public final class Adagrad implements Stage {
         return List.of("sum");
     }
 
+    @Override
+    public double startsAt(String name, Hyperparams h) {
+        return Schedule.constantValue(h.get(INITIAL_ACCUMULATOR_VALUE)).orElse(0);
+    }
+
+    @Override
+    public void check(Hyperparams h, Checks c) {
+        Schedule initial = h.get(INITIAL_ACCUMULATOR_VALUE);
+        c.require(Schedule.constantValue(initial).isPresent(), INITIAL_ACCUMULATOR_VALUE.name(),
+                "must be a constant: the sums start at it once, when they are made; got " + initial);
+    }
+
     /** The learning rate at a tensor's {@code count}-th update, in double as PyTorch's Python computes it. */
     private static double clr(Hyperparams h, long t, long count) {
         return h.at(Hyperparameter.LR, t) / (1 + (count - 1) * h.at(LR_DECAY, t));
@@ -69,9 +82,6 @@ public final class Adagrad implements Stage {
     @Override
     public NDArray apply(NDArray w, NDArray g, NDArray[] state, Hyperparams h, long t, long count) {
         NDArray sum = state[0];
-        if (count == 1) {
-            sum.addi(FusedOps.scalar(sum, h.at(INITIAL_ACCUMULATOR_VALUE, t)));
-        }
         FusedOps.addProductInPlace(sum, g, g, 1);
         NDArray std = FusedOps.sqrt(sum).addi(FusedOps.scalar(sum, h.at(Hyperparameter.EPS, t)));
         w.addi(g.mul(FusedOps.scalar(g, -clr(h, t, count))).divi(std));
@@ -82,14 +92,8 @@ public final class Adagrad implements Stage {
     public ElementKernel kernel(Hyperparams h, long t, long count) {
         float negClr = (float) -clr(h, t, count);
         float eps = (float) h.at(Hyperparameter.EPS, t);
-        float initial = (float) h.at(INITIAL_ACCUMULATOR_VALUE, t);
-        boolean first = count == 1;
         return (w, g, state, n) -> {
             float[] s = state[0];
-            if (first) {
-                // The state starts at zero: PyTorch's sum starts at the initial value.
-                Arrays.fill(s, 0, n, initial);
-            }
             for (int i = 0; i < n; i++) {
                 s[i] = Math.fma(g[i], g[i], s[i]);
                 w[i] = w[i] + (negClr * g[i]) / ((float) Math.sqrt(s[i]) + eps);

@@ -52,12 +52,12 @@ public abstract class AdagradOptions<S extends AdagradOptions<S>> extends Settin
         return set(Adagrad.INITIAL_ACCUMULATOR_VALUE, value);
     }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public final S eps(double value) {
         return set(Hyperparameter.EPS, value);
     }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public final S eps(Schedule value) {
         return set(Hyperparameter.EPS, value);
     }

@@ -42,12 +42,12 @@ public abstract class AdamaxOptions<S extends AdamaxOptions<S>> extends Settings
         return set(Adam.BETA2, value);
     }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public final S eps(double value) {
         return set(Hyperparameter.EPS, value);
     }
 
-    /** Added to the denominator for stability. */
+    /** A small constant that keeps the denominator away from zero. */
     public final S eps(Schedule value) {
         return set(Hyperparameter.EPS, value);
     }

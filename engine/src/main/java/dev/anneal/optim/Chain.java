@@ -190,6 +190,13 @@ public final class Chain {
         return names;
     }
 
+    /** Where each state array of {@link #stateNames} starts ({@link Stage#startsAt}), in the same order. */
+    List<Double> stateStarts(Hyperparams h) {
+        List<Double> starts = new ArrayList<>();
+        stages.forEach(s -> s.stateNames(h).forEach(name -> starts.add(s.startsAt(name, h))));
+        return starts;
+    }
+
     /**
      * One update of one tensor on the generic path: {@code stages} (this chain's, or those that
      * run in their place this step) in order; returns the gradient the last one left.

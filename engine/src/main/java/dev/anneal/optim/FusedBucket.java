@@ -179,7 +179,9 @@ final class FusedBucket implements AutoCloseable {
         float[] grad = scratch[1];
         float[] lanes = scratch[2];
         int width = Math.min(block, to - from);
-        Arrays.fill(lanes, 0, width, 0f);
+        if (check) {
+            Arrays.fill(lanes, 0, width, 0f);
+        }
         double acc = 0;
         for (int i = from; i < to; i += block) {
             int n = Math.min(block, to - i);

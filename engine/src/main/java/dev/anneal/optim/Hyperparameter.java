@@ -24,8 +24,9 @@ public record Hyperparameter<T>(String name, Class<T> type, Range range, String 
     /** Weight decay, as L2 in the gradient or decoupled from it, as the optimizer's chain says. */
     public static final Hyperparameter<Schedule> WEIGHT_DECAY = value("weightDecay", Range.NON_NEGATIVE,
             "Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so.");
-    /** The small constant added to a denominator, which rules with a division by a root share. */
-    public static final Hyperparameter<Schedule> EPS = value("eps", Range.POSITIVE, "Added to the denominator for stability.");
+    /** The small constant that keeps a rule's denominator away from zero, which every such rule shares. */
+    public static final Hyperparameter<Schedule> EPS = value("eps", Range.POSITIVE,
+            "A small constant that keeps the denominator away from zero.");
     /** Ascend instead of descend: the gradient is negated before everything else. */
     public static final Hyperparameter<Boolean> MAXIMIZE = flag("maximize", "Ascends instead of descending.");
 

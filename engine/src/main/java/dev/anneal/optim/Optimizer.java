@@ -194,7 +194,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         Bucket bucket = new Bucket(group, hyperparams, members.size());
         List<String> stateNames = chain.stateNames(hyperparams);
-        List<NDArray[]> states = newState(members, stateNames);
+        List<NDArray[]> states = newState(members, stateNames, chain.stateStarts(hyperparams));
         for (int i = 0; i < members.size(); i++) {
             Slot slot = new Slot(members.get(i), bucket, i, stateNames, states.get(i), master(members.get(i)));
             bucket.slots.add(slot);
@@ -224,10 +224,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /**
-     * Zero-filled state for each member. When the members share a type and a device, each state
-     * name is one contiguous array for the whole bucket and members get views of it.
+     * State for each member, each array filled with where it starts (zero, mostly). When the
+     * members share a type and a device, each state name is one contiguous array for the whole
+     * bucket and members get views of it.
      */
-    private List<NDArray[]> newState(List<Param> members, List<String> stateNames) {
+    private List<NDArray[]> newState(List<Param> members, List<String> stateNames, List<Double> starts) {
         NDArray first = members.get(0).array();
         boolean uniform = members.stream().map(Param::array).allMatch(a ->
                 a.getDataType() == first.getDataType() && a.getDevice().equals(first.getDevice()));
@@ -239,14 +240,15 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             states.add(new NDArray[stateNames.size()]);
         }
         for (int s = 0; s < stateNames.size(); s++) {
-            NDArray flat = uniform ? manager.zeros(new Shape(total), stateType(first.getDataType()), first.getDevice()) : null;
+            float start = starts.get(s).floatValue();
+            NDArray flat = uniform ? manager.full(new Shape(total), start, stateType(first.getDataType()), first.getDevice()) : null;
             long offset = 0;
             for (int i = 0; i < members.size(); i++) {
                 NDArray weight = members.get(i).array();
                 long size = weight.getShape().size();
                 NDArray state = flat != null
                         ? flat.get(new NDIndex(offset + ":" + (offset + size))).reshape(weight.getShape())
-                        : manager.zeros(weight.getShape(), stateType(weight.getDataType()), weight.getDevice());
+                        : manager.full(weight.getShape(), start, stateType(weight.getDataType()), weight.getDevice());
                 state.setName(members.get(i).name() + "/" + stateNames.get(s));
                 states.get(i)[s] = state;
                 offset += size;
@@ -765,7 +767,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     /**
      * The norm of all gradients the last step's clipping computed (what {@code clip_grad_norm_}
-     * returns), before clipping; NaN when it has no clipping by a norm or was dropped.
+     * returns), before clipping; NaN when it has no clipping by a norm or was dropped. Clipping
+     * per group or per tensor reports the norm of all of them together, from its own totals.
      */
     public double gradNorm() {
         ensureOpen();

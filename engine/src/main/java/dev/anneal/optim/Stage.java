@@ -36,6 +36,11 @@ public interface Stage {
         return List.of();
     }
 
+    /** The value the state array {@code name} starts at: zero unless the rule says otherwise (Adagrad's sum). */
+    default double startsAt(String name, Hyperparams h) {
+        return 0;
+    }
+
     /**
      * True when this stage counts some length in epochs (an average started after 10 epochs), so
      * it runs only once {@link #inSteps} knows the steps per epoch.
@@ -86,7 +91,7 @@ public interface Stage {
      * else {@code grad} itself. {@code weight} and {@code state} change in place; temporaries are
      * the caller's to scope.
      *
-     * @param state this stage's arrays, zero before the first update, in {@link #stateNames} order
+     * @param state this stage's arrays, at {@link #startsAt} before the first update, in {@link #stateNames} order
      * @param step  the optimizer's step counter (1 for the first step): schedules are read at it
      * @param count this tensor's update number (1 for its first): bias correction and buffer starts
      *              use it, as PyTorch's per-parameter {@code state["step"]}
@@ -101,8 +106,8 @@ public interface Stage {
     ElementKernel kernel(Hyperparams h, long step, long count);
 
     /**
-     * A total over every gradient this stage sees that it needs before the pass (a global norm,
-     * a finite check), or null when these values need none (the default). The gradients are
+     * A total over the gradients this stage sees that it needs before the pass (a global norm, a
+     * norm per group or per tensor), or null when these values need none (the default). The gradients are
      * those the stages before it leave, which must be {@link Kind#GRADIENT} stages.
      */
     default Reduction reduction(Hyperparams h) {

@@ -18,6 +18,9 @@ import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.doubles.plusOrMinus
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldStartWith
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.shouldNotBe
+import dev.anneal.config.InvalidConfigException
 import kotlin.math.abs
 import kotlin.math.max
 import kotlin.math.sqrt
@@ -99,10 +102,31 @@ class ClipPerTensorSpec : FunSpec({
                     w to GradientGenerator.values(13, 1, i, w.shape.size().toInt(), 1.0)
                         .also { if (name == "fc.bias") it[2] = Float.POSITIVE_INFINITY }
                 }.toMap())
-                shouldThrowExactly<ArithmeticException> { optimizer.step() }.message shouldStartWith "fc.bias: the total 2-norm"
+                shouldThrowExactly<ArithmeticException> { optimizer.step() }.message shouldStartWith "fc.bias: the 2-norm of its gradient is Infinity at step 1"
                 params.mapValues { it.value.toFloatArray().bits() } shouldBe before
                 optimizer.stepCount() shouldBe 0
             }
+        }
+    }
+
+    test("per tensor, a maxNorm of 0 is refused, as a constant and where a schedule reaches it") {
+        shouldThrowExactly<InvalidConfigException> {
+            Optimizers.sgd().clipGradNorm(ClipGradNorm.L2.perTensor(), Schedule.constant(0.0), false).build()
+        }.message shouldContain "maxNorm"
+        val params = parameters(manager, model, seed = 5)
+        val reaching = Optimizers.sgd().lr(0.1)
+            .clipGradNorm(ClipGradNorm.L2.perTensor(), Schedule { step -> if (step < 2) 1.0 else 0.0 }, false).build()
+        reaching.compile(ParameterSet.of(params)).use { optimizer ->
+            val before = params.mapValues { it.value.toFloatArray().bits() }
+            for (t in 1..2) {
+                backward(manager, params.entries.mapIndexed { i, (_, w) ->
+                    w to GradientGenerator.values(13, t.toLong(), i, w.shape.size().toInt(), 1.0)
+                }.toMap())
+                if (t == 1) optimizer.step() else shouldThrowExactly<InvalidConfigException> { optimizer.step() }
+                optimizer.zeroGrad()
+            }
+            optimizer.stepCount() shouldBe 1
+            params.mapValues { it.value.toFloatArray().bits() } shouldNotBe before
         }
     }
 

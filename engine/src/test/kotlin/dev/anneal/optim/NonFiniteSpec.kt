@@ -6,6 +6,8 @@ import dev.anneal.grad.ClipGradNorm
 import dev.anneal.grad.LossScale
 import dev.anneal.grad.NonFinite
 import dev.anneal.param.ParameterSet
+import dev.anneal.grad.ScaleGradients
+import dev.anneal.param.Selector
 import dev.anneal.schedule.Schedule
 import dev.anneal.support.GradientGenerator
 import dev.anneal.support.bits
@@ -70,7 +72,7 @@ class NonFiniteSpec : FunSpec({
         }
 
         // Behind clipping the check rides on the clipping's read of the gradients: it must still see them as they came in.
-        for (clip in listOf(ClipGradNorm.L2, ClipGradNorm.INF, ClipGradNorm.L2.perGroup())) {
+        for (clip in listOf(ClipGradNorm.L2, ClipGradNorm.INF, ClipGradNorm.L2.perGroup(), ClipGradNorm.L2.perTensor())) {
             test("behind $clip a NaN gradient still stops the step before the norm is used, and a dropped one changes nothing ($path)") {
                 val stopping = Optimizers.adam().clipGradNorm(clip, Schedule.constant(0.5), true).build()
                 val (optimizer, params) = afterOneStep(stopping, execution, Float.NaN)
@@ -91,6 +93,18 @@ class NonFiniteSpec : FunSpec({
                     scaled.lossScale() shouldBe 32768f
                     scaled.gradNorm().shouldBeNaN()
                 }
+            }
+        }
+
+        test("a group that does not reduce still has its gradients checked beside one that does ($path)") {
+            val chain = Sgd.SGD.toBuilder("SgdClippedInOneGroup", "SGD clipping only where a group asks")
+                .prepend(ClipWhenAsked).flag(ClipWhenAsked.ASKED, false).build()
+            val spec = chain.options().group("conv", Selector.name("conv.weight")) { it.set("clipAsked", true) }.build()
+            val (optimizer, params) = afterOneStep(spec, execution, Float.NaN)
+            optimizer.use {
+                val before = snapshot(optimizer, params)
+                shouldThrowExactly<ArithmeticException> { optimizer.step() }.message shouldContain "late.bias (1 of 3 values)"
+                snapshot(optimizer, params) shouldBe before
             }
         }
 
@@ -196,3 +210,21 @@ class NonFiniteSpec : FunSpec({
         withClue("no scaling is the default") { Optimizers.adam().build().lossScale() shouldBe LossScale.none() }
     }
 })
+
+/** Halves the gradients of the groups that ask, after a norm per group: a reduction only some groups declare. */
+private object ClipWhenAsked : Stage {
+    val ASKED: Hyperparameter<Boolean> = Hyperparameter.flag("clipAsked", "Halves this group's gradients after folding their norm.")
+
+    override fun kind() = Stage.Kind.GRADIENT
+
+    override fun hyperparameters(): List<Hyperparameter<*>> = listOf(ASKED)
+
+    override fun reduction(h: Hyperparams): Reduction? =
+        if (h.flag(ASKED)) Reduction(Reduction.Fold.SUM_OF_SQUARES, Reduction.Scope.GROUP) else null
+
+    override fun reduced(h: Hyperparams, step: Long, total: Double): Stage = ScaleGradients(0.5f)
+
+    override fun apply(weight: NDArray, grad: NDArray, state: Array<NDArray>, h: Hyperparams, step: Long, count: Long): NDArray = grad
+
+    override fun kernel(h: Hyperparams, step: Long, count: Long): ElementKernel? = null
+}
