@@ -6,7 +6,7 @@ a fixed list of cases for 100 steps on small float32 parameters, feeding
 gradients from a deterministic integer hash that the Java side re-implements,
 and writes the parameter values after every step to
 
-    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,clip,scaler}.json
+    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,rprop,clip,scaler}.json
 
 SGD, Adam and AdamW are computed by torch.optim (foreach=False, CPU, float32).
 clip.json runs torch.nn.utils.clip_grad_norm_ or clip_grad_value_ before
@@ -113,6 +113,7 @@ DEFAULTS = {
     "lion": {"lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weightDecay": 0.0, "maximize": False},
     "adagrad": {"lr": 0.01, "lrDecay": 0.0, "weightDecay": 0.0, "initialAccumulatorValue": 0.0, "eps": 1e-10,
                 "maximize": False},
+    "rprop": {"lr": 0.01, "etaMinus": 0.5, "etaPlus": 1.2, "stepSizeMin": 1e-6, "stepSizeMax": 50.0, "maximize": False},
     "adamax": {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "maximize": False},
     "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weightDecay": 0.0, "maximize": False},
     "rmsprop": {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "weightDecay": 0.0, "momentum": 0.0,
@@ -132,6 +133,7 @@ REFERENCES = {
     "momentum": "MindSpore nn.Momentum published update rule, written out in float32 torch ops",
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
     "rmsprop": "torch {v} (torch.optim.RMSprop, foreach=False)",
+    "rprop": "torch {v} (torch.optim.Rprop, foreach=False)",
     "adamax": "torch {v} (torch.optim.Adamax, foreach=False)",
     "adadelta": "torch {v} (torch.optim.Adadelta, foreach=False)",
     "adagrad": "torch {v} (torch.optim.Adagrad, foreach=False; each group's sums start at the group's "
@@ -144,18 +146,23 @@ REFERENCES = {
 
 TORCH_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
                  "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad, "adamax": torch.optim.Adamax,
-                 "adadelta": torch.optim.Adadelta}
+                 "adadelta": torch.optim.Adadelta, "rprop": torch.optim.Rprop}
+
+
+# torch options that take a pair, and our two names for its values.
+TORCH_PAIRS = {"betas": ("beta1", "beta2"), "etas": ("etaMinus", "etaPlus"), "step_sizes": ("stepSizeMin", "stepSizeMax")}
 
 
 def torch_kwargs(options, full):
-    """Our option names -> torch kwargs; betas need both values, so fill from full."""
+    """Our option names -> torch kwargs; a pair needs both values, so fill from full."""
+    paired = {name: pair for pair, names in TORCH_PAIRS.items() for name in names}
     kw = {}
     for key, value in options.items():
-        if key in ("beta1", "beta2"):
-            continue
-        kw[TORCH_NAMES[key]] = value
-    if "beta1" in options or "beta2" in options:
-        kw["betas"] = (options.get("beta1", full["beta1"]), options.get("beta2", full["beta2"]))
+        if key in paired:
+            first, second = TORCH_PAIRS[paired[key]]
+            kw[paired[key]] = (options.get(first, full[first]), options.get(second, full[second]))
+        else:
+            kw[TORCH_NAMES[key]] = value
     return kw
 
 
@@ -574,6 +581,38 @@ CASES = {
                         1: {"weightDecay": ("step", 0.0, 0.05, 50), "eps": ("linear", 1e-10, 1e-4)}}),
         dict(name="wide-conv-lr-1.0-lr-decay-0.5", set="wide", opts={"lr": 1.0, "lrDecay": 0.5}),
     ],
+    # lr is never scheduled: torch reads it once, where the step sizes start.
+    "rprop": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-1e-3", set="mlp", opts={"lr": 1e-3}),
+        dict(name="etas-0.3-1.5", set="embed", opts={"etaMinus": 0.3, "etaPlus": 1.5}),
+        dict(name="etas-0.9-1.01", set="tiny", opts={"etaMinus": 0.9, "etaPlus": 1.01}),
+        dict(name="step-sizes-1e-4-1e-2", set="wide", opts={"stepSizeMin": 1e-4, "stepSizeMax": 1e-2}),
+        dict(name="step-size-min-0-max-1", set="conv", opts={"stepSizeMin": 0.0, "stepSizeMax": 1.0}),
+        dict(name="step-size-max-below-lr", set="mlp", opts={"lr": 0.1, "stepSizeMax": 0.05}),
+        dict(name="maximize", set="embed", opts={"maximize": True}),
+        dict(name="maximize-lr-0.1", set="wide", opts={"maximize": True, "lr": 0.1}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="tiny", grad_scale=1e-6),
+        dict(name="lr-1e-4-etas-0.5-2.0", set="mlp", opts={"lr": 1e-4, "etaPlus": 2.0}),
+        dict(name="two-groups-different-lr-etas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 1e-3, "etaMinus": 0.2}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-step-sizes-differ", set="conv",
+             groups=G((["conv.weight"], {"stepSizeMax": 0.02}), (["conv.bias", "scale"], {"stepSizeMin": 1e-3}))),
+        dict(name="three-groups-maximize-etas-lr", set="embed",
+             groups=G((["embed.weight"], {"etaPlus": 1.1}),
+                      (["head.weight"], {"lr": 0.05}),
+                      (["head.bias"], {"maximize": True}))),
+        dict(name="param-without-gradient-steps-10-20", set="mlp", frozen={"fc2.weight": (10, 20)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"lr": 0.1}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-etas-and-step-sizes-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"lr": 1e-3})),
+             scheduled={0: {"etaMinus": ("triangle", 0.3, 0.7, 30), "etaPlus": ("cosine", 1.5, 1.05)},
+                        1: {"stepSizeMax": ("step", 50.0, 0.01, 50), "stepSizeMin": ("linear", 1e-6, 1e-3)}}),
+        dict(name="wide-conv-lr-0.5", set="wide", opts={"lr": 0.5}),
+        dict(name="embed-etas-0.1-3.0", set="embed", opts={"etaMinus": 0.1, "etaPlus": 3.0}),
+    ],
     "adamax": [
         dict(name="defaults", set="conv"),
         dict(name="lr-1e-3", set="mlp", opts={"lr": 1e-3}),
@@ -689,7 +728,7 @@ CASES = {
 }
 
 SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501, "scaler": 601,
-             "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001}
+             "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101}
 
 
 # ---------------------------------------------------------------------------
@@ -888,12 +927,12 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
                 opt.set_weight_decay(entry["group"], value, defaults["lossScale"])
                 continue
             group = opt.param_groups[entry["group"]]
+            pairs = {name: (pair, i) for pair, names in TORCH_PAIRS.items() for i, name in enumerate(names)}
             if opt_name == "lion":
                 group[entry["option"]] = value
-            elif entry["option"] == "beta1":
-                group["betas"] = (value, group["betas"][1])
-            elif entry["option"] == "beta2":
-                group["betas"] = (group["betas"][0], value)
+            elif entry["option"] in pairs:
+                pair, i = pairs[entry["option"]]
+                group[pair] = tuple(value if j == i else v for j, v in enumerate(group[pair]))
             else:
                 group[TORCH_NAMES[entry["option"]]] = value
         for p_index, p in enumerate(params):
@@ -986,8 +1025,9 @@ def torch_defaults(opt_name):
     out = {}
     for name, parameter in inspect.signature(cls).parameters.items():
         value = parameter.default
-        if name == "betas":
-            out["beta1"], out["beta2"] = float(value[0]), float(value[1])
+        if name in TORCH_PAIRS:
+            first, second = TORCH_PAIRS[name]
+            out[first], out[second] = float(value[0]), float(value[1])
         elif name in ours and isinstance(value, (bool, int, float)):
             out[ours[name]] = value if isinstance(value, bool) else float(value)
     return out

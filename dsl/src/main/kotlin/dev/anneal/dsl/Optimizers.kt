@@ -9,6 +9,7 @@ import dev.anneal.optim.LionOptions
 import dev.anneal.optim.MomentumOptions
 import dev.anneal.optim.Optimizers
 import dev.anneal.optim.RmsPropOptions
+import dev.anneal.optim.RpropOptions
 import dev.anneal.optim.SgdOptions
 
 /** Adadelta as `torch.optim.Adadelta` computes it, with PyTorch's defaults and maximize. */
@@ -370,6 +371,56 @@ public class RmsPropGroup internal constructor(private val group: RmsPropOptions
     /** Normalises by the gradient's estimated variance instead of its second moment. */
     public var centered: Boolean? = null
         set(value) { field = value; group.centered(value) }
+
+    /** Ascends instead of descending. */
+    public var maximize: Boolean? = null
+        set(value) { field = value; group.maximize(value) }
+}
+
+/** Rprop as `torch.optim.Rprop` computes it, with PyTorch's defaults and maximize. */
+public fun OptimizerScope<RpropGroup>.rprop(
+    lr: Number = 0.01,
+    etaMinus: Number = 0.5,
+    etaPlus: Number = 1.2,
+    stepSizeMin: Number = 1.0E-6,
+    stepSizeMax: Number = 50.0,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.rprop()
+        .lr(lr.toSchedule())
+        .etaMinus(etaMinus.toSchedule())
+        .etaPlus(etaPlus.toSchedule())
+        .stepSizeMin(stepSizeMin.toSchedule())
+        .stepSizeMax(stepSizeMax.toSchedule())
+        .maximize(maximize)
+    choose("rprop", builder, ::RpropGroup)
+}
+
+/**
+ * A group's values under Rprop; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class RpropGroup internal constructor(private val group: RpropOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** Multiplies an element's step size when its gradient changes sign. */
+    public var etaMinus: Number? = null
+        set(value) { field = value; group.etaMinus(value?.toSchedule()) }
+
+    /** Multiplies an element's step size when its gradient keeps its sign. */
+    public var etaPlus: Number? = null
+        set(value) { field = value; group.etaPlus(value?.toSchedule()) }
+
+    /** The smallest step size. */
+    public var stepSizeMin: Number? = null
+        set(value) { field = value; group.stepSizeMin(value?.toSchedule()) }
+
+    /** The largest step size. */
+    public var stepSizeMax: Number? = null
+        set(value) { field = value; group.stepSizeMax(value?.toSchedule()) }
 
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null

@@ -29,4 +29,13 @@ public final class Loops {
             target[i] = Math.fma(source[i], s, target[i]);
         }
     }
+
+    /**
+     * {@code torch.sign} for finite values, -0 giving +0 as there, in a form the JIT vectorises
+     * ({@code Math.signum} has branches on Java 17): any nonzero float times 2^254 is at least 1
+     * in magnitude, and the clamp leaves -1, 0 or 1.
+     */
+    public static float sign(float c) {
+        return Math.min(Math.max(c * 0x1p127f * 0x1p127f, -1f), 1f) + 0f;
+    }
 }

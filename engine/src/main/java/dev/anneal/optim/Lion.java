@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import dev.anneal.grad.DecoupledDecay;
 import dev.anneal.grad.Maximize;
 import dev.anneal.internal.FusedOps;
+import dev.anneal.internal.Loops;
 import dev.anneal.schedule.Schedule;
 
 import java.util.List;
@@ -83,18 +84,9 @@ public final class Lion implements Stage {
             float[] m = state[0];
             for (int i = 0; i < n; i++) {
                 float c = Math.fma(g[i], oneMinusB1, m[i] * b1);
-                w[i] = Math.fma(sign(c), negLr, w[i]);
+                w[i] = Math.fma(Loops.sign(c), negLr, w[i]);
                 m[i] = Math.fma(g[i], oneMinusB2, m[i] * b2);
             }
         };
-    }
-
-    /**
-     * {@code torch.sign} for finite values, -0 giving +0 as there, in a form the JIT vectorises
-     * ({@code Math.signum} has branches on Java 17): any nonzero float times 2^254 is at least 1
-     * in magnitude, and the clamp leaves -1, 0 or 1.
-     */
-    private static float sign(float c) {
-        return Math.min(Math.max(c * 0x1p127f * 0x1p127f, -1f), 1f) + 0f;
     }
 }

@@ -48,6 +48,11 @@ public final class Optimizers {
         return new RmsPropOptions.Builder(RmsProp.RMSPROP);
     }
 
+    /** Rprop as {@code torch.optim.Rprop} computes it, with PyTorch's defaults and maximize. */
+    public static RpropOptions.Builder rprop() {
+        return new RpropOptions.Builder(Rprop.RPROP);
+    }
+
     /** SGD as {@code torch.optim.SGD} computes it, with PyTorch's defaults: momentum with dampening, Nesterov and maximize. */
     public static SgdOptions.Builder sgd() {
         return new SgdOptions.Builder(Sgd.SGD);
@@ -55,6 +60,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Lion.LION, Momentum.NN_MOMENTUM, RmsProp.RMSPROP, Sgd.SGD);
+        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Lion.LION, Momentum.NN_MOMENTUM, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD);
     }
 }

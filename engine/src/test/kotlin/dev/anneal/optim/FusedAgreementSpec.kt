@@ -131,7 +131,8 @@ private fun randomSpec(random: Random, params: Int, hasVectors: Boolean): Optimi
                 chain.hyperparameters().filter { random.nextBoolean() }.forEach { g.set(it.name(), draw(random, it)) }
             }
         }
-        if (random.nextBoolean() && hasVectors) builder.noWeightDecayOn(Selector.oneDimensional())
+        val decays = Hyperparameter.WEIGHT_DECAY in chain.hyperparameters()
+        if (random.nextBoolean() && hasVectors && decays) builder.noWeightDecayOn(Selector.oneDimensional())
         try {
             return builder.build()
         } catch (e: dev.anneal.config.InvalidConfigException) {

@@ -1,6 +1,7 @@
 package dev.anneal.optim
 
 import ai.djl.ndarray.NDArray
+import ai.djl.ndarray.types.DataType
 import dev.anneal.support.GoldenCase
 import dev.anneal.support.replay
 import io.kotest.core.spec.style.FunSpec
@@ -76,6 +77,9 @@ class GoldenTrajectorySpec : FunSpec({
             Mistake("Adamax without bias correction", "adamax", "defaults") { wrong -> { plainAdamax(it, biasCorrection = !wrong) } },
             Mistake("Adadelta with eps dropped from the accumulated update's root", "adadelta", "defaults") { wrong ->
                 { plainAdadelta(it, epsInNumerator = !wrong) }
+            },
+            Mistake("Rprop that keeps a gradient whose sign flipped instead of zeroing it", "rprop", "defaults") { wrong ->
+                { plainRprop(it, zeroOnFlip = !wrong) }
             },
         )) { mistake ->
             val case = GoldenCase.load(mistake.optimizer).first { it.name == mistake.case }
@@ -202,6 +206,27 @@ private fun plainAdadelta(arrays: Map<String, NDArray>, epsInNumerator: Boolean)
             val delta = numerator.sqrt().divi(v.getValue(name).add(1e-6f).sqrt()).muli(g)
             a.getValue(name).muli(0.9f).addi(delta.mul(delta).muli(0.1f))
             w.subi(delta)
+            g.muli(0)
+        }
+    }
+}
+
+/** PyTorch's default Rprop (lr 0.01, etas 0.5 and 1.2, step sizes 1e-6 and 50); when told, a flipped gradient is kept. */
+private fun plainRprop(arrays: Map<String, NDArray>, zeroOnFlip: Boolean): () -> Unit {
+    val prev = arrays.mapValues { it.value.zerosLike() }
+    val steps = arrays.mapValues { it.value.zerosLike().addi(0.01f) }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val sign = g.mul(prev.getValue(name)).sign()
+            val factor = sign.gt(0).toType(DataType.FLOAT32, false).muli(1.2f)
+                .addi(sign.lt(0).toType(DataType.FLOAT32, false).muli(0.5f))
+                .addi(sign.eq(0).toType(DataType.FLOAT32, false))
+            val step = steps.getValue(name)
+            step.muli(factor).clip(1e-6f, 50f).copyTo(step)
+            val kept = if (zeroOnFlip) g.mul(sign.gte(0).toType(DataType.FLOAT32, false)) else g.duplicate()
+            w.subi(kept.sign().muli(step))
+            kept.copyTo(prev.getValue(name))
             g.muli(0)
         }
     }
