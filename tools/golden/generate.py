@@ -6,7 +6,7 @@ a fixed list of cases for 100 steps on small float32 parameters, feeding
 gradients from a deterministic integer hash that the Java side re-implements,
 and writes the parameter values after every step to
 
-    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,rprop,clip,scaler}.json
+    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,rprop,radam,clip,scaler}.json
 
 SGD, Adam and AdamW are computed by torch.optim (foreach=False, CPU, float32).
 clip.json runs torch.nn.utils.clip_grad_norm_ or clip_grad_value_ before
@@ -113,6 +113,7 @@ DEFAULTS = {
     "lion": {"lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weightDecay": 0.0, "maximize": False},
     "adagrad": {"lr": 0.01, "lrDecay": 0.0, "weightDecay": 0.0, "initialAccumulatorValue": 0.0, "eps": 1e-10,
                 "maximize": False},
+    "radam": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "maximize": False},
     "rprop": {"lr": 0.01, "etaMinus": 0.5, "etaPlus": 1.2, "stepSizeMin": 1e-6, "stepSizeMax": 50.0, "maximize": False},
     "adamax": {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "maximize": False},
     "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weightDecay": 0.0, "maximize": False},
@@ -134,6 +135,8 @@ REFERENCES = {
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
     "rmsprop": "torch {v} (torch.optim.RMSprop, foreach=False)",
     "rprop": "torch {v} (torch.optim.Rprop, foreach=False)",
+    "radam": "torch {v} (torch.optim.RAdam, foreach=False; maximize, which 1.13's RAdam lacks, as torch 2.x computes "
+             "it: the gradient negated before weight decay)",
     "adamax": "torch {v} (torch.optim.Adamax, foreach=False)",
     "adadelta": "torch {v} (torch.optim.Adadelta, foreach=False)",
     "adagrad": "torch {v} (torch.optim.Adagrad, foreach=False; each group's sums start at the group's "
@@ -146,7 +149,11 @@ REFERENCES = {
 
 TORCH_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
                  "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad, "adamax": torch.optim.Adamax,
-                 "adadelta": torch.optim.Adadelta, "rprop": torch.optim.Rprop}
+                 "adadelta": torch.optim.Adadelta, "rprop": torch.optim.Rprop, "radam": torch.optim.RAdam}
+
+# Options Anneal has that these torch 1.13 classes lack, and how the generator writes them out as
+# torch 2.x computes them.
+WRITTEN_OUT = {"radam": {"maximize"}}
 
 
 # torch options that take a pair, and our two names for its values.
@@ -581,6 +588,37 @@ CASES = {
                         1: {"weightDecay": ("step", 0.0, 0.05, 50), "eps": ("linear", 1e-10, 1e-4)}}),
         dict(name="wide-conv-lr-1.0-lr-decay-0.5", set="wide", opts={"lr": 1.0, "lrDecay": 0.5}),
     ],
+    "radam": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-1e-2", set="mlp", opts={"lr": 1e-2}),
+        dict(name="betas-0.95-0.99", set="embed", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="beta2-0.9-rectifies-from-step-6", set="tiny", opts={"beta2": 0.9}),
+        dict(name="beta2-0.6-never-rectifies", set="wide", opts={"beta2": 0.6}),
+        dict(name="beta1-0.0", set="conv", opts={"beta1": 0.0}),
+        dict(name="eps-1e-3", set="mlp", opts={"eps": 1e-3}),
+        dict(name="weight-decay-0.1", set="embed", opts={"weightDecay": 0.1}),
+        dict(name="weight-decay-0.01-maximize", set="wide", opts={"weightDecay": 0.01, "maximize": True}),
+        dict(name="maximize", set="tiny", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-betas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 1e-2, "beta2": 0.99}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-weight-decay-maximize-differ", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.05}), (["conv.bias", "scale"], {"maximize": True}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 1e-2}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.1}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-betas-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-3, 1e-5), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "eps": ("linear", 1e-8, 1e-4)}}),
+        dict(name="wide-conv-lr-1e-2", set="wide", opts={"lr": 1e-2}),
+        dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
+    ],
     # lr is never scheduled: torch reads it once, where the step sizes start.
     "rprop": [
         dict(name="defaults", set="conv"),
@@ -728,7 +766,7 @@ CASES = {
 }
 
 SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501, "scaler": 601,
-             "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101}
+             "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101, "radam": 1201}
 
 
 # ---------------------------------------------------------------------------
@@ -905,9 +943,13 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
         opt = Lion([dict(defaults, **ov, params=[tensors[n] for n in ns]) for ns, ov in groups])
     else:
         cls = TORCH_CLASSES[opt_name]
-        torch_groups = [dict(torch_kwargs(ov, dict(defaults, **ov)), params=[tensors[n] for n in ns])
+        lacking = WRITTEN_OUT.get(opt_name, set())
+
+        def supported(options):
+            return {k: v for k, v in options.items() if k not in lacking}
+        torch_groups = [dict(torch_kwargs(supported(ov), dict(defaults, **ov)), params=[tensors[n] for n in ns])
                         for ns, ov in groups]
-        opt = cls(torch_groups, foreach=False, **torch_kwargs(defaults, defaults))
+        opt = cls(torch_groups, foreach=False, **torch_kwargs(supported(defaults), defaults))
         for g in opt.param_groups:
             assert g["foreach"] is False
         if opt_name == "adagrad":
@@ -944,6 +986,13 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
                 grad[nan[step][1]] = float(nan[step][2])
             grad = torch.from_numpy(grad).reshape(p["shape"])
             tensors[p["name"]].grad = as_float16_backward(grad, scaler.get_scale()) if scaler else grad
+        if "maximize" in WRITTEN_OUT.get(opt_name, ()):
+            # torch 2.x negates the gradient first, before weight decay.
+            for (ns, ov) in groups:
+                if dict(defaults, **ov)["maximize"]:
+                    for n in ns:
+                        if tensors[n].grad is not None:
+                            tensors[n].grad.neg_()
         if scaler and clip:
             scaler.unscale_(opt)
         if clip:

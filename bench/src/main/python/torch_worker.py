@@ -25,6 +25,8 @@ def make_optimizer(name, params, foreach):
         return torch.optim.RMSprop(params, lr=1e-2, foreach=foreach)
     if name == "adagrad":
         return torch.optim.Adagrad(params, lr=1e-2, foreach=foreach)
+    if name == "radam":
+        return torch.optim.RAdam(params, lr=1e-3, foreach=foreach)
     raise ValueError("unknown optimizer " + name)
 
 

@@ -23,7 +23,7 @@ import java.util.function.Predicate;
 /**
  * {@code ./anneal bench [--quick] [--json FILE]}: optimizer step times of Anneal (fused and
  * generic), DJL's built-in optimizers and torch.optim (with foreach off and on, when
- * /usr/bin/python3 has torch), for SGD-momentum, Adam, AdamW, RMSprop, Adagrad and Lion (which only Anneal has)
+ * /usr/bin/python3 has torch), for SGD-momentum, Adam, AdamW, RMSprop, Adagrad, RAdam and Lion (which only Anneal has)
  * over three layouts, steps interleaved round by round, with copies of as many floats among them
  * over one big tensor (the bandwidth targets weigh each step against those); and LeNet-5
  * training steps of Anneal's loop against a bare DJL loop. Prints a table and, with {@code --json}, writes

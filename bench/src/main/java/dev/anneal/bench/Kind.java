@@ -64,6 +64,18 @@ enum Kind {
             return null;
         }
     },
+    /** DJL has no RAdam. */
+    RADAM("radam", 28) {
+        @Override
+        OptimizerSpec<?> anneal() {
+            return Optimizers.rAdam().lr(1e-3).build();
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+    },
     /** Neither DJL nor torch.optim 1.13 has Lion: Anneal's two paths only. */
     LION("lion", 20) {
         @Override

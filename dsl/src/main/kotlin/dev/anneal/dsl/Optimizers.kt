@@ -203,7 +203,7 @@ public fun OptimizerScope<AdamaxGroup>.adamax(
 }
 
 /**
- * A group's values under Adamax; what is left unset comes from the optimizer. Each value is a number
+ * A group's values under Adamax and RAdam; what is left unset comes from the optimizer. Each value is a number
  * or a schedule, each flag a boolean.
  */
 @AnnealDsl
@@ -319,6 +319,25 @@ public class MomentumGroup internal constructor(private val group: MomentumOptio
     /** The static loss scale the gradients carry; they are divided by it before the update. */
     public var lossScale: Number? = null
         set(value) { field = value; group.lossScale(value?.toSchedule()) }
+}
+
+/** RAdam as `torch.optim.RAdam` computes it, with PyTorch's defaults; maximize as torch 2.x has it. */
+public fun OptimizerScope<AdamaxGroup>.rAdam(
+    lr: Number = 0.001,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-8,
+    weightDecay: Number = 0.0,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.rAdam()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .maximize(maximize)
+    choose("rAdam", builder, ::AdamaxGroup)
 }
 
 /** RMSprop as `torch.optim.RMSprop` computes it, with PyTorch's defaults: centered, momentum and maximize. */

@@ -43,6 +43,11 @@ public final class Optimizers {
         return new MomentumOptions.Builder(Momentum.NN_MOMENTUM);
     }
 
+    /** RAdam as {@code torch.optim.RAdam} computes it, with PyTorch's defaults; maximize as torch 2.x has it. */
+    public static AdamaxOptions.Builder rAdam() {
+        return new AdamaxOptions.Builder(RAdam.RADAM);
+    }
+
     /** RMSprop as {@code torch.optim.RMSprop} computes it, with PyTorch's defaults: centered, momentum and maximize. */
     public static RmsPropOptions.Builder rmsProp() {
         return new RmsPropOptions.Builder(RmsProp.RMSPROP);
@@ -60,6 +65,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Lion.LION, Momentum.NN_MOMENTUM, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD);
+        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Lion.LION, Momentum.NN_MOMENTUM, RAdam.RADAM, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD);
     }
 }

@@ -78,6 +78,9 @@ class GoldenTrajectorySpec : FunSpec({
             Mistake("Adadelta with eps dropped from the accumulated update's root", "adadelta", "defaults") { wrong ->
                 { plainAdadelta(it, epsInNumerator = !wrong) }
             },
+            Mistake("RAdam without sqrt(1 - beta2^t) in its adaptive term", "radam", "defaults") { wrong ->
+                { plainRAdam(it, secondBiasCorrection = !wrong) }
+            },
             Mistake("Rprop that keeps a gradient whose sign flipped instead of zeroing it", "rprop", "defaults") { wrong ->
                 { plainRprop(it, zeroOnFlip = !wrong) }
             },
@@ -227,6 +230,33 @@ private fun plainRprop(arrays: Map<String, NDArray>, zeroOnFlip: Boolean): () ->
             val kept = if (zeroOnFlip) g.mul(sign.gte(0).toType(DataType.FLOAT32, false)) else g.duplicate()
             w.subi(kept.sign().muli(step))
             kept.copyTo(prev.getValue(name))
+            g.muli(0)
+        }
+    }
+}
+
+/** PyTorch's default RAdam (lr 1e-3, betas 0.9 and 0.999, eps 1e-8); when told, without sqrt(1 - beta2^t). */
+private fun plainRAdam(arrays: Map<String, NDArray>, secondBiasCorrection: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val v = arrays.mapValues { it.value.zerosLike() }
+    var t = 0
+    return {
+        t++
+        val bias2 = 1 - 0.999.pow(t)
+        val rhoInf = 2 / (1 - 0.999) - 1
+        val rho = rhoInf - 2 * t * 0.999.pow(t) / bias2
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            m.getValue(name).muli(0.9f).addi(g.mul(0.1f))
+            v.getValue(name).muli(0.999f).addi(g.mul(g).muli(0.001f))
+            val mHat = m.getValue(name).div((1 - 0.9.pow(t)).toFloat())
+            if (rho > 5) {
+                val rect = kotlin.math.sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho))
+                val correction = if (secondBiasCorrection) kotlin.math.sqrt(bias2) else 1.0
+                w.subi(mHat.muli((1e-3 * rect * correction).toFloat()).divi(v.getValue(name).sqrt().addi(1e-8f)))
+            } else {
+                w.subi(mHat.muli(1e-3f))
+            }
             g.muli(0)
         }
     }
