@@ -6,7 +6,7 @@ a fixed list of cases for 100 steps on small float32 parameters, feeding
 gradients from a deterministic integer hash that the Java side re-implements,
 and writes the parameter values after every step to
 
-    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,rprop,radam,clip,scaler}.json
+    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,rprop,radam,radamw,clip,scaler}.json
 
 SGD, Adam and AdamW are computed by torch.optim (foreach=False, CPU, float32).
 clip.json runs torch.nn.utils.clip_grad_norm_ or clip_grad_value_ before
@@ -114,6 +114,7 @@ DEFAULTS = {
     "adagrad": {"lr": 0.01, "lrDecay": 0.0, "weightDecay": 0.0, "initialAccumulatorValue": 0.0, "eps": 1e-10,
                 "maximize": False},
     "radam": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "maximize": False},
+    "radamw": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "maximize": False},
     "rprop": {"lr": 0.01, "etaMinus": 0.5, "etaPlus": 1.2, "stepSizeMin": 1e-6, "stepSizeMax": 50.0, "maximize": False},
     "adamax": {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "maximize": False},
     "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weightDecay": 0.0, "maximize": False},
@@ -135,6 +136,9 @@ REFERENCES = {
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
     "rmsprop": "torch {v} (torch.optim.RMSprop, foreach=False)",
     "rprop": "torch {v} (torch.optim.Rprop, foreach=False)",
+    "radamw": "torch {v} (torch.optim.RAdam, foreach=False, weight_decay=0; torch 2.x's decoupled_weight_decay=True "
+              "and maximize written out as its source computes them: each parameter with a gradient shrunk by "
+              "1 - lr * weight_decay and its gradient negated before the step)",
     "radam": "torch {v} (torch.optim.RAdam, foreach=False; maximize, which 1.13's RAdam lacks, as torch 2.x computes "
              "it: the gradient negated before weight decay)",
     "adamax": "torch {v} (torch.optim.Adamax, foreach=False)",
@@ -149,11 +153,12 @@ REFERENCES = {
 
 TORCH_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
                  "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad, "adamax": torch.optim.Adamax,
-                 "adadelta": torch.optim.Adadelta, "rprop": torch.optim.Rprop, "radam": torch.optim.RAdam}
+                 "adadelta": torch.optim.Adadelta, "rprop": torch.optim.Rprop, "radam": torch.optim.RAdam,
+                 "radamw": torch.optim.RAdam}
 
 # Options Anneal has that these torch 1.13 classes lack, and how the generator writes them out as
 # torch 2.x computes them.
-WRITTEN_OUT = {"radam": {"maximize"}}
+WRITTEN_OUT = {"radam": {"maximize"}, "radamw": {"maximize", "weightDecay"}}
 
 
 # torch options that take a pair, and our two names for its values.
@@ -619,6 +624,40 @@ CASES = {
         dict(name="wide-conv-lr-1e-2", set="wide", opts={"lr": 1e-2}),
         dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
     ],
+    "radamw": [
+        dict(name="defaults", set="conv"),
+        dict(name="weight-decay-0.01", set="mlp", opts={"weightDecay": 0.01}),
+        dict(name="weight-decay-0.1-lr-1e-2", set="embed", opts={"weightDecay": 0.1, "lr": 1e-2}),
+        dict(name="weight-decay-1.0", set="tiny", opts={"weightDecay": 1.0}),
+        dict(name="weight-decay-0.05-beta2-0.9", set="wide", opts={"weightDecay": 0.05, "beta2": 0.9}),
+        dict(name="weight-decay-0.01-beta2-0.6-never-rectifies", set="conv", opts={"weightDecay": 0.01, "beta2": 0.6}),
+        dict(name="weight-decay-0.1-eps-1e-3", set="mlp", opts={"weightDecay": 0.1, "eps": 1e-3}),
+        dict(name="weight-decay-0.01-maximize", set="embed", opts={"weightDecay": 0.01, "maximize": True}),
+        dict(name="maximize", set="wide", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10-weight-decay-0.1", set="conv", grad_scale=100.0, init_scale=10.0,
+             opts={"weightDecay": 0.1}),
+        dict(name="grad-scale-1e-6-weight-decay-0.01", set="tiny", grad_scale=1e-6, opts={"weightDecay": 0.01}),
+        dict(name="two-groups-weight-decay-differs", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"weightDecay": 0.1}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {"lr": 1e-2}))),
+        dict(name="groups-maximize-and-weight-decay-differ", set="conv", opts={"weightDecay": 0.01},
+             groups=G((["conv.weight"], {"maximize": True}), (["conv.bias", "scale"], {"weightDecay": 0.0}))),
+        dict(name="three-groups-betas-weight-decay-lr", set="embed",
+             groups=G((["embed.weight"], {"weightDecay": 0.05, "beta1": 0.5}),
+                      (["head.weight"], {"lr": 1e-2, "weightDecay": 0.2}),
+                      (["head.bias"], {}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", opts={"weightDecay": 0.1},
+             frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.5}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-and-weight-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.01}), (["conv.bias", "scale"], {})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "weightDecay": ("triangle", 0.0, 0.1, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "weightDecay": ("linear", 0.1, 0.0)}}),
+        dict(name="wide-conv-lr-1e-2-weight-decay-0.01", set="wide", opts={"lr": 1e-2, "weightDecay": 0.01}),
+        dict(name="embed-betas-0.5-0.95-weight-decay-0.05", set="embed",
+             opts={"beta1": 0.5, "beta2": 0.95, "weightDecay": 0.05}),
+        dict(name="lr-0.1-weight-decay-0.01", set="mlp", opts={"lr": 0.1, "weightDecay": 0.01}),
+    ],
     # lr is never scheduled: torch reads it once, where the step sizes start.
     "rprop": [
         dict(name="defaults", set="conv"),
@@ -766,7 +805,7 @@ CASES = {
 }
 
 SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501, "scaler": 601,
-             "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101, "radam": 1201}
+             "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101, "radam": 1201, "radamw": 1301}
 
 
 # ---------------------------------------------------------------------------
@@ -934,6 +973,9 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
         t = torch.from_numpy(p["init"].copy()).reshape(p["shape"])
         tensors[p["name"]] = t.requires_grad_(True)
     assert all(t.dtype == torch.float32 for t in tensors.values())
+    # Per group, the options the generator writes out itself (WRITTEN_OUT), as they stand now.
+    lacking = WRITTEN_OUT.get(opt_name, set())
+    written = [{k: v for k, v in dict(defaults, **ov).items() if k in lacking} for _, ov in groups]
 
     if opt_name == "momentum":
         full_groups = [dict(defaults, **ov, params=[tensors[n] for n in ns]) for ns, ov in groups]
@@ -943,7 +985,6 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
         opt = Lion([dict(defaults, **ov, params=[tensors[n] for n in ns]) for ns, ov in groups])
     else:
         cls = TORCH_CLASSES[opt_name]
-        lacking = WRITTEN_OUT.get(opt_name, set())
 
         def supported(options):
             return {k: v for k, v in options.items() if k not in lacking}
@@ -970,7 +1011,9 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
                 continue
             group = opt.param_groups[entry["group"]]
             pairs = {name: (pair, i) for pair, names in TORCH_PAIRS.items() for i, name in enumerate(names)}
-            if opt_name == "lion":
+            if entry["option"] in WRITTEN_OUT.get(opt_name, ()):
+                written[entry["group"]][entry["option"]] = value
+            elif opt_name == "lion":
                 group[entry["option"]] = value
             elif entry["option"] in pairs:
                 pair, i = pairs[entry["option"]]
@@ -986,13 +1029,16 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
                 grad[nan[step][1]] = float(nan[step][2])
             grad = torch.from_numpy(grad).reshape(p["shape"])
             tensors[p["name"]].grad = as_float16_backward(grad, scaler.get_scale()) if scaler else grad
-        if "maximize" in WRITTEN_OUT.get(opt_name, ()):
-            # torch 2.x negates the gradient first, before weight decay.
-            for (ns, ov) in groups:
-                if dict(defaults, **ov)["maximize"]:
-                    for n in ns:
-                        if tensors[n].grad is not None:
-                            tensors[n].grad.neg_()
+        for index, (ns, _) in enumerate(groups):
+            live = [tensors[n] for n in ns if tensors[n].grad is not None]
+            if written[index].get("maximize"):
+                # torch 2.x negates the gradient first, before weight decay.
+                for t in live:
+                    t.grad.neg_()
+            if written[index].get("weightDecay"):
+                # torch 2.x's decoupled_weight_decay: param.mul_(1 - lr * weight_decay), before the moments.
+                for t in live:
+                    t.detach().mul_(1 - opt.param_groups[index]["lr"] * written[index]["weightDecay"])
         if scaler and clip:
             scaler.unscale_(opt)
         if clip:

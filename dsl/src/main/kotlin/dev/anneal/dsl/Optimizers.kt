@@ -203,7 +203,7 @@ public fun OptimizerScope<AdamaxGroup>.adamax(
 }
 
 /**
- * A group's values under Adamax and RAdam; what is left unset comes from the optimizer. Each value is a number
+ * A group's values under Adamax and RAdam and RAdamW; what is left unset comes from the optimizer. Each value is a number
  * or a schedule, each flag a boolean.
  */
 @AnnealDsl
@@ -338,6 +338,25 @@ public fun OptimizerScope<AdamaxGroup>.rAdam(
         .weightDecay(weightDecay.toSchedule())
         .maximize(maximize)
     choose("rAdam", builder, ::AdamaxGroup)
+}
+
+/** RAdam with decoupled weight decay, as torch 2.x's `RAdam(decoupled_weight_decay=True)` computes it. */
+public fun OptimizerScope<AdamaxGroup>.rAdamW(
+    lr: Number = 0.001,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-8,
+    weightDecay: Number = 0.0,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.rAdamW()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .maximize(maximize)
+    choose("rAdamW", builder, ::AdamaxGroup)
 }
 
 /** RMSprop as `torch.optim.RMSprop` computes it, with PyTorch's defaults: centered, momentum and maximize. */

@@ -48,6 +48,11 @@ public final class Optimizers {
         return new AdamaxOptions.Builder(RAdam.RADAM);
     }
 
+    /** RAdam with decoupled weight decay, as torch 2.x's {@code RAdam(decoupled_weight_decay=True)} computes it. */
+    public static AdamaxOptions.Builder rAdamW() {
+        return new AdamaxOptions.Builder(RAdam.RADAMW);
+    }
+
     /** RMSprop as {@code torch.optim.RMSprop} computes it, with PyTorch's defaults: centered, momentum and maximize. */
     public static RmsPropOptions.Builder rmsProp() {
         return new RmsPropOptions.Builder(RmsProp.RMSPROP);
@@ -65,6 +70,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Lion.LION, Momentum.NN_MOMENTUM, RAdam.RADAM, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD);
+        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Lion.LION, Momentum.NN_MOMENTUM, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD);
     }
 }

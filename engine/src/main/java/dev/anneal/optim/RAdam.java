@@ -1,6 +1,7 @@
 package dev.anneal.optim;
 
 import ai.djl.ndarray.NDArray;
+import dev.anneal.grad.DecoupledDecay;
 import dev.anneal.grad.L2Decay;
 import dev.anneal.grad.Maximize;
 import dev.anneal.internal.FusedOps;
@@ -25,8 +26,9 @@ import java.util.List;
  * Both moments start at zero. Each product rounds in PyTorch's order, left to right, and the
  * adaptive term is {@code reciprocal(sqrt(v) + eps) * sqrt(1 - beta2^t)}, as PyTorch's
  * {@code float / tensor} computes it. Maximize is torch 2.x's (the gradient negated first; torch
- * 1.13's RAdam has no such option). Defaults are PyTorch's: lr 1e-3, betas (0.9, 0.999), eps
- * 1e-8, no weight decay.
+ * 1.13's RAdam has no such option). {@link #RADAMW} decays the weights instead, as torch 2.x's
+ * {@code decoupled_weight_decay=True} does. Defaults are PyTorch's: lr 1e-3, betas (0.9, 0.999),
+ * eps 1e-8, no weight decay.
  */
 public final class RAdam implements Stage {
     private static final RAdam RULE = new RAdam();
@@ -37,6 +39,15 @@ public final class RAdam implements Stage {
             .stages(Maximize.STAGE, L2Decay.STAGE, RULE)
             .value(Hyperparameter.LR, 1e-3).value(Adam.BETA1, 0.9).value(Adam.BETA2, 0.999).value(Hyperparameter.EPS, 1e-8)
             .value(Hyperparameter.WEIGHT_DECAY, 0).flag(Hyperparameter.MAXIMIZE, false)
+            .build();
+
+    /**
+     * torch 2.x's {@code RAdam(decoupled_weight_decay=True)}: RAdam whose weight decay shrinks the
+     * weights, {@code w = w * (1 - lr * weightDecay)}, instead of entering the gradient.
+     */
+    public static final Chain RADAMW = RADAM.toBuilder("RAdamW",
+                    "RAdam with decoupled weight decay, as torch 2.x's `RAdam(decoupled_weight_decay=True)` computes it.")
+            .stages(Maximize.STAGE, DecoupledDecay.STAGE, RULE)
             .build();
 
     private RAdam() {
