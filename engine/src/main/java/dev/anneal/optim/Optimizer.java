@@ -333,10 +333,18 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private FusedBucket.SlotKernels kernels(List<List<Stage>> bySlot, UnaryOperator<List<Stage>> part, Hyperparams h,
                                             long next) {
         Map<List<Stage>, Map<Long, ElementKernel>> built = new IdentityHashMap<>();
+        // The common case, every slot on one list and count, skips the maps: thousands of small
+        // tensors ask once each per step. Called on the stepping thread only.
+        LastKernel last = new LastKernel();
         return (slot, count) -> {
             List<Stage> stages = bySlot.get(slot);
-            return built.computeIfAbsent(stages, s -> new HashMap<>())
-                    .computeIfAbsent(count, c -> chain.kernel(part.apply(stages), h, next, c));
+            if (last.stages != stages || last.count != count) {
+                last.stages = stages;
+                last.count = count;
+                last.kernel = built.computeIfAbsent(stages, s -> new HashMap<>())
+                        .computeIfAbsent(count, c -> chain.kernel(part.apply(stages), h, next, c));
+            }
+            return last.kernel;
         };
     }
 
@@ -434,6 +442,13 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         } catch (ArithmeticException e) {
             throw new ArithmeticException(slot.param.name() + ": " + e.getMessage());
         }
+    }
+
+    /** The kernel {@link #kernels} gave last, for the list and count it gave it for (counts start at 1). */
+    private static final class LastKernel {
+        List<Stage> stages;
+        long count = -1;
+        ElementKernel kernel;
     }
 
     /** Each parameter's stages for one step, by bucket and slot, and the norm of the first reduction over all gradients (NaN for none). */
