@@ -6,7 +6,8 @@ a fixed list of cases for 100 steps on small float32 parameters, feeding
 gradients from a deterministic integer hash that the Java side re-implements,
 and writes the parameter values after every step to
 
-    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,rprop,radam,radamw,clip,scaler}.json
+    engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,rprop,radam,radamw,
+     nadam,nadamw,asgd,clip,scaler}.json
 
 SGD, Adam and AdamW are computed by torch.optim (foreach=False, CPU, float32).
 clip.json runs torch.nn.utils.clip_grad_norm_ or clip_grad_value_ before
@@ -118,6 +119,11 @@ DEFAULTS = {
     "rprop": {"lr": 0.01, "etaMinus": 0.5, "etaPlus": 1.2, "stepSizeMin": 1e-6, "stepSizeMax": 50.0, "maximize": False},
     "adamax": {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "maximize": False},
     "adadelta": {"lr": 1.0, "rho": 0.9, "eps": 1e-6, "weightDecay": 0.0, "maximize": False},
+    "nadam": {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "momentumDecay": 0.004,
+              "maximize": False},
+    "nadamw": {"lr": 0.002, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "momentumDecay": 0.004,
+               "maximize": False},
+    "asgd": {"lr": 0.01, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weightDecay": 0.0, "maximize": False},
     "rmsprop": {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "weightDecay": 0.0, "momentum": 0.0,
                 "centered": False, "maximize": False},
 }
@@ -126,7 +132,7 @@ TORCH_NAMES = {"lr": "lr", "momentum": "momentum", "dampening": "dampening",
                "weightDecay": "weight_decay", "nesterov": "nesterov",
                "maximize": "maximize", "eps": "eps", "amsgrad": "amsgrad", "alpha": "alpha",
                "centered": "centered", "lrDecay": "lr_decay", "initialAccumulatorValue": "initial_accumulator_value",
-               "rho": "rho"}
+               "rho": "rho", "momentumDecay": "momentum_decay", "lambd": "lambd", "t0": "t0"}
 
 REFERENCES = {
     "sgd": "torch {v} (torch.optim.SGD, foreach=False)",
@@ -142,6 +148,11 @@ REFERENCES = {
     "radam": "torch {v} (torch.optim.RAdam, foreach=False; maximize, which 1.13's RAdam lacks, as torch 2.x computes "
              "it: the gradient negated before weight decay)",
     "adamax": "torch {v} (torch.optim.Adamax, foreach=False)",
+    "nadam": "torch 2.x's torch.optim.NAdam (_single_tensor_nadam, maximize included) written out in torch {v}'s "
+             "float32 ops; 1.13's own NAdam multiplies mu_t into mu_product_next twice, a bug torch 2.0 fixed",
+    "nadamw": "torch 2.x's torch.optim.NAdam(decoupled_weight_decay=True) (_single_tensor_nadam) written out in "
+              "torch {v}'s float32 ops: each parameter with a gradient shrunk by 1 - lr * weight_decay before the step",
+    "asgd": "torch {v} (torch.optim.ASGD, foreach=False)",
     "adadelta": "torch {v} (torch.optim.Adadelta, foreach=False)",
     "adagrad": "torch {v} (torch.optim.Adagrad, foreach=False; each group's sums start at the group's "
                "initial_accumulator_value, where torch would use the constructor's for all)",
@@ -151,10 +162,95 @@ REFERENCES = {
 }
 
 
+# ---------------------------------------------------------------------------
+# torch 2.x's NAdam, _single_tensor_nadam (torch/optim/nadam.py, non-differentiable branch), as
+# its source computes it, in torch 1.13's float32 ops. torch 1.13's NAdam differs in two lines:
+# it multiplies mu into mu_product_next twice (mu_product * mu * mu_next, float32 tensors) and
+# updates exp_avg with mul_/add_ instead of lerp_. With torch113=True the class computes those
+# two lines as 1.13 does, and check_nadam_transcription() matches torch.optim.NAdam bit for bit
+# with it, which shows the rest is transcribed as torch runs it.
+
+class NAdam2x(torch.optim.Optimizer):
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False, torch113=False):
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, momentum_decay=momentum_decay,
+                        decoupled_weight_decay=decoupled_weight_decay, foreach=foreach, maximize=maximize)
+        self.torch113 = torch113
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self):
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, eps, wd, psi = group["lr"], group["eps"], group["weight_decay"], group["momentum_decay"]
+            for param in group["params"]:
+                if param.grad is None:
+                    continue
+                grad = -param.grad if group["maximize"] else param.grad
+                state = self.state[param]
+                if len(state) == 0:
+                    state["step"] = torch.tensor(0.)
+                    state["mu_product"] = torch.ones((), dtype=torch.float32)
+                    state["exp_avg"] = torch.zeros_like(param)
+                    state["exp_avg_sq"] = torch.zeros_like(param)
+                exp_avg, exp_avg_sq, mu_product = state["exp_avg"], state["exp_avg_sq"], state["mu_product"]
+                state["step"] += 1
+                step = state["step"].item()
+                bias_correction2 = 1 - beta2 ** step
+                if wd != 0:
+                    if group["decoupled_weight_decay"]:
+                        param.mul_(1 - lr * wd)
+                    else:
+                        grad = grad.add(param, alpha=wd)
+                mu = beta1 * (1. - 0.5 * (0.96 ** (step * psi)))
+                mu_next = beta1 * (1. - 0.5 * (0.96 ** ((step + 1) * psi)))
+                mu_product *= mu
+                if self.torch113:
+                    exp_avg.mul_(beta1).add_(grad, alpha=1 - beta1)
+                else:
+                    exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                denom = exp_avg_sq.div(bias_correction2).sqrt()
+                if self.torch113:
+                    mu_product_next = (mu_product * mu * mu_next).item()
+                else:
+                    mu_product_next = mu_product.item() * mu_next
+                denom.add_(eps)
+                param.addcdiv_(grad, denom, value=(-lr * (1. - mu) / (1. - mu_product.item())))
+                param.addcdiv_(exp_avg, denom, value=(-lr * mu_next) / (1. - mu_product_next))
+
+
+class NAdamW2x(NAdam2x):
+    """torch 2.x's NAdam(decoupled_weight_decay=True)."""
+    def __init__(self, params, lr=2e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, momentum_decay=4e-3,
+                 *, foreach=None, maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, momentum_decay, True, foreach=foreach,
+                         maximize=maximize)
+
+
+def check_nadam_transcription():
+    """NAdam2x(torch113=True) must reproduce torch 1.13's own NAdam bit for bit."""
+    for options in ({}, {"weight_decay": 0.1, "momentum_decay": 0.01, "betas": (0.5, 0.9)}):
+        torch.manual_seed(7)
+        a = [torch.randn(33, 5, requires_grad=True), torch.randn(7, requires_grad=True)]
+        b = [t.detach().clone().requires_grad_(True) for t in a]
+        ours = NAdam2x(a, lr=1e-2, torch113=True, **options)
+        theirs = torch.optim.NAdam(b, lr=1e-2, foreach=False, **options)
+        for _ in range(50):
+            grads = [torch.randn_like(t) for t in a]
+            for t, u, g in zip(a, b, grads):
+                t.grad, u.grad = g.clone(), g.clone()
+            ours.step()
+            theirs.step()
+        for t, u in zip(a, b):
+            assert torch.equal(t, u), "NAdam2x(torch113=True) drifted from torch.optim.NAdam"
+
+
+
 TORCH_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
                  "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad, "adamax": torch.optim.Adamax,
                  "adadelta": torch.optim.Adadelta, "rprop": torch.optim.Rprop, "radam": torch.optim.RAdam,
-                 "radamw": torch.optim.RAdam}
+                 "radamw": torch.optim.RAdam, "nadam": NAdam2x, "nadamw": NAdamW2x, "asgd": torch.optim.ASGD}
 
 # Options Anneal has that these torch 1.13 classes lack, and how the generator writes them out as
 # torch 2.x computes them.
@@ -624,6 +720,101 @@ CASES = {
         dict(name="wide-conv-lr-1e-2", set="wide", opts={"lr": 1e-2}),
         dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
     ],
+    "nadam": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-1e-2", set="mlp", opts={"lr": 1e-2}),
+        dict(name="betas-0.95-0.99", set="embed", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="momentum-decay-0.05", set="tiny", opts={"momentumDecay": 0.05}),
+        dict(name="momentum-decay-0", set="wide", opts={"momentumDecay": 0.0}),
+        dict(name="beta1-0.3-lerps-from-the-end", set="conv", opts={"beta1": 0.3}),
+        dict(name="beta1-0.0", set="mlp", opts={"beta1": 0.0}),
+        dict(name="eps-1e-3", set="embed", opts={"eps": 1e-3}),
+        dict(name="weight-decay-0.1", set="tiny", opts={"weightDecay": 0.1}),
+        dict(name="weight-decay-0.01-maximize", set="wide", opts={"weightDecay": 0.01, "maximize": True}),
+        dict(name="maximize", set="conv", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="mlp", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="embed", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-momentum-decay", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 1e-2, "momentumDecay": 0.02}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-weight-decay-maximize-differ", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.05}), (["conv.bias", "scale"], {"maximize": True}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 1e-2}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.1}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-beta1-momentum-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"momentumDecay": ("step", 0.004, 0.04, 50), "beta2": ("linear", 0.999, 0.9)}}),
+        dict(name="wide-conv-lr-1e-2", set="wide", opts={"lr": 1e-2}),
+    ],
+    "nadamw": [
+        dict(name="defaults", set="conv"),
+        dict(name="weight-decay-0.01", set="mlp", opts={"weightDecay": 0.01}),
+        dict(name="weight-decay-0.1-lr-1e-2", set="embed", opts={"weightDecay": 0.1, "lr": 1e-2}),
+        dict(name="weight-decay-1.0", set="tiny", opts={"weightDecay": 1.0}),
+        dict(name="weight-decay-0.05-momentum-decay-0.02", set="wide", opts={"weightDecay": 0.05, "momentumDecay": 0.02}),
+        dict(name="weight-decay-0.01-maximize", set="embed", opts={"weightDecay": 0.01, "maximize": True}),
+        dict(name="weight-decay-0.1-beta1-0.3", set="conv", opts={"weightDecay": 0.1, "beta1": 0.3}),
+        dict(name="grad-scale-100-init-scale-10-weight-decay-0.1", set="conv", grad_scale=100.0, init_scale=10.0,
+             opts={"weightDecay": 0.1}),
+        dict(name="two-groups-weight-decay-differs", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"weightDecay": 0.1}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {"lr": 1e-2}))),
+        dict(name="three-groups-betas-weight-decay-lr", set="embed",
+             groups=G((["embed.weight"], {"weightDecay": 0.05, "beta1": 0.5}),
+                      (["head.weight"], {"lr": 1e-2, "weightDecay": 0.2}),
+                      (["head.bias"], {}))),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.5}, frozen={"v": (1, 5)}),
+        dict(name="param-without-gradient-steps-3-10-weight-decay-0.1", set="mlp", opts={"weightDecay": 0.1},
+             frozen={"fc2.weight": (3, 10)}),
+        dict(name="scheduled-lr-and-weight-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.01}), (["conv.bias", "scale"], {})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "weightDecay": ("triangle", 0.0, 0.1, 30)},
+                        1: {"momentumDecay": ("step", 0.004, 0.04, 50), "weightDecay": ("linear", 0.1, 0.0)}}),
+        dict(name="weight-decay-0.01-eps-1e-3", set="wide", opts={"weightDecay": 0.01, "eps": 1e-3}),
+        dict(name="weight-decay-0.1-betas-0.95-0.99", set="mlp", opts={"weightDecay": 0.1, "beta1": 0.95, "beta2": 0.99}),
+        dict(name="weight-decay-0.05-momentum-decay-0", set="tiny", opts={"weightDecay": 0.05, "momentumDecay": 0.0}),
+        dict(name="grad-scale-1e-6-weight-decay-0.01", set="embed", grad_scale=1e-6, opts={"weightDecay": 0.01}),
+        dict(name="maximize-weight-decay-0", set="wide", opts={"maximize": True}),
+        dict(name="groups-maximize-and-weight-decay-differ", set="conv", opts={"weightDecay": 0.01},
+             groups=G((["conv.weight"], {"maximize": True}), (["conv.bias", "scale"], {"weightDecay": 0.0}))),
+        dict(name="lr-0.1-weight-decay-0.01", set="mlp", opts={"lr": 0.1, "weightDecay": 0.01}),
+    ],
+    "asgd": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
+        dict(name="t0-10-averages-from-step-11", set="embed", opts={"t0": 10.0}),
+        dict(name="t0-0-lambd-0.01", set="tiny", opts={"t0": 0.0, "lambd": 0.01}),
+        dict(name="alpha-1-lambd-0.1-lr-0.05", set="wide", opts={"alpha": 1.0, "lambd": 0.1, "lr": 0.05}),
+        dict(name="alpha-0-lambd-0", set="conv", opts={"alpha": 0.0, "lambd": 0.0}),
+        dict(name="t0-50-5", set="mlp", opts={"t0": 50.5}),
+        dict(name="weight-decay-0.1", set="embed", opts={"weightDecay": 0.1}),
+        dict(name="weight-decay-0.01-maximize-t0-20", set="tiny", opts={"weightDecay": 0.01, "maximize": True, "t0": 20.0}),
+        dict(name="maximize", set="wide", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0, opts={"lr": 1e-4}),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6),
+        dict(name="two-groups-lr-t0-differ", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.05, "t0": 5.0}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="three-groups-lambd-alpha-weight-decay", set="embed", opts={"t0": 30.0},
+             groups=G((["embed.weight"], {"lambd": 0.05}),
+                      (["head.weight"], {"alpha": 0.5}),
+                      (["head.bias"], {"weightDecay": 0.1}))),
+        dict(name="param-without-gradient-steps-3-10-t0-5", set="mlp", opts={"t0": 5.0}, frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.1, "t0": 2.0},
+             frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-lambd-t0-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-1, 1e-3), "lambd": ("triangle", 0.0, 0.1, 30)},
+                        1: {"t0": ("step", 1e6, 40.0, 50), "alpha": ("linear", 0.75, 0.25)}}),
+        dict(name="wide-conv-lr-0.05-t0-25", set="wide", opts={"lr": 0.05, "t0": 25.0}),
+        dict(name="embed-lr-1-lambd-1e-3", set="embed", opts={"lr": 1.0, "lambd": 1e-3, "t0": 60.0}),
+        dict(name="t0-99-averages-the-last-step", set="tiny", opts={"t0": 99.0, "lr": 0.05}),
+    ],
     "radamw": [
         dict(name="defaults", set="conv"),
         dict(name="weight-decay-0.01", set="mlp", opts={"weightDecay": 0.01}),
@@ -805,7 +996,8 @@ CASES = {
 }
 
 SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501, "scaler": 601,
-             "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101, "radam": 1201, "radamw": 1301}
+             "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101, "radam": 1201, "radamw": 1301,
+             "nadam": 1401, "nadamw": 1501, "asgd": 1601}
 
 
 # ---------------------------------------------------------------------------
@@ -874,8 +1066,9 @@ def build_case(fixture, index, spec):
 
     assert not scheduled or steps == STEPS, spec["name"]
     scales = []
+    averages = {}
     trajectory = run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip,
-                               steps, scaler, nan, scales)
+                               steps, scaler, nan, scales, averages)
 
     return {
         "name": spec["name"],
@@ -894,6 +1087,7 @@ def build_case(fixture, index, spec):
         "frozen": frozen,
         "scheduled": scheduled,
         "trajectory": {p["name"]: [F32(row) for row in trajectory[p["name"]]] for p in params},
+        **({"average": {name: F32(values) for name, values in averages.items()}} if averages else {}),
     }
 
 
@@ -967,7 +1161,7 @@ def as_float16_backward(grad, scale):
 
 
 def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip=None,
-                  steps=STEPS, scaler_options=None, nan=None, scales=None):
+                  steps=STEPS, scaler_options=None, nan=None, scales=None, averages=None):
     tensors = {}
     for p in params:
         t = torch.from_numpy(p["init"].copy()).reshape(p["shape"])
@@ -1055,6 +1249,10 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
             values = tensors[p["name"]].detach().clone().reshape(-1).numpy()
             assert values.dtype == np.float32 and np.all(np.isfinite(values))
             out[p["name"]].append(values)
+    if opt_name == "asgd" and averages is not None:
+        # ASGD's average of the weights after the last step, what Anneal's swapAverages() puts in.
+        for p in params:
+            averages[p["name"]] = opt.state[tensors[p["name"]]]["ax"].clone().reshape(-1).numpy()
     return out
 
 
@@ -1212,6 +1410,7 @@ def main():
 
     torch.set_num_threads(1)
     self_check_generator()
+    check_nadam_transcription()
 
     status = 0
     for opt_name in CASES:

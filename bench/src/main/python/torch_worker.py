@@ -27,6 +27,8 @@ def make_optimizer(name, params, foreach):
         return torch.optim.Adagrad(params, lr=1e-2, foreach=foreach)
     if name == "radam":
         return torch.optim.RAdam(params, lr=1e-3, foreach=foreach)
+    if name == "nadam":
+        return torch.optim.NAdam(params, lr=2e-3, foreach=foreach)
     raise ValueError("unknown optimizer " + name)
 
 

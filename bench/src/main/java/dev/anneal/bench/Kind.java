@@ -76,6 +76,18 @@ enum Kind {
             return null;
         }
     },
+    /** DJL has no NAdam; torch 1.13's NAdam differs from Anneal's (2.x's) in one scalar, not in the work per element. */
+    NADAM("nadam", 28) {
+        @Override
+        OptimizerSpec<?> anneal() {
+            return Optimizers.nAdam().lr(2e-3).build();
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+    },
     /** Neither DJL nor torch.optim 1.13 has Lion: Anneal's two paths only. */
     LION("lion", 20) {
         @Override

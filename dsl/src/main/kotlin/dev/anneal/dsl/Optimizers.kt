@@ -5,8 +5,10 @@ import dev.anneal.optim.AdadeltaOptions
 import dev.anneal.optim.AdagradOptions
 import dev.anneal.optim.AdamOptions
 import dev.anneal.optim.AdamaxOptions
+import dev.anneal.optim.AsgdOptions
 import dev.anneal.optim.LionOptions
 import dev.anneal.optim.MomentumOptions
+import dev.anneal.optim.NAdamOptions
 import dev.anneal.optim.Optimizers
 import dev.anneal.optim.RmsPropOptions
 import dev.anneal.optim.RpropOptions
@@ -233,6 +235,56 @@ public class AdamaxGroup internal constructor(private val group: AdamaxOptions.G
         set(value) { field = value; group.maximize(value) }
 }
 
+/** Averaged SGD as `torch.optim.ASGD` computes it, with PyTorch's defaults and maximize. */
+public fun OptimizerScope<AsgdGroup>.asgd(
+    lr: Number = 0.01,
+    lambd: Number = 1.0E-4,
+    alpha: Number = 0.75,
+    t0: Number = 1000000.0,
+    weightDecay: Number = 0.0,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.asgd()
+        .lr(lr.toSchedule())
+        .lambd(lambd.toSchedule())
+        .alpha(alpha.toSchedule())
+        .t0(t0.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .maximize(maximize)
+    choose("asgd", builder, ::AsgdGroup)
+}
+
+/**
+ * A group's values under Asgd; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class AsgdGroup internal constructor(private val group: AsgdOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The decay term: the weights shrink by lambd * eta each update. */
+    public var lambd: Number? = null
+        set(value) { field = value; group.lambd(value?.toSchedule()) }
+
+    /** The power by which eta decays with the update count. */
+    public var alpha: Number? = null
+        set(value) { field = value; group.alpha(value?.toSchedule()) }
+
+    /** The update after which the average starts (before it, the average follows the weights). */
+    public var t0: Number? = null
+        set(value) { field = value; group.t0(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** Ascends instead of descending. */
+    public var maximize: Boolean? = null
+        set(value) { field = value; group.maximize(value) }
+}
+
 /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
 public fun OptimizerScope<LionGroup>.lion(
     lr: Number = 1.0E-4,
@@ -319,6 +371,83 @@ public class MomentumGroup internal constructor(private val group: MomentumOptio
     /** The static loss scale the gradients carry; they are divided by it before the update. */
     public var lossScale: Number? = null
         set(value) { field = value; group.lossScale(value?.toSchedule()) }
+}
+
+/** NAdam as torch 2.x's `torch.optim.NAdam` computes it, with PyTorch's defaults and maximize. */
+public fun OptimizerScope<NAdamGroup>.nAdam(
+    lr: Number = 0.002,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-8,
+    weightDecay: Number = 0.0,
+    momentumDecay: Number = 0.004,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.nAdam()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .momentumDecay(momentumDecay.toSchedule())
+        .maximize(maximize)
+    choose("nAdam", builder, ::NAdamGroup)
+}
+
+/**
+ * A group's values under NAdam and NAdamW; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class NAdamGroup internal constructor(private val group: NAdamOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The first moment's decay. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** The second moment's decay. */
+    public var beta2: Number? = null
+        set(value) { field = value; group.beta2(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** How fast the momentum factor approaches beta1 (psi; 0.004 in PyTorch). */
+    public var momentumDecay: Number? = null
+        set(value) { field = value; group.momentumDecay(value?.toSchedule()) }
+
+    /** Ascends instead of descending. */
+    public var maximize: Boolean? = null
+        set(value) { field = value; group.maximize(value) }
+}
+
+/** NAdam with decoupled weight decay, as torch 2.x's `NAdam(decoupled_weight_decay=True)` computes it. */
+public fun OptimizerScope<NAdamGroup>.nAdamW(
+    lr: Number = 0.002,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-8,
+    weightDecay: Number = 0.0,
+    momentumDecay: Number = 0.004,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.nAdamW()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .momentumDecay(momentumDecay.toSchedule())
+        .maximize(maximize)
+    choose("nAdamW", builder, ::NAdamGroup)
 }
 
 /** RAdam as `torch.optim.RAdam` computes it, with PyTorch's defaults; maximize as torch 2.x has it. */

@@ -35,6 +35,17 @@ public final class FusedOps {
         addScaled(v, t1.mul(scalar(t1, s)), t2).copyTo(v);
     }
 
+    /** {@code a.lerp_(b, w)} as PyTorch's CPU kernel rounds it; see {@link Loops#lerp}. */
+    public static void lerpInPlace(NDArray a, NDArray b, double w) {
+        if (a.getDataType() == DataType.FLOAT64) {
+            boolean small = Math.abs(w) < 0.5;
+            (small ? a : b).add(b.sub(a).muli(small ? w : w - 1)).copyTo(a);
+            return;
+        }
+        boolean small = Math.abs((float) w) < 0.5f;
+        addScaled(small ? a : b, b.sub(a), Loops.lerpCoefficient(w)).copyTo(a);
+    }
+
     /**
      * Correctly rounded square root. libtorch's CPU build takes float32 sqrt from MKL, which is
      * within one ulp but not always the nearest float (measured: 17% of random inputs differ);

@@ -38,4 +38,19 @@ public final class Loops {
     public static float sign(float c) {
         return Math.min(Math.max(c * 0x1p127f * 0x1p127f, -1f), 1f) + 0f;
     }
+
+    /**
+     * torch's CPU {@code self.lerp_(end, w)}: {@code self + w * (end - self)} for |w| < 0.5, else
+     * {@code end - (end - self) * (1 - w)}, each a multiply-add rounded once, with {@code coeff} from
+     * {@link #lerpCoefficient}; {@code small} is the same for every element, so the loop stays branch-free.
+     */
+    public static float lerp(float self, float end, float coeff, boolean small) {
+        return Math.fma(coeff, end - self, small ? self : end);
+    }
+
+    /** The multiplier {@link #lerp} uses for weight {@code w} (rounded to float32 first, as torch's kernel does): w, or w - 1. */
+    public static float lerpCoefficient(double w) {
+        float weight = (float) w;
+        return Math.abs(weight) < 0.5f ? weight : weight - 1f;
+    }
 }

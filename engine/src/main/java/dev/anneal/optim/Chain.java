@@ -197,6 +197,41 @@ public final class Chain {
         return starts;
     }
 
+    /** The per-tensor scalars for these values ({@link Stage#scalarNames}), in chain order. */
+    List<String> scalarNames(Hyperparams h) {
+        List<String> names = new ArrayList<>();
+        stages.forEach(s -> names.addAll(s.scalarNames(h)));
+        return names;
+    }
+
+    /** Where each scalar of {@link #scalarNames} starts ({@link Stage#startsAt}), in the same order. */
+    List<Double> scalarStarts(Hyperparams h) {
+        List<Double> starts = new ArrayList<>();
+        stages.forEach(s -> s.scalarNames(h).forEach(name -> starts.add(s.startsAt(name, h))));
+        return starts;
+    }
+
+    /**
+     * {@code stages} for one tensor's {@code count}-th update: each stage with scalars as
+     * {@link Stage#forUpdate} makes it, on its share of {@code scalars}, which advance in place.
+     */
+    List<Stage> forUpdate(List<Stage> stages, float[] scalars, Hyperparams h, long step, long count) {
+        List<Stage> bound = new ArrayList<>(stages.size());
+        int first = 0;
+        for (Stage stage : stages) {
+            int n = stage.scalarNames(h).size();
+            if (n == 0) {
+                bound.add(stage);
+                continue;
+            }
+            float[] own = Arrays.copyOfRange(scalars, first, first + n);
+            bound.add(stage.forUpdate(own, h, step, count));
+            System.arraycopy(own, 0, scalars, first, n);
+            first += n;
+        }
+        return bound;
+    }
+
     /**
      * One update of one tensor on the generic path: {@code stages} (this chain's, or those that
      * run in their place this step) in order; returns the gradient the last one left.

@@ -195,8 +195,18 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         Bucket bucket = new Bucket(group, hyperparams, members.size());
         List<String> stateNames = chain.stateNames(hyperparams);
         List<NDArray[]> states = newState(members, stateNames, chain.stateStarts(hyperparams));
+        List<String> scalarNames = chain.scalarNames(hyperparams);
+        List<Double> scalarStarts = chain.scalarStarts(hyperparams);
         for (int i = 0; i < members.size(); i++) {
-            Slot slot = new Slot(members.get(i), bucket, i, stateNames, states.get(i), master(members.get(i)));
+            Param p = members.get(i);
+            Scalars scalars = new Scalars(scalarNames, new float[scalarNames.size()], new NDArray[scalarNames.size()]);
+            for (int s = 0; s < scalarNames.size(); s++) {
+                scalars.values[s] = scalarStarts.get(s).floatValue();
+                scalars.tensors[s] = stateManager(p.array()).create(scalars.values[s]);
+                scalars.tensors[s].setName(p.name() + "/" + scalarNames.get(s));
+            }
+            NDScope.unregister(scalars.tensors);
+            Slot slot = new Slot(p, bucket, i, stateNames, states.get(i), scalars, master(p));
             bucket.slots.add(slot);
             slotsByParam.put(slot.param.name(), slot);
         }
@@ -311,6 +321,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             Bucket bucket = buckets.get(i);
             Hyperparams h = bucket.hyperparams;
             List<List<Stage>> pass = passes.stages().get(i);
+            forUpdate(bucket, pass, next);
             if (bucket.fused != null) {
                 bucket.fused.step(bucket.updates, bucket.live, kernels(pass, stages -> stages, h, next));
                 continue;
@@ -433,6 +444,24 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             }
         }
         return new Passes(passes, norm);
+    }
+
+    /**
+     * Each live parameter's stages bound to its scalars for this update ({@link Stage#forUpdate}),
+     * which advance; parameters whose bindings are equal share one list, and so one kernel.
+     */
+    private void forUpdate(Bucket bucket, List<List<Stage>> bySlot, long next) {
+        if (bucket.slots.get(0).scalars.values.length == 0) {
+            return;
+        }
+        Map<List<Stage>, List<Stage>> shared = new HashMap<>();
+        for (Slot slot : bucket.slots) {
+            if (bucket.live[slot.index]) {
+                List<Stage> bound = chain.forUpdate(bySlot.get(slot.index), slot.scalars.values, bucket.hyperparams, next,
+                        bucket.updates[slot.index] + 1);
+                bySlot.set(slot.index, shared.computeIfAbsent(bound, b -> b));
+            }
+        }
     }
 
     /** A stage reduced over one parameter's own total; a refusal names the parameter. */
@@ -561,7 +590,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 throw new ArithmeticException("the gradient of " + paramName + " is NaN or infinite at step " + step
                         + "; it was not updated (parameters updated one by one: those before it in this step were)");
             }
-            apply(slot, chain.stages(), h, weight, grad);
+            apply(slot, chain.forUpdate(chain.stages(), slot.scalars.values, h, step, slot.bucket.updates[slot.index] + 1),
+                    h, weight, grad);
         }
     }
 
@@ -875,6 +905,10 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 for (int i = 0; i < slot.state.length; i++) {
                     tensors.put(slot.param.name() + "/" + slot.stateNames.get(i), slot.state[i]);
                 }
+                for (int i = 0; i < slot.scalars.values.length; i++) {
+                    slot.scalars.tensors[i].set(new float[] {slot.scalars.values[i]});
+                    tensors.put(slot.param.name() + "/" + slot.scalars.names.get(i), slot.scalars.tensors[i]);
+                }
                 if (slot.master != null) {
                     tensors.put(slot.param.name() + "/" + MASTER, slot.master);
                 }
@@ -898,6 +932,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         for (Bucket bucket : buckets) {
             for (Slot slot : bucket.slots) {
                 bucket.updates[slot.index] = saved.updates().get(slot.param.name());
+                for (int i = 0; i < slot.scalars.values.length; i++) {
+                    slot.scalars.values[i] = slot.scalars.tensors[i].toFloatArray()[0];
+                }
             }
         }
         step = saved.step();
@@ -988,8 +1025,16 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
     }
 
+    /**
+     * A parameter's scalars ({@link Stage#scalarNames}): the values its updates advance, and the
+     * 0-dim tensors {@link #state()} shows them in (written there only when a state is taken).
+     */
+    private record Scalars(List<String> names, float[] values, NDArray[] tensors) {
+    }
+
     /** A parameter's place in its bucket, its state, and its float32 master when it is half precision. */
-    private record Slot(Param param, Bucket bucket, int index, List<String> stateNames, NDArray[] state, NDArray master) {
+    private record Slot(Param param, Bucket bucket, int index, List<String> stateNames, NDArray[] state, Scalars scalars,
+                        NDArray master) {
         /** What the update rule changes: the master, or the weight itself. */
         NDArray working(NDArray weight) {
             return master != null ? master : weight;

@@ -33,6 +33,11 @@ public final class Optimizers {
         return new AdamaxOptions.Builder(Adamax.ADAMAX);
     }
 
+    /** Averaged SGD as {@code torch.optim.ASGD} computes it, with PyTorch's defaults and maximize. */
+    public static AsgdOptions.Builder asgd() {
+        return new AsgdOptions.Builder(Asgd.ASGD);
+    }
+
     /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
     public static LionOptions.Builder lion() {
         return new LionOptions.Builder(Lion.LION);
@@ -41,6 +46,16 @@ public final class Optimizers {
     /** MindSpore's {@code nn.Momentum}: no defaults for the learning rate and the momentum, as there; {@code lossScale} is the static scale the gradients carry. */
     public static MomentumOptions.Builder momentum() {
         return new MomentumOptions.Builder(Momentum.NN_MOMENTUM);
+    }
+
+    /** NAdam as torch 2.x's {@code torch.optim.NAdam} computes it, with PyTorch's defaults and maximize. */
+    public static NAdamOptions.Builder nAdam() {
+        return new NAdamOptions.Builder(NAdam.NADAM);
+    }
+
+    /** NAdam with decoupled weight decay, as torch 2.x's {@code NAdam(decoupled_weight_decay=True)} computes it. */
+    public static NAdamOptions.Builder nAdamW() {
+        return new NAdamOptions.Builder(NAdam.NADAMW);
     }
 
     /** RAdam as {@code torch.optim.RAdam} computes it, with PyTorch's defaults; maximize as torch 2.x has it. */
@@ -70,6 +85,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Lion.LION, Momentum.NN_MOMENTUM, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD);
+        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Asgd.ASGD, Lion.LION, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD);
     }
 }

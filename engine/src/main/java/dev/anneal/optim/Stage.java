@@ -36,9 +36,28 @@ public interface Stage {
         return List.of();
     }
 
-    /** The value the state array {@code name} starts at: zero unless the rule says otherwise (Adagrad's sum). */
+    /** The value the state array or scalar {@code name} starts at: zero unless the rule says otherwise (Adagrad's sum). */
     default double startsAt(String name, Hyperparams h) {
         return 0;
+    }
+
+    /**
+     * Names of this stage's per-tensor scalars for these values (NAdam's {@code mu_product},
+     * ASGD's {@code eta} and {@code mu}), kept in float32 as PyTorch keeps them, in 0-dim tensors.
+     * A stage with scalars runs only as {@link #forUpdate} returns it.
+     */
+    default List<String> scalarNames(Hyperparams h) {
+        return List.of();
+    }
+
+    /**
+     * This stage for one tensor's {@code count}-th update: advances the tensor's {@code scalars}
+     * in place (in {@link #scalarNames} order, at {@link #startsAt} before its first update) and
+     * returns the stage that updates the tensor with them. Equal scalars must give equal stages,
+     * so that tensors in step share one kernel. Itself for a stage without scalars.
+     */
+    default Stage forUpdate(float[] scalars, Hyperparams h, long step, long count) {
+        return this;
     }
 
     /**

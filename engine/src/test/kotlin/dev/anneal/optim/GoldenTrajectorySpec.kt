@@ -41,6 +41,32 @@ class GoldenTrajectorySpec : FunSpec({
         }
     }
 
+    // ASGD's average is state, not a parameter: after the last step, swapAverages() must put in torch's ax.
+    for (execution in Execution.entries) {
+        context("asgd's average of the weights is torch's ax after the last step on the ${execution.name.lowercase()} path") {
+            withData(nameFn = { it.name }, GoldenCase.load("asgd")) { case ->
+                val averages = mutableMapOf<String, FloatArray>()
+                replay(case) { arrays ->
+                    val optimizer = GoldenSpecs.of(case).compile(dev.anneal.param.ParameterSet.of(arrays), execution)
+                    var t = 0
+                    val step: () -> Unit = {
+                        optimizer.step()
+                        optimizer.zeroGrad()
+                        if (++t == case.steps) {
+                            optimizer.swapAverages()
+                            arrays.forEach { (name, w) -> averages[name] = w.toFloatArray() }
+                            optimizer.swapAverages()
+                        }
+                    }
+                    step
+                }
+                for (p in case.params) {
+                    withClue(p.name) { averages.getValue(p.name).toList() shouldBe case.average(p.name)!!.toList() }
+                }
+            }
+        }
+    }
+
     context("builders start from torch.optim's defaults, where torch.optim has the optimizer") {
         val torchOptimizers = Optimizers.chains().filter { GoldenCase.torchDefaults(it.name()).isNotEmpty() }
         torchOptimizers.map { it.name() } shouldContainAll listOf("sgd", "adam", "adamw")
@@ -83,6 +109,12 @@ class GoldenTrajectorySpec : FunSpec({
             },
             Mistake("Rprop that keeps a gradient whose sign flipped instead of zeroing it", "rprop", "defaults") { wrong ->
                 { plainRprop(it, zeroOnFlip = !wrong) }
+            },
+            Mistake("NAdam as torch 1.13 computes it, with mu_t twice in the next step's momentum product", "nadam", "lr-1e-2") { wrong ->
+                { plainNAdam(it, muTwice = wrong) }
+            },
+            Mistake("ASGD without its decay term w * (1 - lambd * eta)", "asgd", "alpha-1-lambd-0.1-lr-0.05") { wrong ->
+                { plainAsgd(it, decay = !wrong) }
             },
         )) { mistake ->
             val case = GoldenCase.load(mistake.optimizer).first { it.name == mistake.case }
@@ -259,5 +291,50 @@ private fun plainRAdam(arrays: Map<String, NDArray>, secondBiasCorrection: Boole
             }
             g.muli(0)
         }
+    }
+}
+
+/**
+ * torch 2.x's NAdam with lr 1e-2 and its other defaults (betas 0.9 and 0.999, eps 1e-8, momentum decay 0.004); when
+ * told, the next step's momentum product counts mu_t twice, as torch 1.13's NAdam does.
+ */
+private fun plainNAdam(arrays: Map<String, NDArray>, muTwice: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val v = arrays.mapValues { it.value.zerosLike() }
+    var t = 0
+    var product = 1.0
+    return {
+        t++
+        val mu = 0.9 * (1 - 0.5 * 0.96.pow(t * 0.004))
+        val muNext = 0.9 * (1 - 0.5 * 0.96.pow((t + 1) * 0.004))
+        product *= mu
+        val productNext = if (muTwice) product * mu * muNext else product * muNext
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            m.getValue(name).muli(0.9f).addi(g.mul(0.1f))
+            v.getValue(name).muli(0.999f).addi(g.mul(g).muli(0.001f))
+            val denom = v.getValue(name).div((1 - 0.999.pow(t)).toFloat()).sqrt().addi(1e-8f)
+            w.subi(g.mul((1e-2 * (1 - mu) / (1 - product)).toFloat()).divi(denom))
+            w.subi(m.getValue(name).mul((1e-2 * muNext / (1 - productNext)).toFloat()).divi(denom))
+            g.muli(0)
+        }
+    }
+}
+
+/** ASGD with lr 0.05, lambd 0.1 and alpha 1 (t0 far away); without the decay term when told. */
+private fun plainAsgd(arrays: Map<String, NDArray>, decay: Boolean): () -> Unit {
+    var t = 0
+    var eta = 0.05
+    return {
+        t++
+        for ((_, w) in arrays) {
+            val g = w.gradient
+            if (decay) {
+                w.muli((1 - 0.1 * eta).toFloat())
+            }
+            w.subi(g.mul(eta.toFloat()))
+            g.muli(0)
+        }
+        eta = 0.05 / (1 + 0.1 * 0.05 * t)
     }
 }

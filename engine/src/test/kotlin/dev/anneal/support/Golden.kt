@@ -65,6 +65,10 @@ class GoldenCase(fixture: String, private val json: JsonObject) {
     fun expected(param: String, step: Int): FloatArray =
         json["trajectory"].asJsonObject[param].asJsonArray[step - 1].asJsonArray.map { it.asFloat }.toFloatArray()
 
+    /** The reference's average of the weights after the last step (ASGD's ax), or null when it keeps none. */
+    fun average(param: String): FloatArray? =
+        json["average"]?.asJsonObject?.get(param)?.asJsonArray?.map { it.asFloat }?.toFloatArray()
+
     fun gradient(paramIndex: Int, step: Int): FloatArray {
         val values = GradientGenerator.values(seed, step.toLong(), paramIndex, params[paramIndex].init.size, gradScale)
         injected[step]?.takeIf { it.first == paramIndex }?.let { (_, element, value) -> values[element] = value }
