@@ -20,6 +20,7 @@ import dev.anneal.schedule.optax.InverseTimeDecay
 import dev.anneal.schedule.optax.OneCycle
 import dev.anneal.schedule.optax.PiecewiseConstantDecay
 import dev.anneal.schedule.optax.PiecewiseInterpolate
+import dev.anneal.schedule.optax.PolynomialDecay
 import dev.anneal.schedule.optax.Sgdr
 import dev.anneal.schedule.optax.WarmupCosineDecay
 import dev.anneal.schedule.torch.Chained
@@ -419,6 +420,19 @@ public fun inverseTimeDecay(
 ): Scheduled = InverseTimeDecay(initialLearningRate, decaySteps, decayRate, staircase).scheduled
 
 /**
+ * Keras's `PolynomialDecay`: `(initialLearningRate - endLearningRate) * (1 - t / decaySteps)^power +
+ * endLearningRate`, held at the end; with [cycle], the decay stretches to the next multiple of
+ * [decaySteps] instead, so it rises again after each.
+ */
+public fun polynomialDecay(
+    initialLearningRate: Double,
+    decaySteps: Long,
+    endLearningRate: Double = PolynomialDecay.DEFAULT_KERAS_END,
+    power: Double = PolynomialDecay.DEFAULT_POWER,
+    cycle: Boolean = PolynomialDecay.DEFAULT_CYCLE,
+): Scheduled = PolynomialDecay.keras(initialLearningRate, decaySteps, endLearningRate, power, cycle).scheduled
+
+/**
  * Keras's `PiecewiseConstantDecay`: `values[i]` while `t <= boundaries[i]`, then the last value; one
  * more value than boundaries.
  */
@@ -455,6 +469,47 @@ public fun optaxExponentialDecay(
     endValue: Double? = null,
 ): Scheduled = ExponentialDecay.optax(
     initValue, transitionSteps, decayRate, transitionBegin, staircase, optional(endValue),
+).scheduled
+
+/**
+ * Optax's `polynomial_schedule`: [initValue] until [transitionBegin], then
+ * `(initValue - endValue) * (1 - (t - transitionBegin) / transitionSteps)^power + endValue`, then [endValue].
+ */
+public fun polynomialSchedule(
+    initValue: Double,
+    endValue: Double,
+    power: Double,
+    transitionSteps: Long,
+    transitionBegin: Long = ExponentialDecay.DEFAULT_TRANSITION_BEGIN,
+): Scheduled = PolynomialDecay.optax(initValue, endValue, power, transitionSteps, transitionBegin).scheduled
+
+/** Optax's `linear_schedule`: `polynomialSchedule` at power 1. */
+public fun linearSchedule(
+    initValue: Double,
+    endValue: Double,
+    transitionSteps: Long,
+    transitionBegin: Long = ExponentialDecay.DEFAULT_TRANSITION_BEGIN,
+): Scheduled = PolynomialDecay.linear(initValue, endValue, transitionSteps, transitionBegin).scheduled
+
+/** Optax's `warmup_constant_schedule`: linear from [initValue] to [peakValue] over [warmupSteps], then [peakValue]. */
+public fun warmupConstantSchedule(initValue: Double, peakValue: Double, warmupSteps: Long): Scheduled =
+    PolynomialDecay.warmupConstant(initValue, peakValue, warmupSteps).scheduled
+
+/**
+ * Optax's `warmup_exponential_decay_schedule`: linear from [initValue] to [peakValue] over
+ * [warmupSteps], then `optaxExponentialDecay` from [peakValue], counting from the end of the warmup.
+ */
+public fun warmupExponentialDecaySchedule(
+    initValue: Double,
+    peakValue: Double,
+    warmupSteps: Long,
+    transitionSteps: Long,
+    decayRate: Double,
+    transitionBegin: Long = ExponentialDecay.DEFAULT_TRANSITION_BEGIN,
+    staircase: Boolean = ExponentialDecay.DEFAULT_STAIRCASE,
+    endValue: Double? = null,
+): Scheduled = ExponentialDecay.warmupOptax(
+    initValue, peakValue, warmupSteps, transitionSteps, decayRate, transitionBegin, staircase, optional(endValue),
 ).scheduled
 
 /**

@@ -20,6 +20,7 @@ import dev.anneal.schedule.optax.InverseTimeDecay
 import dev.anneal.schedule.optax.OneCycle
 import dev.anneal.schedule.optax.PiecewiseConstantDecay
 import dev.anneal.schedule.optax.PiecewiseInterpolate
+import dev.anneal.schedule.optax.PolynomialDecay
 import dev.anneal.schedule.optax.Sgdr
 import dev.anneal.schedule.optax.WarmupCosineDecay
 import dev.anneal.schedule.torch.Chained
@@ -370,6 +371,15 @@ class CatalogueSpec : FunSpec({
             "cosineDecayRestarts" to { cosineDecayRestarts(0.1, 10).schedule shouldBe CosineDecayRestarts.keras(0.1, 10) },
             "optaxExponentialDecay" to { optaxExponentialDecay(1.0, 10, 0.5).schedule shouldBe ExponentialDecay.optax(1.0, 10, 0.5) },
             "cosineDecaySchedule" to { cosineDecaySchedule(1.0, 100).schedule shouldBe CosineDecay.optax(1.0, 100) },
+            "polynomialDecay" to { polynomialDecay(0.1, 100).schedule shouldBe PolynomialDecay.keras(0.1, 100) },
+            "polynomialSchedule" to {
+                polynomialSchedule(1.0, 0.1, 2.0, 50).schedule shouldBe PolynomialDecay.optax(1.0, 0.1, 2.0, 50, 0)
+            },
+            "linearSchedule" to { linearSchedule(1.0, 0.1, 50).schedule shouldBe PolynomialDecay.linear(1.0, 0.1, 50, 0) },
+            "warmupExponentialDecaySchedule" to {
+                warmupExponentialDecaySchedule(0.0, 1.0, 10, 5, 0.5).schedule shouldBe
+                    ExponentialDecay.warmupOptax(0.0, 1.0, 10, 5, 0.5, 0, false, java.util.OptionalDouble.empty())
+            },
             "warmupCosineDecaySchedule" to {
                 warmupCosineDecaySchedule(0.0, 1.0, 10, 100).schedule shouldBe WarmupCosineDecay(0.0, 1.0, 10, 100)
             },

@@ -8,6 +8,7 @@ import dev.anneal.schedule.optax.InverseTimeDecay
 import dev.anneal.schedule.optax.OneCycle
 import dev.anneal.schedule.optax.PiecewiseConstantDecay
 import dev.anneal.schedule.optax.PiecewiseInterpolate
+import dev.anneal.schedule.optax.PolynomialDecay
 import dev.anneal.schedule.optax.PiecewiseInterpolate.Interpolation.COSINE
 import dev.anneal.schedule.optax.PiecewiseInterpolate.Interpolation.LINEAR
 import dev.anneal.schedule.optax.Sgdr
@@ -104,6 +105,81 @@ class KerasOptaxScheduleSpec : FunSpec({
             lower.count(13) shouldBe 0.1
             val upper = ExponentialDecay.optax(1.0, 2, 2.0, 3, true, OptionalDouble.of(3.0))
             upper.gives(listOf(3L, 4L, 5L, 6L, 7L, 13L), listOf(1.0, 1.0, 2.0, 2.0, 3.0, 3.0))
+        }
+    }
+
+    context("PolynomialDecay") {
+        /** Optax's polynomial_schedule and Keras's PolynomialDecay as their sources write them. */
+        fun optaxFormula(init: Double, end: Double, power: Double, steps: Long, begin: Long) = { c: Long ->
+            val d = min(max(c - begin, 0L), steps)
+            (init - end) * (1.0 - d.toDouble() / steps).pow(power) + end
+        }
+        fun kerasCycle(init: Double, end: Double, power: Double, steps: Long) = { c: Long ->
+            val multiplier = if (c == 0L) 1.0 else kotlin.math.ceil(c.toDouble() / steps)
+            (init - end) * (1.0 - c / (steps * multiplier)).pow(power) + end
+        }
+
+        test("Optax's rule at every count 0..60: held before the begin, polynomial, held at the end") {
+            PolynomialDecay.optax(30.0, 10.0, 2.0, 10, 4).matches(0L..60L, expected = optaxFormula(30.0, 10.0, 2.0, 10, 4))
+            PolynomialDecay.optax(-1.0, 3.0, 0.5, 7, 0).matches(0L..60L, expected = optaxFormula(-1.0, 3.0, 0.5, 7, 0))
+            PolynomialDecay.linear(1.0, 0.01, 25, 3).matches(0L..60L, expected = optaxFormula(1.0, 0.01, 1.0, 25, 3))
+        }
+
+        test("Keras's cycle at every count 0..60: up again after each multiple of the decay steps") {
+            PolynomialDecay.keras(0.05, 10, 0.001, 0.5, true).matches(0L..60L, expected = kerasCycle(0.05, 0.001, 0.5, 10))
+            PolynomialDecay.keras(0.1, 7, 0.0, 2.0, true).matches(0L..60L, expected = kerasCycle(0.1, 0.0, 2.0, 7))
+            val cycling = PolynomialDecay.keras(1.0, 10, 0.0, 1.0, true)
+            cycling.gives(listOf(10L, 11L, 20L, 21L), listOf(0.0, 1 - 11.0 / 20, 0.0, 1 - 21.0 / 30))
+        }
+
+        test("Keras's tests: linear and square-root decay halfway, at the end, beyond it, with a cycle, and at count 0") {
+            PolynomialDecay.keras(0.05, 10, 0.0, 1.0, false).gives(listOf(5L), listOf(0.05 * 0.5), 1e-6)
+            PolynomialDecay.keras(0.05, 10, 0.001, 1.0, false).gives(listOf(10L, 5L, 15L), listOf(0.001, (0.05 + 0.001) * 0.5, 0.001), 1e-6)
+            PolynomialDecay.keras(0.05, 10, 0.001, 1.0, true).gives(listOf(15L), listOf((0.05 - 0.001) * 0.25 + 0.001), 1e-6)
+            PolynomialDecay.keras(0.05, 10, 0.0, 0.5, false).gives(listOf(5L), listOf(0.05 * 0.5.pow(0.5)), 1e-6)
+            PolynomialDecay.keras(0.05, 10, 0.001, 0.5, false).gives(listOf(10L, 5L, 15L),
+                listOf(0.001, (0.05 - 0.001) * 0.5.pow(0.5) + 0.001, 0.001), 1e-6)
+            PolynomialDecay.keras(0.05, 10, 0.001, 0.5, true).gives(listOf(15L), listOf((0.05 - 0.001) * 0.25.pow(0.5) + 0.001), 1e-6)
+            PolynomialDecay(0.001, PolynomialDecay.DEFAULT_KERAS_END, 1.0, 10, 0, true).gives(listOf(0L), listOf(0.001), 1e-6)
+        }
+
+        test("Keras's defaults: down to 1e-4, linear, no cycle") {
+            PolynomialDecay.keras(0.1, 100) shouldBe PolynomialDecay.keras(0.1, 100, 1e-4, 1.0, false)
+        }
+
+        test("Optax's tests: 10 to 20 linear, 25 to 10 quadratic, 30 to 10 quadratic begun after 4; the docstrings") {
+            PolynomialDecay.optax(10.0, 20.0, 1.0, 10, 0).gives((0L..14L).toList(),
+                (10..19).map { it.toDouble() } + List(5) { 20.0 }, 1e-3)
+            PolynomialDecay.optax(25.0, 10.0, 2.0, 10, 0).gives((0L..14L).toList(),
+                (0..9).map { 10.0 + 15.0 * (1.0 - it / 10.0).pow(2) } + List(5) { 10.0 }, 1e-3)
+            PolynomialDecay.optax(30.0, 10.0, 2.0, 10, 4).gives((0L..19L).toList(),
+                List(4) { 30.0 } + (0..9).map { 10.0 + 20.0 * (1.0 - it / 10.0).pow(2) } + List(6) { 10.0 }, 1e-3)
+            PolynomialDecay.optax(1.0, 0.01, 2.0, 100, 5).gives(listOf(0L, 5L, 6L, 104L, 105L, 110L),
+                listOf(1.0, 1.0, 0.9803, 0.0101, 0.0100, 0.0100), 5e-5)
+            PolynomialDecay.linear(1.0, 0.01, 100, 0).gives(listOf(0L, 100L), listOf(1.0, 0.01))
+        }
+
+        test("Optax's warmup_constant_schedule is its linear_schedule from init to peak, held after") {
+            PolynomialDecay.warmupConstant(0.0, 2.0, 8).matches(0L..30L) { c -> 2.0 * min(c, 8L) / 8 }
+        }
+
+        test("Optax's warmup_exponential_decay_schedule: linear to the peak, then exponential_decay from it, joined at the warmup") {
+            val end = OptionalDouble.of(0.05)
+            ExponentialDecay.warmupOptax(0.1, 1.0, 5, 3, 0.5, 2, false, end).matches(0L..60L) { c ->
+                if (c < 5) 0.1 + 0.9 * c / 5 else {
+                    val d = c - 5 - 2
+                    max(if (d <= 0) 1.0 else 0.5.pow(d / 3.0), 0.05)
+                }
+            }
+            ExponentialDecay.warmupOptax(0.0, 1.0, 4, 2, 0.5, 0, true, OptionalDouble.empty()).matches(0L..30L) { c ->
+                if (c < 4) c / 4.0 else 0.5.pow(floor((c - 4) / 2.0))
+            }
+        }
+
+        test("no decay steps, a negative begin and a cycle with a begin are refused") {
+            shouldThrowExactly<InvalidConfigException> { PolynomialDecay.optax(1.0, 0.0, 1.0, 0, 0) }.message shouldContain "decaySteps"
+            shouldThrowExactly<InvalidConfigException> { PolynomialDecay.optax(1.0, 0.0, 1.0, 5, -1) }.message shouldContain "transitionBegin"
+            shouldThrowExactly<InvalidConfigException> { PolynomialDecay(1.0, 0.0, 1.0, 5, 2, true) }.message shouldContain "cycle"
         }
     }
 

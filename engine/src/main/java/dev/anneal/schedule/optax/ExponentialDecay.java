@@ -3,7 +3,9 @@ package dev.anneal.schedule.optax;
 import dev.anneal.config.Checks;
 import dev.anneal.schedule.Exponential;
 import dev.anneal.schedule.Schedule;
+import dev.anneal.schedule.Schedules;
 
+import java.util.List;
 import java.util.OptionalDouble;
 
 /**
@@ -62,6 +64,18 @@ public record ExponentialDecay(double initialValue, long decaySteps, double deca
     public static ExponentialDecay optax(double initValue, long transitionSteps, double decayRate) {
         return optax(initValue, transitionSteps, decayRate, DEFAULT_TRANSITION_BEGIN, DEFAULT_STAIRCASE,
                 OptionalDouble.empty());
+    }
+
+    /**
+     * Optax's {@code warmup_exponential_decay_schedule(init_value, peak_value, warmup_steps,
+     * transition_steps, decay_rate, transition_begin, staircase, end_value)}: linear from
+     * {@code initValue} to {@code peakValue} over {@code warmupSteps} counts, then
+     * {@link #optax} from the peak, counting from the end of the warmup.
+     */
+    public static Schedule warmupOptax(double initValue, double peakValue, long warmupSteps, long transitionSteps,
+                                       double decayRate, long transitionBegin, boolean staircase, OptionalDouble endValue) {
+        return Schedules.join(List.of(PolynomialDecay.linear(initValue, peakValue, warmupSteps, 0),
+                optax(peakValue, transitionSteps, decayRate, transitionBegin, staircase, endValue)), warmupSteps);
     }
 
     @Override
