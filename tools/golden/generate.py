@@ -7,7 +7,7 @@ gradients from a deterministic integer hash that the Java side re-implements,
 and writes the parameter values after every step to
 
     engine/src/test/resources/golden/{sgd,momentum,adam,adamw,lion,rmsprop,adagrad,adamax,adadelta,rprop,radam,radamw,
-     nadam,nadamw,asgd,clip,scaler}.json
+     nadam,nadamw,asgd,adabelief,yogi,clip,scaler}.json
 
 SGD, Adam and AdamW are computed by torch.optim (foreach=False, CPU, float32).
 clip.json runs torch.nn.utils.clip_grad_norm_ or clip_grad_value_ before
@@ -112,6 +112,10 @@ DEFAULTS = {
     "momentum": {"lr": 0.01, "momentum": 0.9, "weightDecay": 0.0, "nesterov": False,
                  "lossScale": 1.0},
     "lion": {"lr": 1e-4, "beta1": 0.9, "beta2": 0.99, "weightDecay": 0.0, "maximize": False},
+    "adabelief": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-16, "epsRoot": 1e-16, "weightDecay": 0.0,
+                  "maximize": False},
+    "yogi": {"lr": 1e-2, "beta1": 0.9, "beta2": 0.999, "eps": 1e-3, "epsRoot": 0.0, "initialAccumulatorValue": 1e-6,
+             "maximize": False},
     "adagrad": {"lr": 0.01, "lrDecay": 0.0, "weightDecay": 0.0, "initialAccumulatorValue": 0.0, "eps": 1e-10,
                 "maximize": False},
     "radam": {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0, "maximize": False},
@@ -140,6 +144,8 @@ REFERENCES = {
     "adamw": "torch {v} (torch.optim.AdamW, foreach=False)",
     "momentum": "MindSpore nn.Momentum published update rule, written out in float32 torch ops",
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
+    "adabelief": "Optax's adabelief (scale_by_belief, decoupled weight decay) written out in float32 torch ops",
+    "yogi": "Optax's yogi (scale_by_yogi) written out in float32 torch ops",
     "rmsprop": "torch {v} (torch.optim.RMSprop, foreach=False)",
     "rprop": "torch {v} (torch.optim.Rprop, foreach=False)",
     "radamw": "torch {v} (torch.optim.RAdam, foreach=False, weight_decay=0; torch 2.x's decoupled_weight_decay=True "
@@ -362,6 +368,58 @@ class Lion:
                 c = m.mul(beta1).add_(grad, alpha=1 - beta1)
                 p.add_(torch.sign(c), alpha=-lr)
                 m.mul_(beta2).add_(grad, alpha=1 - beta2)
+
+
+# ---------------------------------------------------------------------------
+# Optax's adabelief and yogi (optax/_src/transform.py, scale_by_belief and scale_by_yogi, then
+# scale_by_learning_rate; adabelief's weight decay is add_decayed_weights, i.e. decoupled), with
+# each parameter's own update count for the bias corrections, written out in the float32 torch
+# ops below. JAX is not here, so the rounding is these ops', which Anneal's kernels follow.
+
+class WrittenRule:
+    def __init__(self, groups):
+        self.param_groups = groups
+        self.state = {}
+
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is None:
+                    continue
+                grad = -p.grad if g["maximize"] else p.grad
+                state = self.state.setdefault(id(p), {"count": 0})
+                state["count"] += 1
+                self.update(g, p, grad, state, state["count"])
+
+
+class AdaBelief(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        lr, b1, b2 = g["lr"], g["beta1"], g["beta2"]
+        if g["weightDecay"] != 0:
+            p.mul_(1 - lr * g["weightDecay"])
+        m = state.setdefault("m", torch.zeros_like(p))
+        s = state.setdefault("s", torch.zeros_like(p))
+        m.mul_(b1).add_(grad, alpha=1 - b1)
+        belief = grad - m
+        s.mul_(b2).addcmul_(belief, belief, value=1 - b2).add_(g["epsRoot"])
+        denom = s.div(1 - b2 ** t).sqrt().add_(g["eps"])
+        p.add_(m.div(1 - b1 ** t).div(denom), alpha=-lr)
+
+
+class Yogi(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        lr, b1, b2 = g["lr"], g["beta1"], g["beta2"]
+        m = state.setdefault("m", torch.full_like(p, g["initialAccumulatorValue"]))
+        v = state.setdefault("v", torch.full_like(p, g["initialAccumulatorValue"]))
+        m.mul_(b1).add_(grad, alpha=1 - b1)
+        square = grad * grad
+        v.sub_(torch.sign(v - square).mul(1 - b2).mul(square))
+        denom = v.div(1 - b2 ** t).add(g["epsRoot"]).sqrt().add_(g["eps"])
+        p.add_(m.div(1 - b1 ** t).div(denom), alpha=-lr)
+
+
+WRITTEN_RULES = {"lion": Lion, "adabelief": AdaBelief, "yogi": Yogi}
 
 
 # ---------------------------------------------------------------------------
@@ -815,6 +873,68 @@ CASES = {
         dict(name="embed-lr-1-lambd-1e-3", set="embed", opts={"lr": 1.0, "lambd": 1e-3, "t0": 60.0}),
         dict(name="t0-99-averages-the-last-step", set="tiny", opts={"t0": 99.0, "lr": 0.05}),
     ],
+    "adabelief": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-1e-2", set="mlp", opts={"lr": 1e-2}),
+        dict(name="betas-0.95-0.99", set="embed", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="eps-1e-8-eps-root-0", set="tiny", opts={"eps": 1e-8, "epsRoot": 0.0}),
+        dict(name="eps-root-1e-6", set="wide", opts={"epsRoot": 1e-6}),
+        dict(name="beta1-0.0", set="conv", opts={"beta1": 0.0}),
+        dict(name="eps-1e-3", set="mlp", opts={"eps": 1e-3}),
+        dict(name="weight-decay-0.1", set="embed", opts={"weightDecay": 0.1}),
+        dict(name="weight-decay-0.01-maximize", set="wide", opts={"weightDecay": 0.01, "maximize": True}),
+        dict(name="maximize", set="tiny", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-betas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 1e-2, "beta2": 0.99}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-weight-decay-maximize-differ", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.05}), (["conv.bias", "scale"], {"maximize": True}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 1e-2}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.1}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-betas-eps-root-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "epsRoot": ("linear", 1e-16, 1e-6)}}),
+        dict(name="wide-conv-lr-1e-2", set="wide", opts={"lr": 1e-2}),
+        dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
+    ],
+    "yogi": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
+        dict(name="betas-0.95-0.99", set="embed", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="eps-1e-8", set="tiny", opts={"eps": 1e-8}),
+        dict(name="eps-root-1e-4", set="wide", opts={"epsRoot": 1e-4}),
+        dict(name="initial-accumulator-0", set="conv", opts={"initialAccumulatorValue": 0.0, "eps": 1e-6}),
+        dict(name="initial-accumulator-0.5", set="mlp", opts={"initialAccumulatorValue": 0.5}),
+        dict(name="beta1-0.0", set="embed", opts={"beta1": 0.0}),
+        dict(name="beta2-0.9", set="tiny", opts={"beta2": 0.9}),
+        dict(name="maximize", set="wide", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-betas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.05, "beta2": 0.99}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-initial-accumulator-maximize-differ", set="conv",
+             groups=G((["conv.weight"], {"initialAccumulatorValue": 0.1}), (["conv.bias", "scale"], {"maximize": True}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 0.05}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-betas-eps-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"epsRoot": 1e-6})),
+             scheduled={0: {"lr": ("cosine", 1e-1, 1e-3), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "eps": ("linear", 1e-3, 1e-6)}}),
+        dict(name="wide-conv-lr-0.05", set="wide", opts={"lr": 0.05}),
+        dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
+    ],
     "radamw": [
         dict(name="defaults", set="conv"),
         dict(name="weight-decay-0.01", set="mlp", opts={"weightDecay": 0.01}),
@@ -997,7 +1117,8 @@ CASES = {
 
 SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501, "scaler": 601,
              "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101, "radam": 1201, "radamw": 1301,
-             "nadam": 1401, "nadamw": 1501, "asgd": 1601}
+             "nadam": 1401, "nadamw": 1501, "asgd": 1601,
+             "adabelief": 1701, "yogi": 1801}
 
 
 # ---------------------------------------------------------------------------
@@ -1175,8 +1296,8 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
         full_groups = [dict(defaults, **ov, params=[tensors[n] for n in ns]) for ns, ov in groups]
         opt = MindSporeMomentum(full_groups, defaults["momentum"], defaults["nesterov"],
                                 defaults["lossScale"])
-    elif opt_name == "lion":
-        opt = Lion([dict(defaults, **ov, params=[tensors[n] for n in ns]) for ns, ov in groups])
+    elif opt_name in WRITTEN_RULES:
+        opt = WRITTEN_RULES[opt_name]([dict(defaults, **ov, params=[tensors[n] for n in ns]) for ns, ov in groups])
     else:
         cls = TORCH_CLASSES[opt_name]
 
@@ -1207,7 +1328,7 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
             pairs = {name: (pair, i) for pair, names in TORCH_PAIRS.items() for i, name in enumerate(names)}
             if entry["option"] in WRITTEN_OUT.get(opt_name, ()):
                 written[entry["group"]][entry["option"]] = value
-            elif opt_name == "lion":
+            elif opt_name in WRITTEN_RULES:
                 group[entry["option"]] = value
             elif entry["option"] in pairs:
                 pair, i = pairs[entry["option"]]

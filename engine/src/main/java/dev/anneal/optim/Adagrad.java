@@ -64,14 +64,12 @@ public final class Adagrad implements Stage {
 
     @Override
     public double startsAt(String name, Hyperparams h) {
-        return Schedule.constantValue(h.get(INITIAL_ACCUMULATOR_VALUE)).orElse(0);
+        return h.start(INITIAL_ACCUMULATOR_VALUE);
     }
 
     @Override
     public void check(Hyperparams h, Checks c) {
-        Schedule initial = h.get(INITIAL_ACCUMULATOR_VALUE);
-        c.require(Schedule.constantValue(initial).isPresent(), INITIAL_ACCUMULATOR_VALUE.name(),
-                "must be a constant: the sums start at it once, when they are made; got " + initial);
+        h.requireConstant(INITIAL_ACCUMULATOR_VALUE, c, "the sums");
     }
 
     /** The learning rate at a tensor's {@code count}-th update, in double as PyTorch's Python computes it. */

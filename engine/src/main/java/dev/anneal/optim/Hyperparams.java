@@ -1,5 +1,6 @@
 package dev.anneal.optim;
 
+import dev.anneal.config.Checks;
 import dev.anneal.schedule.Schedule;
 
 import java.util.Collections;
@@ -68,6 +69,21 @@ public final class Hyperparams {
         Map<Hyperparameter<?>, Object> mapped = new LinkedHashMap<>();
         values.forEach((h, v) -> mapped.put(h, v instanceof Schedule s ? f.apply(s) : v));
         return new Hyperparams(mapped);
+    }
+
+    /**
+     * The constant value of {@code h}, for state that starts at it once, when it is made (Adagrad's
+     * sums, Rprop's step sizes); 0 while it is scheduled, which {@link #requireConstant} refuses.
+     */
+    public double start(Hyperparameter<Schedule> h) {
+        return Schedule.constantValue(get(h)).orElse(0);
+    }
+
+    /** Reports into {@code c} a schedule for {@code h}, which must be a constant because {@code what} starts at it. */
+    public void requireConstant(Hyperparameter<Schedule> h, Checks c, String what) {
+        Schedule value = get(h);
+        c.require(Schedule.constantValue(value).isPresent(), h.name(),
+                "must be a constant: " + what + " start at it once, when they are made; got " + value);
     }
 
     /** True when some value changes with the step (a schedule that is not a constant). */

@@ -8,6 +8,11 @@ public final class Optimizers {
     private Optimizers() {
     }
 
+    /** AdaBelief as Optax's {@code adabelief} computes it, with Optax's defaults and the paper's lr 1e-3. */
+    public static AdaBeliefOptions.Builder adaBelief() {
+        return new AdaBeliefOptions.Builder(AdaBelief.ADABELIEF);
+    }
+
     /** Adadelta as {@code torch.optim.Adadelta} computes it, with PyTorch's defaults and maximize. */
     public static AdadeltaOptions.Builder adadelta() {
         return new AdadeltaOptions.Builder(Adadelta.ADADELTA);
@@ -83,8 +88,13 @@ public final class Optimizers {
         return new SgdOptions.Builder(Sgd.SGD);
     }
 
+    /** Yogi as Optax's {@code yogi} computes it, with Optax's defaults and the paper's lr 0.01. */
+    public static YogiOptions.Builder yogi() {
+        return new YogiOptions.Builder(Yogi.YOGI);
+    }
+
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Asgd.ASGD, Lion.LION, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD);
+        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Asgd.ASGD, Lion.LION, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD, Yogi.YOGI);
     }
 }

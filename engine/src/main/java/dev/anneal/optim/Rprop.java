@@ -68,14 +68,12 @@ public final class Rprop implements Stage {
 
     @Override
     public double startsAt(String name, Hyperparams h) {
-        return name.equals("step_size") ? Schedule.constantValue(h.get(Hyperparameter.LR)).orElse(0) : 0;
+        return name.equals("step_size") ? h.start(Hyperparameter.LR) : 0;
     }
 
     @Override
     public void check(Hyperparams h, Checks c) {
-        Schedule lr = h.get(Hyperparameter.LR);
-        c.require(Schedule.constantValue(lr).isPresent(), Hyperparameter.LR.name(),
-                "must be a constant: it is where the step sizes start, read once; got " + lr);
+        h.requireConstant(Hyperparameter.LR, c, "the step sizes");
         // A schedule is checked at each step it is read; before training only a constant can be.
         OptionalDouble minus = c.step().isPresent() ? OptionalDouble.of(h.at(ETA_MINUS, c.step().getAsLong()))
                 : Schedule.constantValue(h.get(ETA_MINUS));

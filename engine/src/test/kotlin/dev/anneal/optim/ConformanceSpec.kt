@@ -44,6 +44,7 @@ class ConformanceSpec : FunSpec({
     }
 
     val rows = listOf(
+        Row("adabelief", 0.01, 0.03, 3000, 1e-3),
         Row("adadelta", 1.0, 0.1, 5000, 0.05),
         Row("adagrad", 0.1, 1.0, 5000, 1e-3),
         Row("adam", 0.01, 0.03, 3000, 1e-3),
@@ -61,6 +62,7 @@ class ConformanceSpec : FunSpec({
         Row("rmsprop", 0.01, 1e-3, 5000, 1e-3),
         Row("rprop", 0.01, 0.01, 3000, 1e-3),
         Row("sgd", 0.1, 1e-3, 5000, 0.01),
+        Row("yogi", 0.01, 0.03, 3000, 1e-3),
     )
 
     test("the table has a row for every optimizer of the engine") {

@@ -116,6 +116,12 @@ class GoldenTrajectorySpec : FunSpec({
             Mistake("ASGD without its decay term w * (1 - lambd * eta)", "asgd", "alpha-1-lambd-0.1-lr-0.05") { wrong ->
                 { plainAsgd(it, decay = !wrong) }
             },
+            Mistake("AdaBelief with Adam's second moment, of g instead of g - m", "adabelief", "lr-1e-2") { wrong ->
+                { plainAdaBelief(it, belief = !wrong) }
+            },
+            Mistake("Yogi with Adam's second moment, v moved by (1 - beta2)(g^2 - v)", "yogi", "defaults") { wrong ->
+                { plainYogi(it, additive = !wrong) }
+            },
         )) { mistake ->
             val case = GoldenCase.load(mistake.optimizer).first { it.name == mistake.case }
             val right = replay(case, normwise = true, step = mistake.rule(false))
@@ -336,5 +342,44 @@ private fun plainAsgd(arrays: Map<String, NDArray>, decay: Boolean): () -> Unit 
             g.muli(0)
         }
         eta = 0.05 / (1 + 0.1 * 0.05 * t)
+    }
+}
+
+/** Optax's AdaBelief with lr 1e-2 and its defaults (betas 0.9 and 0.999, eps and epsRoot 1e-16); Adam's second moment when told. */
+private fun plainAdaBelief(arrays: Map<String, NDArray>, belief: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val s = arrays.mapValues { it.value.zerosLike() }
+    var t = 0
+    return {
+        t++
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            m.getValue(name).muli(0.9f).addi(g.mul(0.1f))
+            val e = if (belief) g.sub(m.getValue(name)) else g
+            s.getValue(name).muli(0.999f).addi(e.mul(e).muli(0.001f)).addi(1e-16f)
+            val denom = s.getValue(name).div((1 - 0.999.pow(t)).toFloat()).sqrt().addi(1e-16f)
+            w.subi(m.getValue(name).div((1 - 0.9.pow(t)).toFloat()).divi(denom).muli(1e-2f))
+            g.muli(0)
+        }
+    }
+}
+
+/** Optax's Yogi with its defaults (lr 0.01, betas 0.9 and 0.999, eps 1e-3, both moments from 1e-6); Adam's second moment when told. */
+private fun plainYogi(arrays: Map<String, NDArray>, additive: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike().addi(1e-6f) }
+    val v = arrays.mapValues { it.value.zerosLike().addi(1e-6f) }
+    var t = 0
+    return {
+        t++
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val square = g.mul(g)
+            m.getValue(name).muli(0.9f).addi(g.mul(0.1f))
+            val vs = v.getValue(name)
+            if (additive) vs.subi(vs.sub(square).sign().muli(0.001f).muli(square)) else vs.muli(0.999f).addi(square.mul(0.001f))
+            val denom = vs.div((1 - 0.999.pow(t)).toFloat()).sqrt().addi(1e-3f)
+            w.subi(m.getValue(name).div((1 - 0.9.pow(t)).toFloat()).divi(denom).muli(1e-2f))
+            g.muli(0)
+        }
     }
 }
