@@ -33,6 +33,8 @@ public final class Bench {
     private static final int FAST_WARMUP = 30;
     /** The rows of {@link #tools}: Adam with and without each gradient tool. */
     private static final String TOOLS = "adam+tools";
+    /** The rows of {@link #offload}: Adam with its state in host memory. */
+    private static final String OFFLOAD = "adam+offload";
     /**
      * The row of copies measured in the same rounds as the steps over one big tensor: this shared
      * machine's bandwidth drifts within minutes, so a step is weighed against the copies beside it.
@@ -104,6 +106,7 @@ public final class Bench {
             }
         }
         rows.addAll(tools(rounds));
+        rows.addAll(offload(rounds));
         rows.addAll(LoopBench.run(quick ? 4 : 20));
         out.println();
         out.print(table(rows, copy));
@@ -129,6 +132,23 @@ public final class Bench {
             steppers.put("+ema", Steppers.anneal(Optimizers.adam().lr(1e-3).ema(0.999).build(), big, Execution.FUSED));
             steppers.put("-check", Steppers.anneal(Optimizers.adam().lr(1e-3).onNonFinite(NonFinite.APPLY).build(), big,
                     Execution.FUSED));
+        });
+    }
+
+    /**
+     * Adam over 1x10M with its state offloaded to host memory ({@code Execution.OFFLOAD}) beside
+     * the two paths that keep it with the parameters, and the bytes of state the offload moves off
+     * the parameters' device.
+     */
+    private List<Row> offload(int rounds) throws Exception {
+        Layout big = Layout.ONE_BIG;
+        long bytes = Steppers.stateBytes(Kind.ADAM.anneal(), big);
+        out.printf(Locale.ROOT, "%s %s: %.1f MB of optimizer state kept in host memory, off the parameters' device%n",
+                OFFLOAD, big.label(), bytes / 1e6);
+        return measure(OFFLOAD, big, rounds, name -> name.equals("anneal-fast"), steppers -> {
+            steppers.put("anneal-fast", Steppers.anneal(Kind.ADAM, big, Execution.FUSED));
+            steppers.put("anneal-generic", Steppers.anneal(Kind.ADAM, big, Execution.GENERIC));
+            steppers.put("anneal-offload", Steppers.anneal(Kind.ADAM, big, Execution.OFFLOAD));
         });
     }
 
@@ -269,7 +289,8 @@ public final class Bench {
             return 8.0 * Long.parseLong(size[0]) * Long.parseLong(size[1]);
         }
         for (Kind kind : Kind.values()) {
-            if (kind.label.equals(row.optimizer()) || row.optimizer().equals(TOOLS) && kind == Kind.ADAM) {
+            boolean adamRow = row.optimizer().equals(TOOLS) || row.optimizer().equals(OFFLOAD);
+            if (kind.label.equals(row.optimizer()) || adamRow && kind == Kind.ADAM) {
                 return (double) kind.bytesPerElement * Long.parseLong(size[0]) * Long.parseLong(size[1]);
             }
         }

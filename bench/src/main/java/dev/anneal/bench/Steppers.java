@@ -26,6 +26,22 @@ final class Steppers {
         return anneal(kind.anneal(), layout, execution);
     }
 
+    /** The bytes of state {@code spec} keeps for parameters laid out as {@code layout}. */
+    static long stateBytes(OptimizerSpec<?> spec, Layout layout) {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Map<String, NDArray> params = new LinkedHashMap<>();
+            for (int i = 0; i < layout.count(); i++) {
+                NDArray w = manager.zeros(new Shape(layout.size()));
+                w.setRequiresGradient(true);
+                params.put("p" + i, w);
+            }
+            try (Optimizer<?> optimizer = spec.compile(ParameterSet.of(params), Execution.OFFLOAD)) {
+                return optimizer.state().tensors().values().stream()
+                        .mapToLong(a -> a.size() * a.getDataType().getNumOfBytes()).sum();
+            }
+        }
+    }
+
     /** Steps of {@code spec} over random parameters laid out as {@code layout}, with fixed small gradients. */
     static Stepper anneal(OptimizerSpec<?> spec, Layout layout, Execution execution) {
         NDManager manager = NDManager.newBaseManager();

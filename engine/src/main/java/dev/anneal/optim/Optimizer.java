@@ -1,5 +1,6 @@
 package dev.anneal.optim;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
@@ -222,7 +223,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         if (!isHalf(weight.getDataType())) {
             return null;
         }
-        NDArray master = weight.toType(DataType.FLOAT32, true);
+        NDArray master = weight.toType(DataType.FLOAT32, true).toDevice(stateDevice(weight), false);
         master.attach(stateManager(weight));
         master.setName(p.name() + "/" + MASTER);
         NDScope.unregister(master);
@@ -240,6 +241,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      */
     private List<NDArray[]> newState(List<Param> members, List<String> stateNames, List<Double> starts) {
         NDArray first = members.get(0).array();
+        Device home = stateDevice(first);
         boolean uniform = members.stream().map(Param::array).allMatch(a ->
                 a.getDataType() == first.getDataType() && a.getDevice().equals(first.getDevice()));
         long total = members.stream().mapToLong(p -> p.shape().size()).sum();
@@ -251,14 +253,14 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         for (int s = 0; s < stateNames.size(); s++) {
             float start = starts.get(s).floatValue();
-            NDArray flat = uniform ? manager.full(new Shape(total), start, stateType(first.getDataType()), first.getDevice()) : null;
+            NDArray flat = uniform ? manager.full(new Shape(total), start, stateType(first.getDataType()), home) : null;
             long offset = 0;
             for (int i = 0; i < members.size(); i++) {
                 NDArray weight = members.get(i).array();
                 long size = weight.getShape().size();
                 NDArray state = flat != null
                         ? flat.get(new NDIndex(offset + ":" + (offset + size))).reshape(weight.getShape())
-                        : manager.full(weight.getShape(), start, stateType(weight.getDataType()), weight.getDevice());
+                        : manager.full(weight.getShape(), start, stateType(weight.getDataType()), stateDevice(weight));
                 state.setName(members.get(i).name() + "/" + stateNames.get(s));
                 states.get(i)[s] = state;
                 offset += size;
@@ -280,9 +282,14 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     private NDManager stateManager(NDArray like) {
         if (stateManager == null) {
-            stateManager = NDManager.newBaseManager(like.getDevice(), like.getManager().getEngine().getEngineName());
+            stateManager = NDManager.newBaseManager(stateDevice(like), like.getManager().getEngine().getEngineName());
         }
         return stateManager;
+    }
+
+    /** Where the state of a parameter on {@code like}'s device lives: there, or on the host when offloaded. */
+    private Device stateDevice(NDArray like) {
+        return execution == Execution.OFFLOAD ? Device.cpu() : like.getDevice();
     }
 
     /**
@@ -538,10 +545,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 try (NDScope ignored = new NDScope()) {
                     NDArray weight = slot.param.array();
                     long count = bucket.updates[slot.index] + 1;
-                    NDArray grad = slot.widened(weight.getGradient());
+                    NDArray working = slot.working(weight);
+                    NDArray grad = slot.widened(weight.getGradient()).toDevice(working.getDevice(), false);
                     nonFinite |= check && FiniteCheck.count(grad) > 0;
                     if (fold != null) {
-                        NDArray g = chain.apply(bySlot.get(slot.index).subList(0, at), slot.working(weight), grad,
+                        NDArray g = chain.apply(bySlot.get(slot.index).subList(0, at), working, grad,
                                 new NDArray[0], h, next, count);
                         perSlot[slot.index] = g.size() == 0 ? 0 : fold.tensor(g);
                         total = fold.combine(total, perSlot[slot.index]);
@@ -614,8 +622,24 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     private void apply(Slot slot, List<Stage> pass, Hyperparams h, NDArray weight, NDArray grad) {
         long count = ++slot.bucket.updates[slot.index];
-        chain.apply(pass, slot.working(weight), slot.widened(grad), slot.state, h, step, count);
-        slot.refresh();
+        NDArray working = slot.working(weight);
+        if (execution != Execution.OFFLOAD || slot.master != null) {
+            chain.apply(pass, working, slot.widened(grad).toDevice(working.getDevice(), false), slot.state, h, step, count);
+            slot.refresh();
+            return;
+        }
+        // Offloaded: the update runs in the host store on copies; only the new weights go back.
+        NDArray host = onHost(weight);
+        chain.apply(pass, host, onHost(grad), slot.state, h, step, count);
+        slot.param.assign(host);
+    }
+
+    /**
+     * A copy of {@code array} in host memory. libtorch's {@code to()} returns the tensor itself
+     * when it is already there, whatever DJL's copy flag says, so a host array is cloned instead.
+     */
+    private static NDArray onHost(NDArray array) {
+        return array.getDevice().equals(Device.cpu()) ? array.duplicate() : array.toDevice(Device.cpu(), false);
     }
 
     /** Scheduled values are checked as they come, with the rules constants are checked by before training. */
@@ -760,7 +784,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                         } else {
                             slot.param.assign(slot.state[at]); // through a detached view, as autograd allows
                         }
-                        slot.state[at].set(new NDIndex("..."), weights);
+                        slot.state[at].set(new NDIndex("..."), weights.toDevice(slot.state[at].getDevice(), false));
                     }
                 }
             }
@@ -831,6 +855,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      */
     public Execution executionOf(String group) {
         hyperparams(group);
+        if (execution == Execution.OFFLOAD) {
+            return execution;
+        }
         boolean fused = buckets.stream().filter(b -> b.group.equals(group)).allMatch(b -> b.fused != null);
         return fused ? Execution.FUSED : Execution.GENERIC;
     }
@@ -927,7 +954,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         OptimizerState mine = state();
         try (NDScope ignored = new NDScope()) {
             // An index assignment, as Param.assign: copyTo makes libtorch print a deprecation warning.
-            mine.tensors().forEach((key, array) -> array.set(new NDIndex("..."), saved.tensors().get(key)));
+            mine.tensors().forEach((key, array) ->
+                    array.set(new NDIndex("..."), saved.tensors().get(key).toDevice(array.getDevice(), false)));
         }
         for (Bucket bucket : buckets) {
             for (Slot slot : bucket.slots) {

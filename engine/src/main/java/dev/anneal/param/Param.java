@@ -57,11 +57,17 @@ public final class Param {
      * or early stopping puts parameters back. An index assignment through a detached view, which
      * shares the storage and is allowed where autograd would refuse an in-place change to a
      * parameter (a thread with gradients on); DJL's {@code copyTo} makes libtorch print a
-     * deprecation warning.
+     * deprecation warning. Values on another device (an optimizer's host store) are moved first.
      */
     public void assign(NDArray values) {
         try (NDArray view = array().stopGradient()) {
-            view.set(new NDIndex("..."), values);
+            if (values.getDevice().equals(view.getDevice())) {
+                view.set(new NDIndex("..."), values);
+            } else {
+                try (NDArray moved = values.toDevice(view.getDevice(), false)) {
+                    view.set(new NDIndex("..."), moved);
+                }
+            }
         }
     }
 

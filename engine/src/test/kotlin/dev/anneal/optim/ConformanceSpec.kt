@@ -28,11 +28,12 @@ import kotlin.io.path.createTempDirectory
 import kotlin.math.sqrt
 
 /**
- * Every optimizer of the engine through the same checks, on both paths: it converges on a
+ * Every optimizer of the engine through the same checks, on every path: it converges on a
  * quadratic and on Rosenbrock's function within the steps its row states, stays finite and
  * converged for 10,000 steps, keeps shapes and types, continues bit for bit after a state round
  * trip and after a checkpoint file, treats two groups as two optimizers would, leaves a frozen
- * parameter alone, and follows a scheduled learning rate; the fused path gives the generic path's bits.
+ * parameter alone, and follows a scheduled learning rate; the fused path and the offloaded state give the
+ * generic path's bits.
  */
 class ConformanceSpec : FunSpec({
     /**
@@ -144,7 +145,8 @@ class ConformanceSpec : FunSpec({
                 }
                 bitsOf(arrays)
             }
-            finals[0] shouldBe finals[1]
+            finals[1] shouldBe finals[0]
+            finals[2] shouldBe finals[0]
         }
     }
 
@@ -171,10 +173,10 @@ class ConformanceSpec : FunSpec({
         }
     }
 
-    context("keeps every parameter's shape and type, float32 on both paths and float64 on the generic one") {
+    context("keeps every parameter's shape and type, float32 on every path and float64 on the generic one") {
         withData(nameFn = { it.name }, rows) { row ->
             for ((type, execution) in listOf(DataType.FLOAT32 to Execution.FUSED, DataType.FLOAT32 to Execution.GENERIC,
-                    DataType.FLOAT64 to Execution.GENERIC)) {
+                    DataType.FLOAT32 to Execution.OFFLOAD, DataType.FLOAT64 to Execution.GENERIC)) {
                 val arrays = model(type = type)
                 val shapes = arrays.mapValues { it.value.shape }
                 spec(row, row.quadraticLr).compile(ParameterSet.of(arrays), execution).use { optimizer ->
