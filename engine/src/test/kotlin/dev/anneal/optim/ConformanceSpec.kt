@@ -145,8 +145,8 @@ class ConformanceSpec : FunSpec({
                 }
                 bitsOf(arrays)
             }
-            finals[1] shouldBe finals[0]
-            finals[2] shouldBe finals[0]
+            withClue("generic against fused") { finals[1] shouldBe finals[0] }
+            withClue("offload against fused") { finals[2] shouldBe finals[0] }
         }
     }
 
