@@ -845,7 +845,7 @@ CASES = {
     "asgd": [
         dict(name="defaults", set="conv"),
         dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
-        dict(name="t0-10-averages-from-step-11", set="embed", opts={"t0": 10.0}),
+        dict(name="t0-10-averages-from-update-13", set="embed", opts={"t0": 10.0}),
         dict(name="t0-0-lambd-0.01", set="tiny", opts={"t0": 0.0, "lambd": 0.01}),
         dict(name="alpha-1-lambd-0.1-lr-0.05", set="wide", opts={"alpha": 1.0, "lambd": 0.1, "lr": 0.05}),
         dict(name="alpha-0-lambd-0", set="conv", opts={"alpha": 0.0, "lambd": 0.0}),

@@ -22,8 +22,9 @@ import java.util.List;
  *
  * {@code eta} and {@code mu} are kept per tensor in float32, as PyTorch keeps them: {@code eta}
  * starts at the learning rate of the tensor's first update and {@code mu} at 1, so each update
- * uses the values the one before it left, and the average {@code ax} follows the weights until
- * update {@code t0 + 1}. The average is a {@link WeightAverage}: {@link Optimizer#swapAverages()}
+ * uses the values the one before it left: the average {@code ax} copies the weights through
+ * update {@code t0 + 2} (the first {@code mu} below 1 comes after update {@code t0 + 2}) and
+ * averages from the next. The average is a {@link WeightAverage}: {@link Optimizer#swapAverages()}
  * puts it into the model, and validation reports it as {@code ax.*}. Defaults are PyTorch's: lr
  * 0.01, lambd 1e-4, alpha 0.75, t0 1e6, no weight decay.
  */
