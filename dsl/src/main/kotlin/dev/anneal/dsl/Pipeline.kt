@@ -11,6 +11,7 @@ import ai.djl.training.dataset.Dataset
 import ai.djl.training.loss.Loss
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.data.IdxDataset
+import dev.anneal.internal.FusedOps
 import dev.anneal.optim.Optimizer
 import dev.anneal.optim.OptimizerSpec
 import dev.anneal.param.Selector
@@ -251,7 +252,7 @@ public class StepScope internal constructor(
     public fun backward(lossScale: Float = 1f, compute: () -> NDArray): Float =
         Engine.getInstance().newGradientCollector().use { tape ->
             val value = compute()
-            tape.backward(if (lossScale == 1f) value else value.mul(lossScale))
+            tape.backward(if (lossScale == 1f) value else value.mul(FusedOps.constant(value, lossScale)))
             value.getFloat()
         }
 }

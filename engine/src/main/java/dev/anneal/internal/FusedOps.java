@@ -79,4 +79,19 @@ public final class FusedOps {
     public static Number scalar(NDArray like, double value) {
         return like.getDataType() == DataType.FLOAT64 ? (Number) value : (Number) (float) value;
     }
+
+    /**
+     * {@code value} as DJL makes a 0-dim tensor of a Java number (in the number's type, in
+     * {@code like}'s manager), but in memory libtorch owns: the form for an operand that enters an
+     * autograd graph. DJL builds such a tensor over a direct buffer that the NDArray gives up on
+     * close, and its {@code mul(Number)} and the like close it at once; a graph that saved it for
+     * backward then reads freed memory once the garbage collector has run, and the gradients come
+     * out wrong without a word (zeros, seen on DJL 0.35.1). Pass {@link #scalar} for the tensor's
+     * precision.
+     */
+    public static NDArray constant(NDArray like, Number value) {
+        try (NDArray inJavaMemory = like.getManager().create(value)) {
+            return inJavaMemory.duplicate();
+        }
+    }
 }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.anneal.grad.NoGradient;
+import dev.anneal.internal.FusedOps;
 import dev.anneal.param.Param;
 
 import java.nio.ByteOrder;
@@ -349,7 +350,8 @@ final class FusedBucket implements AutoCloseable {
                      .newGradientCollector()) {
             NDArray sum = null;
             for (int slot : slots) {
-                NDArray term = params.get(slot).array().mul(0f).sum();
+                NDArray w = params.get(slot).array();
+                NDArray term = w.mul(FusedOps.constant(w, 0f)).sum();
                 sum = sum == null ? term : sum.add(term);
             }
             collector.backward(sum);

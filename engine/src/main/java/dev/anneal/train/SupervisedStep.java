@@ -156,8 +156,8 @@ public final class SupervisedStep implements TrainingStep {
             NDList inputs = HalfPrecision.inputs(batch.getData(), model);
             NDList predictions = HalfPrecision.outputs(block.forward(store, inputs, true));
             NDArray value = loss.evaluate(batch.getLabels(), predictions);
-            NDArray scaled = scale == 1.0 ? value : value.mul(scale);
-            collector.backward(lossScale == 1f ? scaled : scaled.mul(FusedOps.scalar(scaled, lossScale)));
+            NDArray scaled = scale == 1.0 ? value : value.mul(FusedOps.constant(value, scale));
+            collector.backward(lossScale == 1f ? scaled : scaled.mul(FusedOps.constant(scaled, FusedOps.scalar(scaled, lossScale))));
             return value.getFloat();
         }
     }

@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex
 import ai.djl.ndarray.types.DataType
 import ai.djl.ndarray.types.Shape
 import dev.anneal.config.InvalidConfigException
+import dev.anneal.internal.FusedOps
 import dev.anneal.param.ParameterSet
 import dev.anneal.param.Selector
 import dev.anneal.schedule.Schedule
@@ -102,7 +103,7 @@ class ConformanceSpec : FunSpec({
             Engine.getInstance().newGradientCollector().use { collector ->
                 val terms = arrays.filter { it.value.hasGradient() }.map { (name, w) ->
                     val d = w.sub(minimum.getValue(name).toType(w.dataType, false))
-                    d.square().mul(curvature.getValue(name).toType(w.dataType, false)).sum().mul(0.5)
+                    d.square().mul(curvature.getValue(name).toType(w.dataType, false)).sum().mul(FusedOps.constant(d, 0.5))
                 }
                 collector.backward(terms.reduce(NDArray::add))
             }
@@ -160,7 +161,7 @@ class ConformanceSpec : FunSpec({
                         NDScope().use { Engine.getInstance().newGradientCollector().use { collector ->
                             val x = p.get(NDIndex("0"))
                             val y = p.get(NDIndex("1"))
-                            val loss = x.neg().add(1f).square().add(y.sub(x.square()).square().mul(100f))
+                            val loss = x.neg().add(1f).square().add(y.sub(x.square()).square().mul(FusedOps.constant(x, 100f)))
                             f = loss.getFloat().toDouble()
                             collector.backward(loss)
                         } }

@@ -13,6 +13,7 @@ import ai.djl.nn.convolutional.Conv2d
 import ai.djl.nn.core.Linear
 import ai.djl.nn.norm.BatchNorm
 import ai.djl.nn.norm.LayerNorm
+import dev.anneal.internal.FusedOps
 import dev.anneal.param.ParameterSet
 
 /**
@@ -103,7 +104,7 @@ fun FloatArray.bits(): List<Int> = map { it.toRawBits() }
 
 /** A backward pass that gives every trainable parameter of [set] a zero gradient, so that a step after it moves weights by decay alone. */
 fun zeroBackward(set: ParameterSet) = Engine.getInstance().newGradientCollector().use { collector ->
-    collector.backward(set.trainable().map { it.array().mul(0f).sum() }.reduce { a, b -> a.add(b) })
+    collector.backward(set.trainable().map { it.array().mul(FusedOps.constant(it.array(), 0f)).sum() }.reduce { a, b -> a.add(b) })
 }
 
 /** [metric] over [data] in inference mode, batch by batch as the loop's validation measures it. */

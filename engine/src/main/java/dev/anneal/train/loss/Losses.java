@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.loss.Loss;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.internal.FusedOps;
 
 /**
  * Loss functions with PyTorch's definitions and its default mean reduction, as DJL
@@ -36,7 +37,7 @@ public final class Losses {
         return new Pairwise("SmoothL1Loss", "smoothL1", (p, y) -> {
             NDArray d = p.sub(y);
             NDArray absolute = d.abs();
-            return NDArrays.where(absolute.lt(beta), d.square().mul(0.5 / beta), absolute.sub(0.5 * beta)).mean();
+            return NDArrays.where(absolute.lt(beta), d.square().mul(FusedOps.constant(d, 0.5 / beta)), absolute.sub(0.5 * beta)).mean();
         });
     }
 
@@ -55,7 +56,7 @@ public final class Losses {
      */
     public static Loss binaryCrossEntropyWithLogits() {
         return new Pairwise("BinaryCrossEntropyWithLogitsLoss", "binaryCrossEntropyWithLogits",
-                (x, y) -> x.maximum(0).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log()).mean());
+                (x, y) -> x.maximum(FusedOps.constant(x, 0)).sub(x.mul(y)).add(x.abs().neg().exp().add(1).log()).mean());
     }
 
     /** A loss of predictions and labels of one shape, labels in the predictions' type. */
