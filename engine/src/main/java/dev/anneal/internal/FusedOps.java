@@ -1,13 +1,15 @@
 package dev.anneal.internal;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
 
 /**
  * Multiply-adds rounded once, the way PyTorch's vectorised CPU kernels compute
  * {@code a.add(b, alpha=s)} and {@code v.addcmul(t1, t2, value=s)} (with a fused multiply-add).
  * DJL has no such operation, so the sum is formed in float64, where the product of two float32
- * values is exact, and rounded back once. Without this, float32 trajectories drift from
+ * values is exact, and rounded back once (with a tie that float64 rounding made resolved as the
+ * exact sum would). Without this, float32 trajectories drift from
  * PyTorch's by up to 1e-3 relative over 100 steps wherever a value passes near zero.
  */
 public final class FusedOps {
@@ -21,8 +23,7 @@ public final class FusedOps {
             return a.add(b.mul(s)); // double scalar, double tensor: no promotion
         }
         // The scalar as PyTorch's float32 and float16 kernels use it: rounded to float.
-        NDArray wide = b.toType(DataType.FLOAT64, true).muli((double) (float) s).addi(a.toType(DataType.FLOAT64, true));
-        return wide.toType(type, false);
+        return roundedSum(a.toType(DataType.FLOAT64, false), b.toType(DataType.FLOAT64, true).muli((double) (float) s), type);
     }
 
     /** {@code a += s * b}, rounded once. */
@@ -65,9 +66,27 @@ public final class FusedOps {
         if (type == DataType.FLOAT64) {
             return a.add(b.mul(c));
         }
-        NDArray wide = b.toType(DataType.FLOAT64, true).muli(c.toType(DataType.FLOAT64, false))
-                .addi(a.toType(DataType.FLOAT64, false));
-        return wide.toType(type, false);
+        return roundedSum(a.toType(DataType.FLOAT64, false),
+                b.toType(DataType.FLOAT64, true).muli(c.toType(DataType.FLOAT64, false)), type);
+    }
+
+    /**
+     * {@code a + p} rounded once to {@code type}, for float64 {@code a} and an exact float64
+     * product {@code p}. The float64 sum is itself rounded, and where it lands exactly halfway
+     * between two values of {@code type} (possible when {@code a} and {@code p} are far apart in
+     * magnitude) rounding it again would break the tie by evenness instead of by what the float64
+     * sum dropped. There the neighbour on the side of the dropped part (Knuth's two-sum) is taken.
+     */
+    private static NDArray roundedSum(NDArray a, NDArray p, DataType type) {
+        NDArray sum = a.add(p);
+        NDArray nearest = sum.toType(type, false).toType(DataType.FLOAT64, false);
+        NDArray mirrored = sum.mul(2).subi(nearest); // the other neighbour, when the sum is a tie
+        NDArray tie = mirrored.toType(type, false).toType(DataType.FLOAT64, false).eq(mirrored)
+                .logicalAnd(mirrored.neq(nearest));
+        NDArray pPart = sum.sub(a);
+        NDArray dropped = a.sub(sum.sub(pPart)).addi(p.sub(pPart));
+        NDArray towardDropped = NDArrays.where(dropped.gt(0), nearest.maximum(mirrored), nearest.minimum(mirrored));
+        return NDArrays.where(tie.logicalAnd(dropped.neq(0)), towardDropped, nearest).toType(type, false);
     }
 
     /**
