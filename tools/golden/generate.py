@@ -130,6 +130,14 @@ DEFAULTS = {
     "asgd": {"lr": 0.01, "lambd": 1e-4, "alpha": 0.75, "t0": 1e6, "weightDecay": 0.0, "maximize": False},
     "rmsprop": {"lr": 0.01, "alpha": 0.99, "eps": 1e-8, "weightDecay": 0.0, "momentum": 0.0,
                 "centered": False, "maximize": False},
+    "ftrl": {"lr": 1e-3, "lrPower": -0.5, "initialAccumulatorValue": 0.1, "l1": 0.0, "l2": 0.0, "weightDecay": 0.0,
+             "lossScale": 1.0},
+    "proximaladagrad": {"lr": 1e-3, "initialAccumulatorValue": 0.1, "l1": 0.0, "l2": 0.0, "weightDecay": 0.0,
+                        "lossScale": 1.0},
+    "adan": {"lr": 1e-3, "beta1": 0.98, "beta2": 0.92, "beta3": 0.99, "eps": 1e-8, "epsRoot": 1e-8, "weightDecay": 0.0},
+    "adamweightdecay": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-6, "weightDecay": 0.0},
+    "mindsporeadam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "nesterov": False, "weightDecay": 0.0,
+                      "lossScale": 1.0},
 }
 
 TORCH_NAMES = {"lr": "lr", "momentum": "momentum", "dampening": "dampening",
@@ -146,6 +154,11 @@ REFERENCES = {
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
     "adabelief": "Optax's adabelief (scale_by_belief, decoupled weight decay) written out in float32 torch ops",
     "yogi": "Optax's yogi (scale_by_yogi) written out in float32 torch ops",
+    "adan": "Optax's adan (scale_by_adan, add_decayed_weights) written out in float32 torch ops",
+    "ftrl": "MindSpore's nn.FTRL (ApplyFtrl, TensorFlow's kernel) after its decay_weight and scale_grad, written out in float32 torch ops",
+    "proximaladagrad": "MindSpore's nn.ProximalAdagrad (ApplyProximalAdagrad) after its decay_weight and scale_grad, written out in float32 torch ops",
+    "adamweightdecay": "MindSpore's nn.AdamWeightDecay written out in float32 torch ops",
+    "mindsporeadam": "MindSpore's nn.Adam (corrections in the step size, use_nesterov) after its decay_weight and scale_grad, written out in float32 torch ops",
     "rmsprop": "torch {v} (torch.optim.RMSprop, foreach=False)",
     "rprop": "torch {v} (torch.optim.Rprop, foreach=False)",
     "radamw": "torch {v} (torch.optim.RAdam, foreach=False, weight_decay=0; torch 2.x's decoupled_weight_decay=True "
@@ -361,7 +374,7 @@ class Lion:
             for p in g["params"]:
                 if p.grad is None:
                     continue
-                grad = -p.grad if g["maximize"] else p.grad
+                grad = -p.grad if g.get("maximize") else p.grad
                 if wd != 0:
                     p.mul_(1 - lr * wd)
                 m = self.exp_avg.setdefault(id(p), torch.zeros_like(p))
@@ -387,7 +400,7 @@ class WrittenRule:
             for p in g["params"]:
                 if p.grad is None:
                     continue
-                grad = -p.grad if g["maximize"] else p.grad
+                grad = -p.grad if g.get("maximize") else p.grad
                 state = self.state.setdefault(id(p), {"count": 0})
                 state["count"] += 1
                 self.update(g, p, grad, state, state["count"])
@@ -419,7 +432,104 @@ class Yogi(WrittenRule):
         p.add_(m.div(1 - b1 ** t).div(denom), alpha=-lr)
 
 
-WRITTEN_RULES = {"lion": Lion, "adabelief": AdaBelief, "yogi": Yogi}
+# MindSpore's optimizers (mindspore/nn/optim/*.py and their kernels' documented formulas). Before the
+# rule, decay_weight adds w * (weight_decay * loss_scale) to the gradient, the factor stored in float32,
+# and scale_grad divides by the loss scale (a multiply by its float32 reciprocal), as for Momentum.
+class MindSporeRule(WrittenRule):
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad
+                decay = g["weightDecay"] * g.get("lossScale", 1.0)
+                if decay > 0:
+                    grad = torch.add(torch.mul(p, torch.tensor(decay, dtype=torch.float32)), grad)
+                if g.get("lossScale", 1.0) != 1.0:
+                    grad = torch.mul(grad, torch.tensor(1.0 / g["lossScale"], dtype=torch.float32))
+                state = self.state.setdefault(id(p), {"count": 0})
+                state["count"] += 1
+                self.update(g, p, grad, state, state["count"])
+
+
+class Ftrl(MindSporeRule):
+    def update(self, g, p, grad, state, t):
+        lr, power = g["lr"], -g["lrPower"]
+        accum = state.setdefault("accum", torch.full_like(p, g["initialAccumulatorValue"]))
+        linear = state.setdefault("linear", torch.zeros_like(p))
+
+        def powered(x):
+            # ApplyFtrl takes a square root for lr_power -0.5; any other power in float64, rounded once.
+            return x.sqrt() if power == 0.5 else x.double().pow(power).float()
+        new = torch.addcmul(accum, grad, grad)
+        new_powered = powered(new)
+        sigma = (new_powered - powered(accum)).div(lr)
+        linear.add_(torch.addcmul(grad, sigma, p, value=-1))
+        quadratic = new_powered.div(lr).add(2 * g["l2"])
+        solved = torch.sign(linear).mul(g["l1"]).sub(linear).div(quadratic)
+        p.copy_(torch.where(linear.abs() > g["l1"], solved, torch.zeros_like(p)))
+        accum.copy_(new)
+
+
+class ProximalAdagrad(MindSporeRule):
+    def update(self, g, p, grad, state, t):
+        lr = g["lr"]
+        accum = state.setdefault("accum", torch.full_like(p, g["initialAccumulatorValue"]))
+        accum.addcmul_(grad, grad)
+        prox = p - grad.mul(lr).div(accum.sqrt())
+        shrink = 1 + lr * g["l2"]
+        if g["l1"] > 0:
+            p.copy_(torch.sign(prox).div(shrink).mul(torch.clamp(prox.abs() - lr * g["l1"], min=0)))
+        else:
+            p.copy_(prox.div(shrink))
+
+
+class AdamWeightDecay(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        lr, b1, b2 = g["lr"], g["beta1"], g["beta2"]
+        m = state.setdefault("m", torch.zeros_like(p))
+        v = state.setdefault("v", torch.zeros_like(p))
+        m.mul_(b1).add_(grad, alpha=1 - b1)
+        v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+        update = m.div(v.sqrt().add_(g["eps"]))
+        update.add_(p, alpha=g["weightDecay"])
+        p.add_(update, alpha=-lr)
+
+
+class MindSporeAdam(MindSporeRule):
+    def update(self, g, p, grad, state, t):
+        lr, b1, b2 = g["lr"], g["beta1"], g["beta2"]
+        m = state.setdefault("m", torch.zeros_like(p))
+        v = state.setdefault("v", torch.zeros_like(p))
+        m.mul_(b1).add_(grad, alpha=1 - b1)
+        v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+        step_size = lr * math.sqrt(1 - b2 ** t) / (1 - b1 ** t)
+        direction = m.mul(b1).add(grad, alpha=1 - b1) if g["nesterov"] else m
+        p.add_(direction.div(v.sqrt().add_(g["eps"])), alpha=-step_size)
+
+
+class Adan(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        b1, b2, b3 = g["beta1"], g["beta2"], g["beta3"]
+        m = state.setdefault("m", torch.zeros_like(p))
+        v = state.setdefault("v", torch.zeros_like(p))
+        n = state.setdefault("n", torch.zeros_like(p))
+        prev = state.setdefault("prev", torch.zeros_like(p))
+        diff = torch.zeros_like(p) if t == 1 else grad - prev
+        m.mul_(b1).add_(grad, alpha=1 - b1)
+        v.mul_(b2).add_(diff, alpha=1 - b2)
+        ahead = grad.add(diff, alpha=1 - b2)
+        n.mul_(b3).addcmul_(ahead, ahead, value=1 - b3)
+        u = m.div(1 - b1 ** t).add(v.div(1 - b2 ** t), alpha=1 - b2)
+        u = u.div(n.div(1 - b3 ** t).add(g["epsRoot"]).sqrt().add_(g["eps"]))
+        u.add_(p, alpha=g["weightDecay"])
+        p.add_(u, alpha=-g["lr"])
+        prev.copy_(grad)
+
+
+WRITTEN_RULES = {"lion": Lion, "adabelief": AdaBelief, "yogi": Yogi, "ftrl": Ftrl, "proximaladagrad": ProximalAdagrad,
+                 "adamweightdecay": AdamWeightDecay, "mindsporeadam": MindSporeAdam, "adan": Adan}
 
 
 # ---------------------------------------------------------------------------
@@ -935,6 +1045,165 @@ CASES = {
         dict(name="wide-conv-lr-0.05", set="wide", opts={"lr": 0.05}),
         dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
     ],
+    "adan": [
+        dict(name="lr-1e-3", set="conv"),
+        dict(name="lr-1e-2", set="mlp", opts={"lr": 1e-2}),
+        dict(name="weight-decay-0.02", set="embed", opts={"lr": 1e-2, "weightDecay": 0.02}),
+        dict(name="paper-betas-0.98-0.92-0.99-lr-0.1", set="tiny", opts={"lr": 0.1}),
+        dict(name="betas-0.9-0.9-0.999", set="wide", opts={"beta1": 0.9, "beta2": 0.9, "beta3": 0.999}),
+        dict(name="beta1-0.0", set="conv", opts={"beta1": 0.0}),
+        dict(name="beta2-0.0-no-difference-memory", set="mlp", opts={"beta2": 0.0}),
+        dict(name="beta3-0.5", set="embed", opts={"beta3": 0.5}),
+        dict(name="eps-1e-3-eps-root-0", set="tiny", opts={"eps": 1e-3, "epsRoot": 0.0}),
+        dict(name="eps-root-1e-4", set="wide", opts={"epsRoot": 1e-4}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"eps": 1e-10, "epsRoot": 0.0}),
+        dict(name="two-groups-different-lr-betas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 1e-2, "beta2": 0.99}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-decay-beta3-differ", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.1}), (["conv.bias", "scale"], {"beta3": 0.9}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 1e-2}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.1}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-betas-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "beta1": ("triangle", 0.8, 0.98, 30)},
+                        1: {"beta2": ("step", 0.92, 0.8, 50), "beta3": ("linear", 0.99, 0.9)}}),
+        dict(name="wide-lr-1e-2", set="wide", opts={"lr": 1e-2}),
+        dict(name="embed-betas-0.5-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.5, "beta3": 0.95}),
+    ],
+    "ftrl": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
+        dict(name="l1-0.01-lr-0.1", set="embed", opts={"lr": 0.1, "l1": 0.01}),
+        dict(name="l2-0.1-lr-0.1", set="tiny", opts={"lr": 0.1, "l2": 0.1}),
+        dict(name="l1-l2-lr-0.05", set="wide", opts={"lr": 0.05, "l1": 0.005, "l2": 0.01}),
+        dict(name="l1-1-zeroes-most", set="tiny", opts={"lr": 0.5, "l1": 1.0}),
+        dict(name="lr-power-0-fixed-rate", set="conv", opts={"lr": 0.01, "lrPower": 0.0}),
+        dict(name="lr-power-1", set="mlp", opts={"lr": 0.1, "lrPower": -1.0}),
+        dict(name="lr-power-0.25", set="embed", opts={"lr": 0.05, "lrPower": -0.25}),
+        dict(name="initial-accumulator-1", set="tiny", opts={"lr": 0.1, "initialAccumulatorValue": 1.0}),
+        dict(name="initial-accumulator-0", set="wide", opts={"initialAccumulatorValue": 0.0}),
+        dict(name="weight-decay-0.01", set="conv", opts={"lr": 0.1, "weightDecay": 0.01}),
+        dict(name="loss-scale-128", set="mlp", grad_scale=128.0, opts={"lossScale": 128.0}),
+        dict(name="weight-decay-with-loss-scale-64", set="embed", grad_scale=64.0,
+             opts={"lr": 0.1, "weightDecay": 0.01, "lossScale": 64.0}),
+        dict(name="grad-scale-100", set="tiny", grad_scale=100.0),
+        dict(name="grad-scale-1e-4", set="wide", grad_scale=1e-4, opts={"lr": 0.01}),
+        dict(name="two-groups-different-lr-l1", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.1, "l1": 0.01}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-lr-power-initial-accumulator-differ", set="conv",
+             groups=G((["conv.weight"], {"lrPower": -1.0}), (["conv.bias", "scale"], {"initialAccumulatorValue": 0.5}))),
+        dict(name="three-groups-l2-weight-decay-lr", set="embed",
+             groups=G((["embed.weight"], {"l2": 0.5}),
+                      (["head.weight"], {"weightDecay": 0.1}),
+                      (["head.bias"], {"lr": 0.05}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", opts={"lr": 0.1}, frozen={"fc2.weight": (3, 10)}),
+        dict(name="scheduled-lr-l1-l2-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-1, 1e-3), "l1": ("triangle", 0.0, 0.01, 30)},
+                        1: {"l2": ("step", 0.0, 0.1, 50), "lr": ("linear", 1e-2, 1e-1)}}),
+    ],
+    "proximaladagrad": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
+        dict(name="l1-0.01-lr-0.1", set="embed", opts={"lr": 0.1, "l1": 0.01}),
+        dict(name="l2-0.1-lr-0.1", set="tiny", opts={"lr": 0.1, "l2": 0.1}),
+        dict(name="l1-l2-lr-0.05", set="wide", opts={"lr": 0.05, "l1": 0.05, "l2": 0.01}),
+        dict(name="l1-2-lr-0.5-zeroes-most", set="tiny", opts={"lr": 0.5, "l1": 2.0}),
+        dict(name="lr-1", set="conv", opts={"lr": 1.0}),
+        dict(name="initial-accumulator-1", set="mlp", opts={"lr": 0.1, "initialAccumulatorValue": 1.0}),
+        dict(name="initial-accumulator-1e-3", set="embed", opts={"initialAccumulatorValue": 1e-3}),
+        dict(name="weight-decay-0.01", set="conv", opts={"lr": 0.1, "weightDecay": 0.01}),
+        dict(name="loss-scale-128", set="mlp", grad_scale=128.0, opts={"lossScale": 128.0}),
+        dict(name="weight-decay-with-loss-scale-64", set="embed", grad_scale=64.0,
+             opts={"lr": 0.1, "weightDecay": 0.01, "lossScale": 64.0}),
+        dict(name="grad-scale-100", set="tiny", grad_scale=100.0, opts={"lr": 0.1}),
+        dict(name="grad-scale-1e-4", set="wide", grad_scale=1e-4, opts={"lr": 0.01}),
+        dict(name="two-groups-different-lr-l1", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.1, "l1": 0.01}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-initial-accumulator-l2-differ", set="conv",
+             groups=G((["conv.weight"], {"initialAccumulatorValue": 0.5}), (["conv.bias", "scale"], {"l2": 0.5}))),
+        dict(name="three-groups-l1-weight-decay-lr", set="embed",
+             groups=G((["embed.weight"], {"l1": 0.001}),
+                      (["head.weight"], {"weightDecay": 0.1}),
+                      (["head.bias"], {"lr": 0.05}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", opts={"lr": 0.1}, frozen={"fc2.weight": (3, 10)}),
+        dict(name="scheduled-lr-l1-l2-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-1, 1e-3), "l1": ("triangle", 0.0, 0.01, 30)},
+                        1: {"l2": ("step", 0.0, 0.1, 50), "lr": ("linear", 1e-2, 1e-1)}}),
+        dict(name="wide-lr-0.05", set="wide", opts={"lr": 0.05}),
+    ],
+    "adamweightdecay": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.01", set="mlp", opts={"lr": 0.01}),
+        dict(name="weight-decay-0.01", set="embed", opts={"weightDecay": 0.01}),
+        dict(name="weight-decay-0.1-lr-0.01", set="tiny", opts={"lr": 0.01, "weightDecay": 0.1}),
+        dict(name="betas-0.95-0.99", set="wide", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="beta1-0.0", set="conv", opts={"beta1": 0.0}),
+        dict(name="beta2-0.9", set="mlp", opts={"beta2": 0.9}),
+        dict(name="eps-1e-8", set="embed", opts={"eps": 1e-8}),
+        dict(name="eps-0.1", set="tiny", opts={"eps": 0.1, "lr": 0.05}),
+        dict(name="grad-scale-100-init-scale-10", set="wide", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="conv", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="lr-0.1-weight-decay-0.01", set="mlp", opts={"lr": 0.1, "weightDecay": 0.01}),
+        dict(name="two-groups-decay-on-weights-only", set="mlp",
+             groups=G((["fc1.weight", "fc2.weight"], {"weightDecay": 0.01}),
+                      (["fc1.bias", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-betas-eps-differ", set="conv",
+             groups=G((["conv.weight"], {"beta1": 0.5}), (["conv.bias", "scale"], {"eps": 1e-3, "beta2": 0.99}))),
+        dict(name="three-groups-lr-decay-eps", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"weightDecay": 0.1}),
+                      (["head.bias"], {"lr": 1e-2}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.1}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-decay-betas-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "weightDecay": ("linear", 0.0, 0.1)}}),
+        dict(name="wide-lr-1e-2", set="wide", opts={"lr": 1e-2}),
+        dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
+    ],
+    "mindsporeadam": [
+        dict(name="defaults", set="conv"),
+        dict(name="nesterov", set="mlp", opts={"nesterov": True}),
+        dict(name="lr-0.01", set="embed", opts={"lr": 0.01}),
+        dict(name="nesterov-lr-0.01", set="tiny", opts={"lr": 0.01, "nesterov": True}),
+        dict(name="weight-decay-0.01", set="wide", opts={"weightDecay": 0.01}),
+        dict(name="loss-scale-128", set="conv", grad_scale=128.0, opts={"lossScale": 128.0}),
+        dict(name="weight-decay-with-loss-scale-64", set="mlp", grad_scale=64.0,
+             opts={"weightDecay": 0.01, "lossScale": 64.0}),
+        dict(name="betas-0.95-0.99", set="embed", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="beta1-0.0-nesterov", set="tiny", opts={"beta1": 0.0, "nesterov": True}),
+        dict(name="eps-1e-3", set="wide", opts={"eps": 1e-3}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-betas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.01, "beta2": 0.99}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-nesterov-decay-differ", set="conv",
+             groups=G((["conv.weight"], {"nesterov": True}), (["conv.bias", "scale"], {"weightDecay": 0.1}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 1e-2}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"nesterov": True}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-betas-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "weightDecay": ("linear", 0.0, 0.1)}}),
+        dict(name="wide-lr-1e-2-nesterov", set="wide", opts={"lr": 1e-2, "nesterov": True}),
+        dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
+    ],
     "radamw": [
         dict(name="defaults", set="conv"),
         dict(name="weight-decay-0.01", set="mlp", opts={"weightDecay": 0.01}),
@@ -1118,7 +1387,8 @@ CASES = {
 SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, "clip": 501, "scaler": 601,
              "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101, "radam": 1201, "radamw": 1301,
              "nadam": 1401, "nadamw": 1501, "asgd": 1601,
-             "adabelief": 1701, "yogi": 1801}
+             "adabelief": 1701, "yogi": 1801, "ftrl": 1901, "proximaladagrad": 2001, "adamweightdecay": 2101,
+             "mindsporeadam": 2201, "adan": 2301}
 
 
 # ---------------------------------------------------------------------------

@@ -5,12 +5,17 @@ import dev.anneal.optim.AdaBeliefOptions
 import dev.anneal.optim.AdadeltaOptions
 import dev.anneal.optim.AdagradOptions
 import dev.anneal.optim.AdamOptions
+import dev.anneal.optim.AdamWeightDecayOptions
 import dev.anneal.optim.AdamaxOptions
+import dev.anneal.optim.AdanOptions
 import dev.anneal.optim.AsgdOptions
+import dev.anneal.optim.FtrlOptions
 import dev.anneal.optim.LionOptions
+import dev.anneal.optim.MindSporeAdamOptions
 import dev.anneal.optim.MomentumOptions
 import dev.anneal.optim.NAdamOptions
 import dev.anneal.optim.Optimizers
+import dev.anneal.optim.ProximalAdagradOptions
 import dev.anneal.optim.RmsPropOptions
 import dev.anneal.optim.RpropOptions
 import dev.anneal.optim.SgdOptions
@@ -243,6 +248,50 @@ public fun OptimizerScope<AdamGroup>.adamW(
     choose("adamW", builder, ::AdamGroup)
 }
 
+/** Adam without bias correction and with the decay inside the update, as MindSpore's `nn.AdamWeightDecay` computes it, with MindSpore's defaults. */
+public fun OptimizerScope<AdamWeightDecayGroup>.adamWeightDecay(
+    lr: Number = 0.001,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-6,
+    weightDecay: Number = 0.0,
+) {
+    val builder = Optimizers.adamWeightDecay()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+    choose("adamWeightDecay", builder, ::AdamWeightDecayGroup)
+}
+
+/**
+ * A group's values under AdamWeightDecay; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class AdamWeightDecayGroup internal constructor(private val group: AdamWeightDecayOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The first moment's decay. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** The second moment's decay. */
+    public var beta2: Number? = null
+        set(value) { field = value; group.beta2(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+}
+
 /** Adamax as `torch.optim.Adamax` computes it, with PyTorch's defaults and maximize. */
 public fun OptimizerScope<AdamaxGroup>.adamax(
     lr: Number = 0.002,
@@ -291,6 +340,62 @@ public class AdamaxGroup internal constructor(private val group: AdamaxOptions.G
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+}
+
+/** Adan as Optax's `adan` computes it, with Optax's defaults; the learning rate is required. */
+public fun OptimizerScope<AdanGroup>.adan(
+    lr: Number,
+    beta1: Number = 0.98,
+    beta2: Number = 0.92,
+    beta3: Number = 0.99,
+    eps: Number = 1.0E-8,
+    epsRoot: Number = 1.0E-8,
+    weightDecay: Number = 0.0,
+) {
+    val builder = Optimizers.adan()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .beta3(beta3.toSchedule())
+        .eps(eps.toSchedule())
+        .epsRoot(epsRoot.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+    choose("adan", builder, ::AdanGroup)
+}
+
+/**
+ * A group's values under Adan; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class AdanGroup internal constructor(private val group: AdanOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The first moment's decay. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** The second moment's decay. */
+    public var beta2: Number? = null
+        set(value) { field = value; group.beta2(value?.toSchedule()) }
+
+    /** The decay of the squared look-ahead gradient's average. */
+    public var beta3: Number? = null
+        set(value) { field = value; group.beta3(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** Added to the second moment before its root (Optax's eps_root). */
+    public var epsRoot: Number? = null
+        set(value) { field = value; group.epsRoot(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
 }
 
 /** Averaged SGD as `torch.optim.ASGD` computes it, with PyTorch's defaults and maximize. */
@@ -343,6 +448,62 @@ public class AsgdGroup internal constructor(private val group: AsgdOptions.Group
         set(value) { field = value; group.maximize(value) }
 }
 
+/** FTRL-Proximal as MindSpore's `nn.FTRL` computes it, with MindSpore's defaults; `lossScale` is the static scale the gradients carry. */
+public fun OptimizerScope<FtrlGroup>.ftrl(
+    lr: Number = 0.001,
+    lrPower: Number = -0.5,
+    initialAccumulatorValue: Number = 0.1,
+    l1: Number = 0.0,
+    l2: Number = 0.0,
+    weightDecay: Number = 0.0,
+    lossScale: Number = 1.0,
+) {
+    val builder = Optimizers.ftrl()
+        .lr(lr.toSchedule())
+        .lrPower(lrPower.toSchedule())
+        .initialAccumulatorValue(initialAccumulatorValue.toSchedule())
+        .l1(l1.toSchedule())
+        .l2(l2.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .lossScale(lossScale.toSchedule())
+    choose("ftrl", builder, ::FtrlGroup)
+}
+
+/**
+ * A group's values under Ftrl; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class FtrlGroup internal constructor(private val group: FtrlOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** How the per-coordinate rate falls as squared gradients accumulate: lr / accumulator^(-lrPower); 0 keeps it fixed. */
+    public var lrPower: Number? = null
+        set(value) { field = value; group.lrPower(value?.toSchedule()) }
+
+    /** Where the sum of squared gradients starts. */
+    public var initialAccumulatorValue: Number? = null
+        set(value) { field = value; group.initialAccumulatorValue(value?.toSchedule()) }
+
+    /** The l1 penalty's strength: weights within lr * l1 of zero become zero. */
+    public var l1: Number? = null
+        set(value) { field = value; group.l1(value?.toSchedule()) }
+
+    /** The l2 penalty's strength, applied in the rule's proximal step. */
+    public var l2: Number? = null
+        set(value) { field = value; group.l2(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** The static loss scale the gradients carry; they are divided by it before the update. */
+    public var lossScale: Number? = null
+        set(value) { field = value; group.lossScale(value?.toSchedule()) }
+}
+
 /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
 public fun OptimizerScope<LionGroup>.lion(
     lr: Number = 1.0E-4,
@@ -385,6 +546,62 @@ public class LionGroup internal constructor(private val group: LionOptions.Group
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+}
+
+/** Adam as MindSpore's `nn.Adam` computes it, corrections in the step size, with MindSpore's defaults and `use_nesterov`; `lossScale` is the static scale the gradients carry. */
+public fun OptimizerScope<MindSporeAdamGroup>.mindSporeAdam(
+    lr: Number = 0.001,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-8,
+    nesterov: Boolean = false,
+    weightDecay: Number = 0.0,
+    lossScale: Number = 1.0,
+) {
+    val builder = Optimizers.mindSporeAdam()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .nesterov(nesterov)
+        .weightDecay(weightDecay.toSchedule())
+        .lossScale(lossScale.toSchedule())
+    choose("mindSporeAdam", builder, ::MindSporeAdamGroup)
+}
+
+/**
+ * A group's values under MindSporeAdam; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class MindSporeAdamGroup internal constructor(private val group: MindSporeAdamOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The first moment's decay. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** The second moment's decay. */
+    public var beta2: Number? = null
+        set(value) { field = value; group.beta2(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** MindSpore's `use_nesterov`. */
+    public var nesterov: Boolean? = null
+        set(value) { field = value; group.nesterov(value) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** The static loss scale the gradients carry; they are divided by it before the update. */
+    public var lossScale: Number? = null
+        set(value) { field = value; group.lossScale(value?.toSchedule()) }
 }
 
 /** MindSpore's `nn.Momentum`: no defaults for the learning rate and the momentum, as there; `lossScale` is the static scale the gradients carry. */
@@ -506,6 +723,56 @@ public fun OptimizerScope<NAdamGroup>.nAdamW(
         .momentumDecay(momentumDecay.toSchedule())
         .maximize(maximize)
     choose("nAdamW", builder, ::NAdamGroup)
+}
+
+/** Proximal Adagrad as MindSpore's `nn.ProximalAdagrad` computes it, with MindSpore's defaults; `lossScale` is the static scale the gradients carry. */
+public fun OptimizerScope<ProximalAdagradGroup>.proximalAdagrad(
+    lr: Number = 0.001,
+    initialAccumulatorValue: Number = 0.1,
+    l1: Number = 0.0,
+    l2: Number = 0.0,
+    weightDecay: Number = 0.0,
+    lossScale: Number = 1.0,
+) {
+    val builder = Optimizers.proximalAdagrad()
+        .lr(lr.toSchedule())
+        .initialAccumulatorValue(initialAccumulatorValue.toSchedule())
+        .l1(l1.toSchedule())
+        .l2(l2.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .lossScale(lossScale.toSchedule())
+    choose("proximalAdagrad", builder, ::ProximalAdagradGroup)
+}
+
+/**
+ * A group's values under ProximalAdagrad; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class ProximalAdagradGroup internal constructor(private val group: ProximalAdagradOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** Where the sum of squared gradients starts. */
+    public var initialAccumulatorValue: Number? = null
+        set(value) { field = value; group.initialAccumulatorValue(value?.toSchedule()) }
+
+    /** The l1 penalty's strength: weights within lr * l1 of zero become zero. */
+    public var l1: Number? = null
+        set(value) { field = value; group.l1(value?.toSchedule()) }
+
+    /** The l2 penalty's strength, applied in the rule's proximal step. */
+    public var l2: Number? = null
+        set(value) { field = value; group.l2(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** The static loss scale the gradients carry; they are divided by it before the update. */
+    public var lossScale: Number? = null
+        set(value) { field = value; group.lossScale(value?.toSchedule()) }
 }
 
 /** RAdam as `torch.optim.RAdam` computes it, with PyTorch's defaults; maximize as torch 2.x has it. */

@@ -64,6 +64,10 @@ public final class Checks {
         return require(value >= 0 && Double.isFinite(value), field, "must be non-negative (>= 0) and finite, got " + value);
     }
 
+    public boolean nonPositive(String field, double value) {
+        return require(value <= 0 && Double.isFinite(value), field, "must be non-positive (<= 0) and finite, got " + value);
+    }
+
     /** {@code lo <= value < hi}. */
     public boolean inHalfOpen(String field, double value, double lo, double hi) {
         return require(value >= lo && value < hi, field, "must be in [" + lo + ", " + hi + "), got " + value);

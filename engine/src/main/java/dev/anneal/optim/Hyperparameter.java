@@ -82,6 +82,8 @@ public record Hyperparameter<T>(String name, Class<T> type, Range range, String 
         NON_NEGATIVE,
         /** {@code (0, inf)}: eps, scales. */
         POSITIVE,
+        /** {@code (-inf, 0]}: exponents of decaying rates (FTRL's lrPower). */
+        NON_POSITIVE,
         /** {@code [0, 1)}: betas, decay rates of running averages. */
         UNIT_INTERVAL,
         /** {@code [0, 1]}: dampening. */
@@ -95,6 +97,7 @@ public record Hyperparameter<T>(String name, Class<T> type, Range range, String 
             boolean inRange = switch (this) {
                 case NON_NEGATIVE -> c.nonNegative(field, value);
                 case POSITIVE -> c.positive(field, value);
+                case NON_POSITIVE -> c.nonPositive(field, value);
                 case UNIT_INTERVAL -> c.inHalfOpen(field, value, 0, 1);
                 case CLOSED_UNIT_INTERVAL -> c.inClosed(field, value, 0, 1);
             };

@@ -33,9 +33,19 @@ public final class Optimizers {
         return new AdamOptions.Builder(Adam.ADAMW);
     }
 
+    /** Adam without bias correction and with the decay inside the update, as MindSpore's {@code nn.AdamWeightDecay} computes it, with MindSpore's defaults. */
+    public static AdamWeightDecayOptions.Builder adamWeightDecay() {
+        return new AdamWeightDecayOptions.Builder(AdamWeightDecay.ADAM_WEIGHT_DECAY);
+    }
+
     /** Adamax as {@code torch.optim.Adamax} computes it, with PyTorch's defaults and maximize. */
     public static AdamaxOptions.Builder adamax() {
         return new AdamaxOptions.Builder(Adamax.ADAMAX);
+    }
+
+    /** Adan as Optax's {@code adan} computes it, with Optax's defaults; the learning rate is required. */
+    public static AdanOptions.Builder adan() {
+        return new AdanOptions.Builder(Adan.ADAN);
     }
 
     /** Averaged SGD as {@code torch.optim.ASGD} computes it, with PyTorch's defaults and maximize. */
@@ -43,9 +53,19 @@ public final class Optimizers {
         return new AsgdOptions.Builder(Asgd.ASGD);
     }
 
+    /** FTRL-Proximal as MindSpore's {@code nn.FTRL} computes it, with MindSpore's defaults; {@code lossScale} is the static scale the gradients carry. */
+    public static FtrlOptions.Builder ftrl() {
+        return new FtrlOptions.Builder(Ftrl.FTRL);
+    }
+
     /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
     public static LionOptions.Builder lion() {
         return new LionOptions.Builder(Lion.LION);
+    }
+
+    /** Adam as MindSpore's {@code nn.Adam} computes it, corrections in the step size, with MindSpore's defaults and {@code use_nesterov}; {@code lossScale} is the static scale the gradients carry. */
+    public static MindSporeAdamOptions.Builder mindSporeAdam() {
+        return new MindSporeAdamOptions.Builder(MindSporeAdam.MINDSPORE_ADAM);
     }
 
     /** MindSpore's {@code nn.Momentum}: no defaults for the learning rate and the momentum, as there; {@code lossScale} is the static scale the gradients carry. */
@@ -61,6 +81,11 @@ public final class Optimizers {
     /** NAdam with decoupled weight decay, as torch 2.x's {@code NAdam(decoupled_weight_decay=True)} computes it. */
     public static NAdamOptions.Builder nAdamW() {
         return new NAdamOptions.Builder(NAdam.NADAMW);
+    }
+
+    /** Proximal Adagrad as MindSpore's {@code nn.ProximalAdagrad} computes it, with MindSpore's defaults; {@code lossScale} is the static scale the gradients carry. */
+    public static ProximalAdagradOptions.Builder proximalAdagrad() {
+        return new ProximalAdagradOptions.Builder(ProximalAdagrad.PROXIMAL_ADAGRAD);
     }
 
     /** RAdam as {@code torch.optim.RAdam} computes it, with PyTorch's defaults; maximize as torch 2.x has it. */
@@ -95,6 +120,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, Adamax.ADAMAX, Asgd.ASGD, Lion.LION, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD, Yogi.YOGI);
+        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Asgd.ASGD, Ftrl.FTRL, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD, Yogi.YOGI);
     }
 }

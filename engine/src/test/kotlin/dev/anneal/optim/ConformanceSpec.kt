@@ -51,13 +51,18 @@ class ConformanceSpec : FunSpec({
         Row("adagrad", 0.1, 1.0, 5000, 1e-3),
         Row("adam", 0.01, 0.03, 3000, 1e-3),
         Row("adamw", 0.01, 0.03, 5000, 1e-3),
+        Row("adamweightdecay", 0.01, 0.01, 5000, 1e-3),
         Row("adamax", 0.01, 0.1, 3000, 1e-3),
+        Row("adan", 0.01, 1e-3, 3000, 1e-3),
         Row("asgd", 0.01, 1e-3, 5000, 0.01),
+        Row("ftrl", 0.1, 0.3, 5000, 1e-3),
         // Lion moves every coordinate by lr each step, so it circles the minimum at that distance.
         Row("lion", 1e-3, 1e-3, 5000, 0.01),
+        Row("mindsporeadam", 0.01, 0.01, 5000, 1e-3),
         Row("momentum", 0.01, 3e-3, 1000, 1e-3, mapOf("momentum" to 0.9)),
         Row("nadam", 0.01, 0.01, 5000, 1e-3),
         Row("nadamw", 0.01, 0.01, 5000, 1e-3),
+        Row("proximaladagrad", 0.1, 0.3, 5000, 1e-3),
         // RAdam is slow on this valley: torch's own RAdam is at 0.432 after the same 5000 steps.
         Row("radam", 0.01, 3e-3, 5000, 0.5),
         Row("radamw", 0.01, 3e-3, 5000, 0.5),

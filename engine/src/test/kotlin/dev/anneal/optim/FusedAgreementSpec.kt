@@ -93,6 +93,7 @@ private fun randomShape(random: Random): Shape = when (random.nextInt(6)) {
 private val pools = mapOf(
     Hyperparameter.Range.NON_NEGATIVE to listOf(0.0, 0.01, 0.1, 0.5),
     Hyperparameter.Range.POSITIVE to listOf(1e-8, 1e-3, 1.0, 128.0),
+    Hyperparameter.Range.NON_POSITIVE to listOf(0.0, -0.25, -0.5, -1.0),
     Hyperparameter.Range.UNIT_INTERVAL to listOf(0.0, 0.5, 0.9, 0.99),
     Hyperparameter.Range.CLOSED_UNIT_INTERVAL to listOf(0.0, 0.3, 1.0),
 )

@@ -122,6 +122,21 @@ class GoldenTrajectorySpec : FunSpec({
             Mistake("Yogi with Adam's second moment, v moved by (1 - beta2)(g^2 - v)", "yogi", "defaults") { wrong ->
                 { plainYogi(it, additive = !wrong) }
             },
+            Mistake("Adan without the gradient difference, its Nesterov estimate", "adan", "lr-1e-2") { wrong ->
+                { plainAdan(it, difference = !wrong) }
+            },
+            Mistake("FTRL whose linear term drops - sigma * w, the part that carries the weights forward", "ftrl", "defaults") { wrong ->
+                { plainFtrl(it, sigmaTerm = !wrong) }
+            },
+            Mistake("Proximal Adagrad without the l1 shrink of its proximal step", "proximaladagrad", "l1-0.01-lr-0.1") { wrong ->
+                { plainProximalAdagrad(it, shrink = !wrong) }
+            },
+            Mistake("AdamWeightDecay with the decay left out of the update", "adamweightdecay", "weight-decay-0.1-lr-0.01") { wrong ->
+                { plainAdamWeightDecay(it, decay = !wrong) }
+            },
+            Mistake("MindSpore's Adam with use_nesterov ignored, stepping along m", "mindsporeadam", "nesterov") { wrong ->
+                { plainMindSporeAdam(it, nesterov = !wrong) }
+            },
         )) { mistake ->
             val case = GoldenCase.load(mistake.optimizer).first { it.name == mistake.case }
             val right = replay(case, normwise = true, step = mistake.rule(false))
@@ -379,6 +394,101 @@ private fun plainYogi(arrays: Map<String, NDArray>, additive: Boolean): () -> Un
             if (additive) vs.subi(vs.sub(square).sign().muli(0.001f).muli(square)) else vs.muli(0.999f).addi(square.mul(0.001f))
             val denom = vs.div((1 - 0.999.pow(t)).toFloat()).sqrt().addi(1e-3f)
             w.subi(m.getValue(name).div((1 - 0.9.pow(t)).toFloat()).divi(denom).muli(1e-2f))
+            g.muli(0)
+        }
+    }
+}
+
+/** MindSpore's FTRL with its defaults (lr 1e-3, lrPower -0.5, accumulators from 0.1, no l1 or l2); without - sigma * w when told. */
+private fun plainFtrl(arrays: Map<String, NDArray>, sigmaTerm: Boolean): () -> Unit {
+    val accum = arrays.mapValues { it.value.zerosLike().addi(0.1f) }
+    val linear = arrays.mapValues { it.value.zerosLike() }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val a = accum.getValue(name)
+            val l = linear.getValue(name)
+            val next = a.add(g.mul(g))
+            l.addi(g)
+            if (sigmaTerm) l.subi(next.sqrt().subi(a.sqrt()).divi(1e-3f).muli(w))
+            w.muli(0).subi(l.div(next.sqrt().divi(1e-3f)))
+            a.muli(0).addi(next)
+            g.muli(0)
+        }
+    }
+}
+
+/** MindSpore's Proximal Adagrad with lr 0.1, l1 0.01 and its other defaults (accumulators from 0.1, no l2); without the l1 shrink when told. */
+private fun plainProximalAdagrad(arrays: Map<String, NDArray>, shrink: Boolean): () -> Unit {
+    val accum = arrays.mapValues { it.value.zerosLike().addi(0.1f) }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val a = accum.getValue(name).addi(g.mul(g))
+            val prox = w.sub(g.mul(0.1f).divi(a.sqrt()))
+            w.muli(0).addi(if (shrink) prox.sign().muli(prox.abs().subi(1e-3f).maximum(0f)) else prox)
+            g.muli(0)
+        }
+    }
+}
+
+/** MindSpore's AdamWeightDecay with lr 0.01, weight decay 0.1 and its other defaults (betas 0.9 and 0.999, eps 1e-6); no decay when told. */
+private fun plainAdamWeightDecay(arrays: Map<String, NDArray>, decay: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val v = arrays.mapValues { it.value.zerosLike() }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            m.getValue(name).muli(0.9f).addi(g.mul(0.1f))
+            v.getValue(name).muli(0.999f).addi(g.mul(g).muli(0.001f))
+            val update = m.getValue(name).div(v.getValue(name).sqrt().addi(1e-6f))
+            if (decay) update.addi(w.mul(0.1f))
+            w.subi(update.muli(0.01f))
+            g.muli(0)
+        }
+    }
+}
+
+/** MindSpore's Adam with use_nesterov and its defaults (lr 1e-3, betas 0.9 and 0.999, eps 1e-8); along m when told. */
+private fun plainMindSporeAdam(arrays: Map<String, NDArray>, nesterov: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val v = arrays.mapValues { it.value.zerosLike() }
+    var t = 0
+    return {
+        t++
+        val stepSize = (1e-3 * kotlin.math.sqrt(1 - 0.999.pow(t)) / (1 - 0.9.pow(t))).toFloat()
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            m.getValue(name).muli(0.9f).addi(g.mul(0.1f))
+            v.getValue(name).muli(0.999f).addi(g.mul(g).muli(0.001f))
+            val direction = if (nesterov) m.getValue(name).mul(0.9f).addi(g.mul(0.1f)) else m.getValue(name)
+            w.subi(direction.div(v.getValue(name).sqrt().addi(1e-8f)).muli(stepSize))
+            g.muli(0)
+        }
+    }
+}
+
+/** Optax's Adan with lr 1e-2 and its defaults (betas 0.98, 0.92 and 0.99, eps and epsRoot 1e-8); without g - g_prev when told. */
+private fun plainAdan(arrays: Map<String, NDArray>, difference: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val v = arrays.mapValues { it.value.zerosLike() }
+    val n = arrays.mapValues { it.value.zerosLike() }
+    val prev = arrays.mapValues { it.value.zerosLike() }
+    var t = 0
+    return {
+        t++
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val d = if (difference && t > 1) g.sub(prev.getValue(name)) else g.zerosLike()
+            m.getValue(name).muli(0.98f).addi(g.mul(0.02f))
+            v.getValue(name).muli(0.92f).addi(d.mul(0.08f))
+            val ahead = g.add(d.mul(0.08f))
+            n.getValue(name).muli(0.99f).addi(ahead.mul(ahead).muli(0.01f))
+            val u = m.getValue(name).div((1 - 0.98.pow(t)).toFloat())
+                .addi(v.getValue(name).div((1 - 0.92.pow(t)).toFloat()).muli(0.08f))
+            val denom = n.getValue(name).div((1 - 0.99.pow(t)).toFloat()).addi(1e-8f).sqrt().addi(1e-8f)
+            w.subi(u.divi(denom).muli(1e-2f))
+            prev.getValue(name).muli(0).addi(g)
             g.muli(0)
         }
     }
