@@ -134,6 +134,8 @@ DEFAULTS = {
              "lossScale": 1.0},
     "proximaladagrad": {"lr": 1e-3, "initialAccumulatorValue": 0.1, "l1": 0.0, "l2": 0.0, "weightDecay": 0.0,
                         "lossScale": 1.0},
+    "ademamix": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "beta3": 0.9999, "alpha": 5.0, "eps": 1e-8, "epsRoot": 0.0,
+                 "weightDecay": 0.0, "alphaWarmup": 0.0, "beta3Warmup": 0.0},
     "adan": {"lr": 1e-3, "beta1": 0.98, "beta2": 0.92, "beta3": 0.99, "eps": 1e-8, "epsRoot": 1e-8, "weightDecay": 0.0},
     "adamweightdecay": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-6, "weightDecay": 0.0},
     "mindsporeadam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "nesterov": False, "weightDecay": 0.0,
@@ -154,6 +156,7 @@ REFERENCES = {
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
     "adabelief": "Optax's adabelief (scale_by_belief, decoupled weight decay) written out in float32 torch ops",
     "yogi": "Optax's yogi (scale_by_yogi) written out in float32 torch ops",
+    "ademamix": "Optax's contrib.ademamix with the paper's alpha and beta3 warmups, written out in float32 torch ops",
     "adan": "Optax's adan (scale_by_adan, add_decayed_weights) written out in float32 torch ops",
     "ftrl": "MindSpore's nn.FTRL (ApplyFtrl, TensorFlow's kernel) after its decay_weight and scale_grad, written out in float32 torch ops",
     "proximaladagrad": "MindSpore's nn.ProximalAdagrad (ApplyProximalAdagrad) after its decay_weight and scale_grad, written out in float32 torch ops",
@@ -528,8 +531,43 @@ class Adan(WrittenRule):
         prev.copy_(grad)
 
 
+# AdEMAMix: Optax's contrib.ademamix, with the warmups of the paper's reference code (linear in
+# alpha from 0; beta3 from beta1 with its half-life linear), both by the tensor's update count.
+def ademamix_alpha(g, t):
+    if t < g["alphaWarmup"]:
+        a = t / float(g["alphaWarmup"])
+        return (1.0 - a) * 0.0 + a * g["alpha"]
+    return g["alpha"]
+
+
+def ademamix_beta3(g, t):
+    def half_life(beta):
+        return math.log(0.5) / math.log(beta + 1e-8) - 1
+
+    if t < g["beta3Warmup"]:
+        a = t / float(g["beta3Warmup"])
+        return math.pow(0.5, 1 / ((1.0 - a) * half_life(g["beta1"]) + a * half_life(g["beta3"]) + 1))
+    return g["beta3"]
+
+
+class AdEMAMix(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        b1, b2, b3 = g["beta1"], g["beta2"], ademamix_beta3(g, t)
+        fast = state.setdefault("fast", torch.zeros_like(p))
+        slow = state.setdefault("slow", torch.zeros_like(p))
+        nu = state.setdefault("nu", torch.zeros_like(p))
+        fast.mul_(b1).add_(grad, alpha=1 - b1)
+        slow.mul_(b3).add_(grad, alpha=1 - b3)
+        nu.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+        u = fast.div(1 - b1 ** t).add(slow, alpha=ademamix_alpha(g, t))
+        u = u.div(nu.div(1 - b2 ** t).add(g["epsRoot"]).sqrt().add_(g["eps"]))
+        u.add_(p, alpha=g["weightDecay"])
+        p.add_(u, alpha=-g["lr"])
+
+
 WRITTEN_RULES = {"lion": Lion, "adabelief": AdaBelief, "yogi": Yogi, "ftrl": Ftrl, "proximaladagrad": ProximalAdagrad,
-                 "adamweightdecay": AdamWeightDecay, "mindsporeadam": MindSporeAdam, "adan": Adan}
+                 "adamweightdecay": AdamWeightDecay, "mindsporeadam": MindSporeAdam, "adan": Adan,
+                 "ademamix": AdEMAMix}
 
 
 # ---------------------------------------------------------------------------
@@ -1045,6 +1083,38 @@ CASES = {
         dict(name="wide-conv-lr-0.05", set="wide", opts={"lr": 0.05}),
         dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
     ],
+    "ademamix": [
+        dict(name="lr-1e-3", set="conv"),
+        dict(name="lr-1e-2", set="mlp", opts={"lr": 1e-2}),
+        dict(name="alpha-warmup-50", set="embed", opts={"alphaWarmup": 50.0}),
+        dict(name="beta3-warmup-50", set="tiny", opts={"beta3Warmup": 50.0}),
+        dict(name="both-warmups-200-beyond-the-run", set="wide", opts={"alphaWarmup": 200.0, "beta3Warmup": 200.0}),
+        dict(name="warmups-30-and-70-lr-1e-2", set="conv", opts={"lr": 1e-2, "alphaWarmup": 30.0, "beta3Warmup": 70.0}),
+        dict(name="alpha-0-is-adamw", set="mlp", opts={"alpha": 0.0}),
+        dict(name="alpha-8-beta3-0.999", set="embed", opts={"alpha": 8.0, "beta3": 0.999}),
+        dict(name="weight-decay-0.1-lr-1e-2", set="tiny", opts={"lr": 1e-2, "weightDecay": 0.1}),
+        dict(name="eps-root-1e-4", set="wide", opts={"epsRoot": 1e-4}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-alpha", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 1e-2, "alpha": 2.0}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-warmups-decay-differ", set="conv",
+             groups=G((["conv.weight"], {"alphaWarmup": 40.0, "beta3Warmup": 40.0}), (["conv.bias", "scale"], {"weightDecay": 0.1}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5, "beta3Warmup": 20.0}),
+                      (["head.bias"], {"lr": 1e-2}))),
+        dict(name="param-without-gradient-steps-3-10-warmups-20", set="mlp", opts={"alphaWarmup": 20.0, "beta3Warmup": 20.0},
+             frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", opts={"weightDecay": 0.1}, frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-alpha-beta3-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "alpha": ("linear", 0.0, 5.0)},
+                        1: {"beta3": ("step", 0.99, 0.9999, 50), "beta1": ("triangle", 0.8, 0.95, 30)}}),
+        dict(name="wide-lr-1e-2", set="wide", opts={"lr": 1e-2}),
+        dict(name="embed-betas-0.5-0.95-0.99", set="embed", opts={"beta1": 0.5, "beta2": 0.95, "beta3": 0.99}),
+    ],
     "adan": [
         dict(name="lr-1e-3", set="conv"),
         dict(name="lr-1e-2", set="mlp", opts={"lr": 1e-2}),
@@ -1388,7 +1458,7 @@ SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, 
              "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101, "radam": 1201, "radamw": 1301,
              "nadam": 1401, "nadamw": 1501, "asgd": 1601,
              "adabelief": 1701, "yogi": 1801, "ftrl": 1901, "proximaladagrad": 2001, "adamweightdecay": 2101,
-             "mindsporeadam": 2201, "adan": 2301}
+             "mindsporeadam": 2201, "adan": 2301, "ademamix": 2401}
 
 
 # ---------------------------------------------------------------------------

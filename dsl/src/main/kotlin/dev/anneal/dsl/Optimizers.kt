@@ -8,6 +8,7 @@ import dev.anneal.optim.AdamOptions
 import dev.anneal.optim.AdamWeightDecayOptions
 import dev.anneal.optim.AdamaxOptions
 import dev.anneal.optim.AdanOptions
+import dev.anneal.optim.AdemamixOptions
 import dev.anneal.optim.AsgdOptions
 import dev.anneal.optim.FtrlOptions
 import dev.anneal.optim.LionOptions
@@ -396,6 +397,80 @@ public class AdanGroup internal constructor(private val group: AdanOptions.Group
     /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
     public var weightDecay: Number? = null
         set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+}
+
+/** AdEMAMix as Optax's `contrib.ademamix` computes it, with the paper's alpha and beta3 warmups and Optax's defaults; the learning rate is required. */
+public fun OptimizerScope<AdemamixGroup>.ademamix(
+    lr: Number,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    beta3: Number = 0.9999,
+    alpha: Number = 5.0,
+    eps: Number = 1.0E-8,
+    epsRoot: Number = 0.0,
+    weightDecay: Number = 0.0,
+    alphaWarmup: Number = 0.0,
+    beta3Warmup: Number = 0.0,
+) {
+    val builder = Optimizers.ademamix()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .beta3(beta3.toSchedule())
+        .alpha(alpha.toSchedule())
+        .eps(eps.toSchedule())
+        .epsRoot(epsRoot.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .alphaWarmup(alphaWarmup.toSchedule())
+        .beta3Warmup(beta3Warmup.toSchedule())
+    choose("ademamix", builder, ::AdemamixGroup)
+}
+
+/**
+ * A group's values under Ademamix; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class AdemamixGroup internal constructor(private val group: AdemamixOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The first moment's decay. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** The second moment's decay. */
+    public var beta2: Number? = null
+        set(value) { field = value; group.beta2(value?.toSchedule()) }
+
+    /** The slow average's decay (after its warmup). */
+    public var beta3: Number? = null
+        set(value) { field = value; group.beta3(value?.toSchedule()) }
+
+    /** How much of the slow average the update mixes in (after its warmup). */
+    public var alpha: Number? = null
+        set(value) { field = value; group.alpha(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** Added to the second moment before its root (Optax's eps_root). */
+    public var epsRoot: Number? = null
+        set(value) { field = value; group.epsRoot(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** Updates over which alpha rises linearly from 0; 0 for none. */
+    public var alphaWarmup: Number? = null
+        set(value) { field = value; group.alphaWarmup(value?.toSchedule()) }
+
+    /** Updates over which beta3 rises from beta1, its half-life linearly; 0 for none. */
+    public var beta3Warmup: Number? = null
+        set(value) { field = value; group.beta3Warmup(value?.toSchedule()) }
 }
 
 /** Averaged SGD as `torch.optim.ASGD` computes it, with PyTorch's defaults and maximize. */

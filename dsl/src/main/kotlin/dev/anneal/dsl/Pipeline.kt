@@ -248,6 +248,8 @@ public class StepScope internal constructor(
     /**
      * Records [compute] on a gradient tape, back-propagates the scalar it returns times [lossScale]
      * (the stepping optimizer's `lossScale()` when it scales the loss), and returns its value.
+     * Inside [compute], give operations tensors rather than Java numbers (`x.mul(0.5)`): DJL frees
+     * a number's tensor when the operation returns, and the graph would read freed memory here.
      */
     public fun backward(lossScale: Float = 1f, compute: () -> NDArray): Float =
         Engine.getInstance().newGradientCollector().use { tape ->

@@ -48,6 +48,11 @@ public final class Optimizers {
         return new AdanOptions.Builder(Adan.ADAN);
     }
 
+    /** AdEMAMix as Optax's {@code contrib.ademamix} computes it, with the paper's alpha and beta3 warmups and Optax's defaults; the learning rate is required. */
+    public static AdemamixOptions.Builder ademamix() {
+        return new AdemamixOptions.Builder(Ademamix.ADEMAMIX);
+    }
+
     /** Averaged SGD as {@code torch.optim.ASGD} computes it, with PyTorch's defaults and maximize. */
     public static AsgdOptions.Builder asgd() {
         return new AsgdOptions.Builder(Asgd.ASGD);
@@ -120,6 +125,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Asgd.ASGD, Ftrl.FTRL, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD, Yogi.YOGI);
+        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD, Yogi.YOGI);
     }
 }

@@ -122,6 +122,9 @@ class GoldenTrajectorySpec : FunSpec({
             Mistake("Yogi with Adam's second moment, v moved by (1 - beta2)(g^2 - v)", "yogi", "defaults") { wrong ->
                 { plainYogi(it, additive = !wrong) }
             },
+            Mistake("AdEMAMix without its slow average, Adam with Optax's rounding", "ademamix", "alpha-8-beta3-0.999") { wrong ->
+                { plainAdEMAMix(it, slow = !wrong) }
+            },
             Mistake("Adan without the gradient difference, its Nesterov estimate", "adan", "lr-1e-2") { wrong ->
                 { plainAdan(it, difference = !wrong) }
             },
@@ -489,6 +492,28 @@ private fun plainAdan(arrays: Map<String, NDArray>, difference: Boolean): () -> 
             val denom = n.getValue(name).div((1 - 0.99.pow(t)).toFloat()).addi(1e-8f).sqrt().addi(1e-8f)
             w.subi(u.divi(denom).muli(1e-2f))
             prev.getValue(name).muli(0).addi(g)
+            g.muli(0)
+        }
+    }
+}
+
+/** Optax's AdEMAMix with lr 1e-3, alpha 8, beta3 0.999 and its other defaults (betas 0.9 and 0.999, eps 1e-8); without the slow average when told. */
+private fun plainAdEMAMix(arrays: Map<String, NDArray>, slow: Boolean): () -> Unit {
+    val fast = arrays.mapValues { it.value.zerosLike() }
+    val slowAverage = arrays.mapValues { it.value.zerosLike() }
+    val nu = arrays.mapValues { it.value.zerosLike() }
+    var t = 0
+    return {
+        t++
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            fast.getValue(name).muli(0.9f).addi(g.mul(0.1f))
+            slowAverage.getValue(name).muli(0.999f).addi(g.mul(0.001f))
+            nu.getValue(name).muli(0.999f).addi(g.mul(g).muli(0.001f))
+            val u = fast.getValue(name).div((1 - 0.9.pow(t)).toFloat())
+            if (slow) u.addi(slowAverage.getValue(name).mul(8f))
+            val denom = nu.getValue(name).div((1 - 0.999.pow(t)).toFloat()).sqrt().addi(1e-8f)
+            w.subi(u.divi(denom).muli(1e-3f))
             g.muli(0)
         }
     }
