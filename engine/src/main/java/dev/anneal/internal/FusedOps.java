@@ -75,19 +75,28 @@ public final class FusedOps {
      * product {@code p}. The float64 sum is itself rounded, and where it lands exactly halfway
      * between two values of {@code type} (possible when {@code a} and {@code p} are far apart in
      * magnitude) rounding it again would break the tie by evenness instead of by what the float64
-     * sum dropped. There the neighbour on the side of the dropped part (Knuth's two-sum) is taken.
+     * sum dropped. There the neighbour on the side of the dropped part (Knuth's two-sum) is taken;
+     * for float32 that includes the tie between the largest float and infinity.
      */
     private static NDArray roundedSum(NDArray a, NDArray p, DataType type) {
         NDArray sum = a.add(p);
         NDArray nearest = sum.toType(type, false).toType(DataType.FLOAT64, false);
         NDArray mirrored = sum.mul(2).subi(nearest); // the other neighbour, when the sum is a tie
         NDArray tie = mirrored.toType(type, false).toType(DataType.FLOAT64, false).eq(mirrored)
-                .logicalAnd(mirrored.neq(nearest));
+                .logicalAnd(mirrored.neq(nearest)).logicalAnd(nearest.isInfinite().logicalNot());
+        if (type == DataType.FLOAT32) {
+            NDArray overflowTie = sum.abs().eq(FLOAT32_OVERFLOW_TIE);
+            mirrored = NDArrays.where(overflowTie, sum.sign().muli(Float.MAX_VALUE), mirrored);
+            tie = tie.logicalOr(overflowTie);
+        }
         NDArray pPart = sum.sub(a);
         NDArray dropped = a.sub(sum.sub(pPart)).addi(p.sub(pPart));
         NDArray towardDropped = NDArrays.where(dropped.gt(0), nearest.maximum(mirrored), nearest.minimum(mirrored));
         return NDArrays.where(tie.logicalAnd(dropped.neq(0)), towardDropped, nearest).toType(type, false);
     }
+
+    /** Halfway between float32's largest value and the next power of two, 2^128 - 2^103: rounds to infinity. */
+    private static final double FLOAT32_OVERFLOW_TIE = Math.scalb(1.0, 128) - Math.scalb(1.0, 103);
 
     /**
      * A scalar operand in the tensor's precision. DJL turns a Java number into a 0-dim tensor of

@@ -24,7 +24,9 @@ import java.util.List;
  * alphaWarmup}; over the first {@code beta3Warmup} updates beta3_t rises from beta1 so that the
  * slow average's half-life {@code h(b) = ln 0.5 / ln(b + 1e-8) - 1} grows linearly, {@code
  * beta3_t = 0.5^(1 / (1 + (1 - a) h(beta1) + a h(beta3)))} with {@code a = t / beta3Warmup}, as the
- * paper's reference code schedules them; 0 turns a warmup off. The scalars are formed in float64,
+ * paper's reference code schedules them, by the update's number (1 first); 0 turns a warmup off.
+ * Optax calls a schedule given for alpha or beta3 with the count before the update (0 first), so
+ * the paper's schedulers passed to Optax run one update behind these. The scalars are formed in float64,
  * the moments each one multiply-add, the mixture and the step one multiply-add each, the root
  * correctly rounded. Defaults are Optax's (betas 0.9, 0.999 and 0.9999, alpha 5, eps 1e-8, no
  * epsRoot, no weight decay) with no warmup; the learning rate has none there and none here.

@@ -28,4 +28,16 @@ class FusedOpsSpec : FunSpec({
         FusedOps.addProductInPlace(v, manager.create(FloatArray(addends.size) { b }), manager.create(FloatArray(addends.size) { b }), 1.0)
         v.toFloatArray().map { it.toRawBits() } shouldBe addends.map { Math.fma(b, b, it).toRawBits() }
     }
+
+    // 18631 * 2^50 * 1801 * 2^53 = 2^128 - 2^103, halfway between the largest float and infinity:
+    // an addend below zero brings the exact sum back under it, one above takes it to infinity.
+    test("a + s * b is rounded once at float32's overflow threshold, both signs") {
+        val b = 18631f * Math.scalb(1f, 50)
+        val s = 1801f * Math.scalb(1f, 53)
+        for (sign in listOf(1f, -1f)) {
+            val a = floatArrayOf(-1f, 1f, 0f, -Math.scalb(1f, 100), 1e30f)
+            val got = FusedOps.addScaled(manager.create(a), manager.create(FloatArray(a.size) { sign * b }), s.toDouble()).toFloatArray()
+            got.map { it.toRawBits() } shouldBe a.map { Math.fma(sign * b, s, it).toRawBits() }
+        }
+    }
 })
