@@ -49,7 +49,7 @@ class ConformanceSpec : FunSpec({
         Row("adabelief", 0.01, 0.03, 3000, 1e-3),
         Row("adadelta", 1.0, 0.1, 5000, 0.05),
         Row("adagrad", 0.1, 1.0, 5000, 1e-3),
-        // AdEMAMix's slow average (beta3 0.9999) keeps it circling the minimum at lr 0.01 past step 2,000.
+        // AdEMAMix's slow average (beta3 0.9999) makes it slow at lr 0.01: still 1.3 % of the start at step 2,000.
         Row("ademamix", 0.1, 0.1, 5000, 1e-3),
         Row("adam", 0.01, 0.03, 3000, 1e-3),
         Row("adamw", 0.01, 0.03, 5000, 1e-3),
