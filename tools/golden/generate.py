@@ -140,6 +140,12 @@ DEFAULTS = {
     "adamweightdecay": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-6, "weightDecay": 0.0},
     "mindsporeadam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "nesterov": False, "weightDecay": 0.0,
                       "lossScale": 1.0},
+    "lazyadam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "nesterov": False, "weightDecay": 0.0,
+                 "lossScale": 1.0},
+    "sparseadam": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "maximize": False},
+    "schedulefreeadamw": {"lr": 2.5e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0,
+                          "weightLrPower": 2.0, "maximize": False},
+    "schedulefreesgd": {"lr": 1.0, "beta1": 0.9, "weightDecay": 0.0, "weightLrPower": 2.0, "maximize": False},
 }
 
 TORCH_NAMES = {"lr": "lr", "momentum": "momentum", "dampening": "dampening",
@@ -162,6 +168,16 @@ REFERENCES = {
     "proximaladagrad": "MindSpore's nn.ProximalAdagrad (ApplyProximalAdagrad) after its decay_weight and scale_grad, written out in float32 torch ops",
     "adamweightdecay": "MindSpore's nn.AdamWeightDecay written out in float32 torch ops",
     "mindsporeadam": "MindSpore's nn.Adam (corrections in the step size, use_nesterov) after its decay_weight and scale_grad, written out in float32 torch ops",
+    "lazyadam": "MindSpore's nn.LazyAdam (FusedSparseLazyAdam over the rows its sparse gradient lists, after "
+                "decay_weight and scale_grad on those rows) written out in float32 torch ops; the rows with a "
+                "gradient are those not all zero",
+    "sparseadam": "torch {v} (torch.optim.SparseAdam; each gradient handed over as a sparse tensor of its rows "
+                  "that are not all zero, to_sparse(1))",
+    "schedulefreeadamw": "Optax's contrib.schedule_free_adamw (schedule_free over scale_by_rms, add_decayed_weights, "
+                         "scale_by_learning_rate), lr read at the step for both the step and the weights, written out "
+                         "in float32 torch ops",
+    "schedulefreesgd": "Optax's contrib.schedule_free_sgd (schedule_free over add_decayed_weights and sgd), lr read at "
+                       "the step for both the step and the weights, written out in float32 torch ops",
     "rmsprop": "torch {v} (torch.optim.RMSprop, foreach=False)",
     "rprop": "torch {v} (torch.optim.Rprop, foreach=False)",
     "radamw": "torch {v} (torch.optim.RAdam, foreach=False, weight_decay=0; torch 2.x's decoupled_weight_decay=True "
@@ -272,7 +288,10 @@ def check_nadam_transcription():
 TORCH_CLASSES = {"sgd": torch.optim.SGD, "adam": torch.optim.Adam, "adamw": torch.optim.AdamW,
                  "rmsprop": torch.optim.RMSprop, "adagrad": torch.optim.Adagrad, "adamax": torch.optim.Adamax,
                  "adadelta": torch.optim.Adadelta, "rprop": torch.optim.Rprop, "radam": torch.optim.RAdam,
-                 "radamw": torch.optim.RAdam, "nadam": NAdam2x, "nadamw": NAdamW2x, "asgd": torch.optim.ASGD}
+                 "radamw": torch.optim.RAdam, "nadam": NAdam2x, "nadamw": NAdamW2x, "asgd": torch.optim.ASGD,
+                 "sparseadam": torch.optim.SparseAdam}
+# Those without a foreach option.
+NO_FOREACH = {"sparseadam"}
 
 # Options Anneal has that these torch 1.13 classes lack, and how the generator writes them out as
 # torch 2.x computes them.
@@ -445,15 +464,19 @@ class MindSporeRule(WrittenRule):
             for p in g["params"]:
                 if p.grad is None:
                     continue
-                grad = p.grad
-                decay = g["weightDecay"] * g.get("lossScale", 1.0)
-                if decay > 0:
-                    grad = torch.add(torch.mul(p, torch.tensor(decay, dtype=torch.float32)), grad)
-                if g.get("lossScale", 1.0) != 1.0:
-                    grad = torch.mul(grad, torch.tensor(1.0 / g["lossScale"], dtype=torch.float32))
                 state = self.state.setdefault(id(p), {"count": 0})
                 state["count"] += 1
-                self.update(g, p, grad, state, state["count"])
+                self.update(g, p, mindspore_gradient(g, p, p.grad), state, state["count"])
+
+
+def mindspore_gradient(g, p, grad):
+    """MindSpore's decay_weight and scale_grad: the gradient its optimizers' kernels see."""
+    decay = g["weightDecay"] * g.get("lossScale", 1.0)
+    if decay > 0:
+        grad = torch.add(torch.mul(p, torch.tensor(decay, dtype=torch.float32)), grad)
+    if g.get("lossScale", 1.0) != 1.0:
+        grad = torch.mul(grad, torch.tensor(1.0 / g["lossScale"], dtype=torch.float32))
+    return grad
 
 
 class Ftrl(MindSporeRule):
@@ -512,6 +535,37 @@ class MindSporeAdam(MindSporeRule):
         p.add_(direction.div(v.sqrt().add_(g["eps"])), alpha=-step_size)
 
 
+def touched_rows(grad):
+    """The rows (slices along the first dimension; a vector's elements; a scalar's one) of a
+    gradient that are not all zero: those a sparse gradient of the same values would list."""
+    rows = grad.reshape(1, -1) if grad.dim() == 0 else grad.reshape(grad.shape[0], -1)
+    return (rows != 0).any(dim=1).nonzero().flatten()
+
+
+class LazyAdam(MindSporeAdam):
+    """MindSpore's nn.LazyAdam with a sparse gradient: decay_weight and scale_grad on the listed rows
+    (its RowTensor path), then FusedSparseLazyAdam's Adam on those rows only; both moments and the
+    weights of every other row stay as they are, while beta1_power and beta2_power advance every step."""
+    @torch.no_grad()
+    def step(self):
+        for g in self.param_groups:
+            for p in g["params"]:
+                if p.grad is None:
+                    continue
+                state = self.state.setdefault(id(p), {"count": 0})
+                state["count"] += 1
+                rows = touched_rows(p.grad)
+                shape = (1,) if p.dim() == 0 else p.shape
+                flat = p.view(shape)
+                moments = {k: state.setdefault(k, torch.zeros(shape)) for k in ("m", "v")}
+                w = flat[rows]
+                picked = {"m": moments["m"][rows], "v": moments["v"][rows]}
+                self.update(g, w, mindspore_gradient(g, w, p.grad.view(shape)[rows]), picked, state["count"])
+                flat[rows] = w
+                for k in moments:
+                    moments[k][rows] = picked[k]
+
+
 class Adan(WrittenRule):
     def update(self, g, p, grad, state, t):
         b1, b2, b3 = g["beta1"], g["beta2"], g["beta3"]
@@ -565,8 +619,42 @@ class AdEMAMix(WrittenRule):
         p.add_(u, alpha=-g["lr"])
 
 
-WRITTEN_RULES = {"lion": Lion, "adabelief": AdaBelief, "yogi": Yogi, "ftrl": Ftrl, "proximaladagrad": ProximalAdagrad,
-                 "adamweightdecay": AdamWeightDecay, "mindsporeadam": MindSporeAdam, "adan": Adan,
+# Schedule-Free (Optax's contrib.schedule_free): the model holds y, the state z (from the weights)
+# and, per tensor, the float32 weight_sum and max_lr; x, the weights to evaluate, is computed.
+class ScheduleFree(WrittenRule):
+    adaptive = True
+
+    def update(self, g, p, grad, state, t):
+        lr, b1 = g["lr"], g["beta1"]
+        max_lr = np.maximum(state.get("max_lr", np.float32(0)), np.float32(lr))
+        weight = np.float32(float(max_lr) ** g["weightLrPower"])
+        weight_sum = np.float32(state.get("weight_sum", np.float32(0)) + weight)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = np.float32(weight / weight_sum)
+        c = math.nan if math.isnan(weight) or math.isnan(weight_sum) else (0.0 if math.isnan(ratio) else float(ratio))
+        state["max_lr"], state["weight_sum"] = max_lr, weight_sum
+        z = state.setdefault("z", p.clone())
+        if self.adaptive:
+            b2 = g["beta2"]
+            v = state.setdefault("v", torch.zeros_like(p))
+            v.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+            u = grad.div(v.div(1 - b2 ** t).sqrt().add_(g["eps"])).add(p, alpha=g["weightDecay"])
+        else:
+            u = grad.add(p, alpha=g["weightDecay"]) if g["weightDecay"] != 0 else grad
+        after = z + u.mul(-lr)
+        x = p.sub(z, alpha=1 - b1).div(b1)
+        x.lerp_(after, c)
+        p.copy_(x.lerp(after, 1 - b1))
+        z.copy_(after)
+
+
+class ScheduleFreeSgd(ScheduleFree):
+    adaptive = False
+
+
+WRITTEN_RULES = {"schedulefreeadamw": ScheduleFree, "schedulefreesgd": ScheduleFreeSgd,
+                 "lion": Lion, "adabelief": AdaBelief, "yogi": Yogi, "ftrl": Ftrl, "proximaladagrad": ProximalAdagrad,
+                 "adamweightdecay": AdamWeightDecay, "mindsporeadam": MindSporeAdam, "lazyadam": LazyAdam, "adan": Adan,
                  "ademamix": AdEMAMix}
 
 
@@ -1274,6 +1362,131 @@ CASES = {
         dict(name="wide-lr-1e-2-nesterov", set="wide", opts={"lr": 1e-2, "nesterov": True}),
         dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
     ],
+    "sparseadam": [
+        dict(name="defaults", set="embed", sparse=[3, 1]),
+        dict(name="every-row-touched", set="conv"),
+        dict(name="lr-1e-2", set="embed", sparse=[2, 1], opts={"lr": 1e-2}),
+        dict(name="betas-0.95-0.99", set="tiny", sparse=[3, 2], opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="beta1-0.0", set="mlp", sparse=[4, 1], opts={"beta1": 0.0}),
+        dict(name="eps-1e-3", set="wide", sparse=[5, 2], opts={"eps": 1e-3}),
+        dict(name="maximize", set="embed", sparse=[3, 1], opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", sparse=[2, 1], grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", sparse=[3, 1], grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-betas", set="mlp", sparse=[3, 1],
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.01, "beta2": 0.99}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed", sparse=[2, 1],
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 1e-2}))),
+        dict(name="groups-maximize-differ", set="embed", sparse=[3, 2],
+             groups=G((["embed.weight"], {"maximize": True}), (["head.weight", "head.bias"], {}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", sparse=[3, 1], frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", sparse=[2, 1], frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-betas-per-group", set="conv", sparse=[3, 1],
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "eps": ("linear", 1e-8, 1e-3)}}),
+        dict(name="rows-rarely-touched-lr-1e-2", set="embed", sparse=[10, 1], opts={"lr": 1e-2}),
+        dict(name="rows-mostly-touched", set="wide", sparse=[10, 9]),
+        dict(name="maximize-lr-0.1", set="tiny", sparse=[4, 3], opts={"maximize": True, "lr": 0.1}),
+        dict(name="beta2-0.9", set="conv", sparse=[2, 1], opts={"beta2": 0.9}),
+        dict(name="lr-1.0", set="tiny", sparse=[3, 1], opts={"lr": 1.0}),
+    ],
+    "lazyadam": [
+        dict(name="defaults", set="embed", sparse=[3, 1]),
+        dict(name="every-row-touched", set="conv"),
+        dict(name="nesterov", set="mlp", sparse=[2, 1], opts={"nesterov": True}),
+        dict(name="lr-0.01", set="embed", sparse=[4, 1], opts={"lr": 0.01}),
+        dict(name="weight-decay-0.1-untouched-rows-not-decayed", set="embed", sparse=[3, 1],
+             opts={"weightDecay": 0.1, "lr": 0.01}),
+        dict(name="loss-scale-128", set="conv", sparse=[3, 2], grad_scale=128.0, opts={"lossScale": 128.0}),
+        dict(name="weight-decay-with-loss-scale-64", set="mlp", sparse=[2, 1], grad_scale=64.0,
+             opts={"weightDecay": 0.01, "lossScale": 64.0}),
+        dict(name="betas-0.95-0.99", set="tiny", sparse=[3, 1], opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="beta1-0.0-nesterov", set="tiny", sparse=[2, 1], opts={"beta1": 0.0, "nesterov": True}),
+        dict(name="eps-1e-3", set="wide", sparse=[5, 2], opts={"eps": 1e-3}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", sparse=[2, 1], grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", sparse=[3, 1], grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-betas", set="mlp", sparse=[3, 1],
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.01, "beta2": 0.99}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-nesterov-decay-differ", set="conv", sparse=[2, 1],
+             groups=G((["conv.weight"], {"nesterov": True}), (["conv.bias", "scale"], {"weightDecay": 0.1}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed", sparse=[2, 1],
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 1e-2}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", sparse=[3, 1], frozen={"fc2.weight": (3, 10)}),
+        dict(name="scheduled-lr-betas-decay-per-group", set="conv", sparse=[3, 1],
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "weightDecay": ("linear", 0.0, 0.1)}}),
+        dict(name="rows-rarely-touched-lr-1e-2", set="embed", sparse=[10, 1], opts={"lr": 1e-2}),
+        dict(name="rows-mostly-touched-nesterov", set="wide", sparse=[10, 9], opts={"nesterov": True}),
+        dict(name="lr-0.1-decay-0.01", set="tiny", sparse=[4, 3], opts={"lr": 0.1, "weightDecay": 0.01}),
+    ],
+    "schedulefreeadamw": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-1e-2", set="mlp", opts={"lr": 1e-2}),
+        dict(name="betas-0.95-0.99", set="embed", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="beta1-0.5", set="tiny", opts={"beta1": 0.5}),
+        dict(name="beta1-0.99", set="wide", opts={"beta1": 0.99}),
+        dict(name="eps-1e-3", set="conv", opts={"eps": 1e-3}),
+        dict(name="weight-decay-0.1-lr-1e-2", set="mlp", opts={"weightDecay": 0.1, "lr": 1e-2}),
+        dict(name="weight-lr-power-0-uniform-average", set="embed", opts={"weightLrPower": 0.0}),
+        dict(name="weight-lr-power-1", set="tiny", opts={"weightLrPower": 1.0}),
+        dict(name="maximize", set="wide", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-betas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.01, "beta2": 0.99}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="three-groups-beta1-decay-power", set="embed",
+             groups=G((["embed.weight"], {"beta1": 0.8}),
+                      (["head.weight"], {"weightDecay": 0.05}),
+                      (["head.bias"], {"weightLrPower": 3.0}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-warmup-from-0", set="conv", scheduled={0: {"lr": ("linear", 0.0, 1e-2)}}),
+        dict(name="scheduled-lr-betas-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "weightDecay": ("linear", 0.0, 0.1)}}),
+        dict(name="lr-1.0", set="tiny", opts={"lr": 1.0}),
+        dict(name="wide-lr-1e-2-decay-0.01", set="wide", opts={"lr": 1e-2, "weightDecay": 0.01}),
+    ],
+    "schedulefreesgd": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
+        dict(name="lr-0.01-beta1-0.95", set="embed", opts={"lr": 0.01, "beta1": 0.95}),
+        dict(name="beta1-0.5", set="tiny", opts={"beta1": 0.5}),
+        dict(name="beta1-0.99-lr-0.1", set="wide", opts={"beta1": 0.99, "lr": 0.1}),
+        dict(name="weight-decay-0.1-lr-0.1", set="mlp", opts={"weightDecay": 0.1, "lr": 0.1}),
+        dict(name="weight-decay-1e-3", set="conv", opts={"weightDecay": 1e-3}),
+        dict(name="weight-lr-power-0-uniform-average", set="embed", opts={"weightLrPower": 0.0}),
+        dict(name="weight-lr-power-1-lr-0.1", set="tiny", opts={"weightLrPower": 1.0, "lr": 0.1}),
+        dict(name="maximize", set="wide", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10-lr-1e-3", set="conv", grad_scale=100.0, init_scale=10.0,
+             opts={"lr": 1e-3}),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6),
+        dict(name="two-groups-different-lr-beta1", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.1, "beta1": 0.8}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="three-groups-beta1-decay-power", set="embed",
+             groups=G((["embed.weight"], {"beta1": 0.8}),
+                      (["head.weight"], {"weightDecay": 0.05}),
+                      (["head.bias"], {"weightLrPower": 3.0}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-warmup-from-0", set="conv", scheduled={0: {"lr": ("linear", 0.0, 0.5)}}),
+        dict(name="scheduled-lr-beta1-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"weightDecay": 0.01})),
+             scheduled={0: {"lr": ("cosine", 0.5, 0.01), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"weightDecay": ("linear", 0.0, 0.1)}}),
+        dict(name="maximize-weight-decay-0.01", set="tiny", opts={"maximize": True, "weightDecay": 0.01}),
+        dict(name="wide-lr-0.01", set="wide", opts={"lr": 0.01}),
+    ],
     "radamw": [
         dict(name="defaults", set="conv"),
         dict(name="weight-decay-0.01", set="mlp", opts={"weightDecay": 0.01}),
@@ -1458,7 +1671,8 @@ SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, 
              "rmsprop": 701, "adagrad": 801, "adamax": 901, "adadelta": 1001, "rprop": 1101, "radam": 1201, "radamw": 1301,
              "nadam": 1401, "nadamw": 1501, "asgd": 1601,
              "adabelief": 1701, "yogi": 1801, "ftrl": 1901, "proximaladagrad": 2001, "adamweightdecay": 2101,
-             "mindsporeadam": 2201, "adan": 2301, "ademamix": 2401}
+             "mindsporeadam": 2201, "adan": 2301, "ademamix": 2401, "sparseadam": 2501, "lazyadam": 2601,
+             "schedulefreeadamw": 2701, "schedulefreesgd": 2801}
 
 
 # ---------------------------------------------------------------------------
@@ -1528,8 +1742,9 @@ def build_case(fixture, index, spec):
     assert not scheduled or steps == STEPS, spec["name"]
     scales = []
     averages = {}
+    sparse = spec.get("sparse")
     trajectory = run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip,
-                               steps, scaler, nan, scales, averages)
+                               steps, scaler, nan, scales, averages, sparse)
 
     return {
         "name": spec["name"],
@@ -1538,6 +1753,7 @@ def build_case(fixture, index, spec):
         **({"scaler": scaler, "nan": {str(t): v for t, v in nan.items()},
             "loss_scale": [s for s, _ in scales], "skipped": [t for t, (_, bad) in enumerate(scales, 1) if bad]}
            if scaler is not None else {}),
+        **({"sparse": sparse} if sparse else {}),
         "seed": seed,
         "grad_scale": grad_scale,
         "init_scale": init_scale,
@@ -1621,8 +1837,16 @@ def as_float16_backward(grad, scale):
     return (grad * scale).half().float()
 
 
+def kept_rows(sparse, step, p_index, shape):
+    """Row r (along the first dimension; 0 for a scalar) of parameter p keeps its gradient at step t
+    when (t + 2r + 3p) mod period < kept, sparse = [period, kept]; the other rows' gradients are zero."""
+    period, kept = sparse
+    rows = np.arange(shape[0] if shape else 1)
+    return (step + 2 * rows + 3 * p_index) % period < kept
+
+
 def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip=None,
-                  steps=STEPS, scaler_options=None, nan=None, scales=None, averages=None):
+                  steps=STEPS, scaler_options=None, nan=None, scales=None, averages=None, sparse=None):
     tensors = {}
     for p in params:
         t = torch.from_numpy(p["init"].copy()).reshape(p["shape"])
@@ -1645,9 +1869,10 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
             return {k: v for k, v in options.items() if k not in lacking}
         torch_groups = [dict(torch_kwargs(supported(ov), dict(defaults, **ov)), params=[tensors[n] for n in ns])
                         for ns, ov in groups]
-        opt = cls(torch_groups, foreach=False, **torch_kwargs(supported(defaults), defaults))
+        foreach = {} if opt_name in NO_FOREACH else {"foreach": False}
+        opt = cls(torch_groups, **foreach, **torch_kwargs(supported(defaults), defaults))
         for g in opt.param_groups:
-            assert g["foreach"] is False
+            assert opt_name in NO_FOREACH or g["foreach"] is False
         if opt_name == "adagrad":
             # torch fills every sum with the constructor's value, whatever a group says; Anneal
             # honours each group's, so the reference starts each group's sums at its own value.
@@ -1680,9 +1905,17 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
                 tensors[p["name"]].grad = None
                 continue
             grad = gen_values(seed, step, p_index, p["n"], grad_scale)
+            if sparse:
+                rows = kept_rows(sparse, step, p_index, p["shape"])
+                # +0.0, as an untouched row of an embedding's gradient holds (-0.0 would read as no gradient).
+                grad = np.where(rows[:, None], grad.reshape(len(rows), -1), np.float32(0)).reshape(-1)
             if nan and step in nan and nan[step][0] == p_index:
                 grad[nan[step][1]] = float(nan[step][2])
             grad = torch.from_numpy(grad).reshape(p["shape"])
+            if opt_name == "sparseadam":
+                # Rows as sparse indices; a gradient with no row is given with no element (1.13's
+                # sparse_mask fails on an empty hybrid tensor), which SparseAdam counts as a step too.
+                grad = grad.to_sparse(1) if grad.dim() > 0 and bool(grad.any()) else grad.to_sparse()
             tensors[p["name"]].grad = as_float16_backward(grad, scaler.get_scale()) if scaler else grad
         for index, (ns, _) in enumerate(groups):
             live = [tensors[n] for n in ns if tensors[n].grad is not None]
@@ -1714,6 +1947,13 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
         # ASGD's average of the weights after the last step, what Anneal's swapAverages() puts in.
         for p in params:
             averages[p["name"]] = opt.state[tensors[p["name"]]]["ax"].clone().reshape(-1).numpy()
+    if opt_name.startswith("schedulefree") and averages is not None:
+        # Schedule-Free's x after the last step, (y - (1 - beta1) z) / beta1, what swapAverages() puts in.
+        for g in opt.param_groups:
+            for t in g["params"]:
+                name = next(n for n, v in tensors.items() if v is t)
+                z = opt.state[id(t)]["z"]
+                averages[name] = t.detach().sub(z, alpha=1 - g["beta1"]).div(g["beta1"]).reshape(-1).numpy()
     return out
 
 

@@ -19,7 +19,10 @@ import dev.anneal.optim.Optimizers
 import dev.anneal.optim.ProximalAdagradOptions
 import dev.anneal.optim.RmsPropOptions
 import dev.anneal.optim.RpropOptions
+import dev.anneal.optim.ScheduleFreeAdamWOptions
+import dev.anneal.optim.ScheduleFreeSgdOptions
 import dev.anneal.optim.SgdOptions
+import dev.anneal.optim.SparseAdamOptions
 import dev.anneal.optim.YogiOptions
 
 /** AdaBelief as Optax's `adabelief` computes it, with Optax's defaults and the paper's lr 1e-3. */
@@ -579,6 +582,27 @@ public class FtrlGroup internal constructor(private val group: FtrlOptions.Group
         set(value) { field = value; group.lossScale(value?.toSchedule()) }
 }
 
+/** Adam as MindSpore's `nn.LazyAdam` computes it: MindSpore's Adam on the rows with a gradient only, the other rows and their moments left as they are. */
+public fun OptimizerScope<MindSporeAdamGroup>.lazyAdam(
+    lr: Number = 0.001,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-8,
+    nesterov: Boolean = false,
+    weightDecay: Number = 0.0,
+    lossScale: Number = 1.0,
+) {
+    val builder = Optimizers.lazyAdam()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .nesterov(nesterov)
+        .weightDecay(weightDecay.toSchedule())
+        .lossScale(lossScale.toSchedule())
+    choose("lazyAdam", builder, ::MindSporeAdamGroup)
+}
+
 /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
 public fun OptimizerScope<LionGroup>.lion(
     lr: Number = 1.0E-4,
@@ -645,7 +669,7 @@ public fun OptimizerScope<MindSporeAdamGroup>.mindSporeAdam(
 }
 
 /**
- * A group's values under MindSporeAdam; what is left unset comes from the optimizer. Each value is a number
+ * A group's values under LazyAdam and MindSporeAdam; what is left unset comes from the optimizer. Each value is a number
  * or a schedule, each flag a boolean.
  */
 @AnnealDsl
@@ -994,6 +1018,106 @@ public class RpropGroup internal constructor(private val group: RpropOptions.Gro
         set(value) { field = value; group.maximize(value) }
 }
 
+/** Schedule-Free AdamW as Optax's `contrib.schedule_free_adamw` computes it, with Optax's defaults; swapAverages() puts in the weights to evaluate. */
+public fun OptimizerScope<ScheduleFreeAdamWGroup>.scheduleFreeAdamW(
+    lr: Number = 0.0025,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-8,
+    weightDecay: Number = 0.0,
+    weightLrPower: Number = 2.0,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.scheduleFreeAdamW()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .weightLrPower(weightLrPower.toSchedule())
+        .maximize(maximize)
+    choose("scheduleFreeAdamW", builder, ::ScheduleFreeAdamWGroup)
+}
+
+/**
+ * A group's values under ScheduleFreeAdamW; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class ScheduleFreeAdamWGroup internal constructor(private val group: ScheduleFreeAdamWOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The first moment's decay. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** The second moment's decay. */
+    public var beta2: Number? = null
+        set(value) { field = value; group.beta2(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** How much a step's learning rate weighs in the average x: maxLr^power (2 in Optax). */
+    public var weightLrPower: Number? = null
+        set(value) { field = value; group.weightLrPower(value?.toSchedule()) }
+
+    /** Ascends instead of descending. */
+    public var maximize: Boolean? = null
+        set(value) { field = value; group.maximize(value) }
+}
+
+/** Schedule-Free SGD as Optax's `contrib.schedule_free_sgd` computes it, with Optax's defaults; swapAverages() puts in the weights to evaluate. */
+public fun OptimizerScope<ScheduleFreeSgdGroup>.scheduleFreeSgd(
+    lr: Number = 1.0,
+    beta1: Number = 0.9,
+    weightDecay: Number = 0.0,
+    weightLrPower: Number = 2.0,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.scheduleFreeSgd()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .weightLrPower(weightLrPower.toSchedule())
+        .maximize(maximize)
+    choose("scheduleFreeSgd", builder, ::ScheduleFreeSgdGroup)
+}
+
+/**
+ * A group's values under ScheduleFreeSgd; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class ScheduleFreeSgdGroup internal constructor(private val group: ScheduleFreeSgdOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The first moment's decay. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** How much a step's learning rate weighs in the average x: maxLr^power (2 in Optax). */
+    public var weightLrPower: Number? = null
+        set(value) { field = value; group.weightLrPower(value?.toSchedule()) }
+
+    /** Ascends instead of descending. */
+    public var maximize: Boolean? = null
+        set(value) { field = value; group.maximize(value) }
+}
+
 /** SGD as `torch.optim.SGD` computes it, with PyTorch's defaults: momentum with dampening, Nesterov and maximize. */
 public fun OptimizerScope<SgdGroup>.sgd(
     lr: Number = 0.001,
@@ -1038,6 +1162,50 @@ public class SgdGroup internal constructor(private val group: SgdOptions.Group) 
     /** Nesterov momentum. */
     public var nesterov: Boolean? = null
         set(value) { field = value; group.nesterov(value) }
+
+    /** Ascends instead of descending. */
+    public var maximize: Boolean? = null
+        set(value) { field = value; group.maximize(value) }
+}
+
+/** Adam over the rows with a gradient only, as `torch.optim.SparseAdam` computes it, with PyTorch's defaults and maximize; the other rows and their moments stay as they are. */
+public fun OptimizerScope<SparseAdamGroup>.sparseAdam(
+    lr: Number = 0.001,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-8,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.sparseAdam()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .maximize(maximize)
+    choose("sparseAdam", builder, ::SparseAdamGroup)
+}
+
+/**
+ * A group's values under SparseAdam; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class SparseAdamGroup internal constructor(private val group: SparseAdamOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The first moment's decay. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** The second moment's decay. */
+    public var beta2: Number? = null
+        set(value) { field = value; group.beta2(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
 
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null

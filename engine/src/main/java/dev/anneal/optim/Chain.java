@@ -1,6 +1,8 @@
 package dev.anneal.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.index.NDIndex;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.schedule.Schedule;
@@ -15,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * An optimizer as a chain of {@link Stage}s, run in order on each tensor, with the defaults of the
@@ -178,9 +181,9 @@ public final class Chain {
         }
     }
 
-    /** True when a stage works on whole rows with these values ({@link Stage#wholeRows}). */
+    /** True when a stage works on whole rows with these values ({@link Stage#wholeRows}, {@link Stage#touchedRowsOnly}). */
     boolean wholeRows(Hyperparams h) {
-        return stages.stream().anyMatch(s -> s.wholeRows(h));
+        return stages.stream().anyMatch(s -> s.wholeRows(h) || s.touchedRowsOnly(h));
     }
 
     /** The per-tensor state for these values: each stage's arrays, in chain order. */
@@ -195,6 +198,12 @@ public final class Chain {
         List<Double> starts = new ArrayList<>();
         stages.forEach(s -> s.stateNames(h).forEach(name -> starts.add(s.startsAt(name, h))));
         return starts;
+    }
+
+    /** {@code stage}'s share of a tensor's {@code state} (all of the chain's arrays, in {@link #stateNames} order). */
+    NDArray[] stateOf(Stage stage, Hyperparams h, NDArray[] state) {
+        int first = stateCount(stages.subList(0, stages.indexOf(stage)), h);
+        return Arrays.copyOfRange(state, first, first + stage.stateNames(h).size());
     }
 
     /** The per-tensor scalars for these values ({@link Stage#scalarNames}), in chain order. */
@@ -234,12 +243,36 @@ public final class Chain {
 
     /**
      * One update of one tensor on the generic path: {@code stages} (this chain's, or those that
-     * run in their place this step) in order; returns the gradient the last one left.
+     * run in their place this step) in order; returns the gradient the last one left. Before a
+     * rule that updates {@link Stage#touchedRowsOnly touched rows only}, the rows whose incoming
+     * gradient is all zero are put back as they were, weights and the state of the stages up to it.
      */
     NDArray apply(List<Stage> stages, NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
+        int lazy = lazyRule(stages, h);
+        if (lazy < 0) {
+            return apply(stages, 0, stages.size(), weight, grad, state, h, step, count);
+        }
+        int through = stateCount(stages.subList(0, lazy + 1), h);
+        NDArray touched = touchedRows(grad);
+        NDArray weightBefore = weight.duplicate();
+        NDArray[] stateBefore = new NDArray[through];
+        for (int i = 0; i < through; i++) {
+            stateBefore[i] = state[i].duplicate();
+        }
+        NDArray g = apply(stages, 0, lazy + 1, weight, grad, state, h, step, count);
+        weight.set(new NDIndex("..."), NDArrays.where(touched, weight, weightBefore));
+        for (int i = 0; i < through; i++) {
+            state[i].set(new NDIndex("..."), NDArrays.where(touched, state[i], stateBefore[i]));
+        }
+        return apply(stages, lazy + 1, stages.size(), weight, g, state, h, step, count);
+    }
+
+    /** Stages {@code [from, to)} of {@code stages} on one tensor, each on its share of {@code state}. */
+    private static NDArray apply(List<Stage> stages, int from, int to, NDArray weight, NDArray grad, NDArray[] state,
+                                 Hyperparams h, long step, long count) {
         NDArray g = grad;
-        int first = 0;
-        for (Stage stage : stages) {
+        int first = stateCount(stages.subList(0, from), h);
+        for (Stage stage : stages.subList(from, to)) {
             int states = stage.stateNames(h).size();
             NDArray[] own = states == 0 ? NO_ARRAYS : Arrays.copyOfRange(state, first, first + states);
             g = stage.apply(weight, g, own, h, step, count);
@@ -248,12 +281,48 @@ public final class Chain {
         return g;
     }
 
-    /** {@code stages} as one kernel over blocks: the active ones' kernels in order, each on its own state; null when none is. */
+    /**
+     * Where {@code grad}'s row holds a value other than zero (NaN counts), element by element:
+     * rows are slices along the first dimension, each element of a vector a row, a scalar one row.
+     */
+    private static NDArray touchedRows(NDArray grad) {
+        NDArray nonZero = grad.neq(0);
+        int rank = grad.getShape().dimension();
+        return rank < 2 ? nonZero
+                : nonZero.sum(IntStream.range(1, rank).toArray(), true).gt(0).broadcast(grad.getShape());
+    }
+
+    /**
+     * {@code stages} as one kernel over blocks: the active ones' kernels in order, each on its own
+     * state; null when none is. Before a rule that updates {@link Stage#touchedRowsOnly touched
+     * rows only}, the fused path hands over one row per call, and the stages up to it skip a row
+     * whose gradient came in all zero.
+     */
     ElementKernel kernel(List<Stage> stages, Hyperparams h, long step, long count) {
+        int total = stateCount(stages, h);
+        int lazy = lazyRule(stages, h);
+        if (lazy < 0) {
+            return kernel(stages, 0, stages.size(), total, h, step, count);
+        }
+        ElementKernel touched = kernel(stages, 0, lazy + 1, total, h, step, count);
+        ElementKernel after = kernel(stages, lazy + 1, stages.size(), total, h, step, count);
+        return (w, g, state, n) -> {
+            if (touched != null && !allZero(g, n)) {
+                touched.apply(w, g, state, n);
+            }
+            if (after != null) {
+                after.apply(w, g, state, n);
+            }
+        };
+    }
+
+    /** Stages {@code [from, to)} of {@code stages} as one kernel over all {@code total} state blocks; null when none is active. */
+    private static ElementKernel kernel(List<Stage> stages, int from, int to, int total, Hyperparams h, long step,
+                                       long count) {
         List<ElementKernel> kernels = new ArrayList<>();
         List<int[]> ranges = new ArrayList<>();
-        int first = 0;
-        for (Stage stage : stages) {
+        int first = stateCount(stages.subList(0, from), h);
+        for (Stage stage : stages.subList(from, to)) {
             int states = stage.stateNames(h).size();
             ElementKernel k = stage.kernel(h, step, count);
             if (k != null) {
@@ -262,7 +331,6 @@ public final class Chain {
             }
             first += states;
         }
-        int total = first;
         if (kernels.isEmpty()) {
             return null;
         }
@@ -276,6 +344,29 @@ public final class Chain {
                 ks[i].apply(w, g, slice(state, rs[i], total), n);
             }
         };
+    }
+
+    private static boolean allZero(float[] g, int n) {
+        for (int i = 0; i < n; i++) {
+            if (g[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The position of the rule among {@code stages} when it updates touched rows only with these values; else -1. */
+    private static int lazyRule(List<Stage> stages, Hyperparams h) {
+        for (int i = 0; i < stages.size(); i++) {
+            if (stages.get(i).kind() == Stage.Kind.RULE && stages.get(i).touchedRowsOnly(h)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static int stateCount(List<Stage> stages, Hyperparams h) {
+        return stages.stream().mapToInt(s -> s.stateNames(h).size()).sum();
     }
 
     /**

@@ -24,9 +24,18 @@ import java.util.List;
  * {@link AdamWeightDecay}, the Nesterov direction one multiply-add, the step one multiply-add of
  * {@code -l} (formed in float64). Defaults are MindSpore's: lr 0.001, betas 0.9 and 0.999, eps
  * 1e-8, no Nesterov, no weight decay, loss scale 1.
+ *
+ * <p>{@link #LAZY_ADAM} is MindSpore's {@code nn.LazyAdam}: the same rule, decay and unscaling on
+ * the rows of a tensor whose gradient is not all zero only, every other row's weights and moments
+ * left as they are ({@link Stage#touchedRowsOnly}; a row is a slice along the first dimension).
+ * MindSpore is lazy for sparse gradients (a {@code RowTensor} from an embedding) and updates a
+ * dense gradient's every row; DJL's gradients are dense, so an all-zero row stands for a row the
+ * sparse gradient leaves out: give LazyAdam the embeddings (a group or an optimizer of their own)
+ * where a dense layer's rows of zeros (a unit that never fired) should still decay.
  */
 public final class MindSporeAdam implements Stage {
-    private static final MindSporeAdam RULE = new MindSporeAdam();
+    private static final MindSporeAdam RULE = new MindSporeAdam(false);
+    private static final MindSporeAdam LAZY_RULE = new MindSporeAdam(true);
 
     /** MindSpore's {@code nn.Adam}. */
     public static final Chain MINDSPORE_ADAM = Chain.builder("MindSporeAdam",
@@ -37,7 +46,22 @@ public final class MindSporeAdam implements Stage {
             .flag(Momentum.NESTEROV, false).value(Hyperparameter.WEIGHT_DECAY, 0).value(Unscale.LOSS_SCALE, 1)
             .build();
 
-    private MindSporeAdam() {
+    /** MindSpore's {@code nn.LazyAdam}: {@link #MINDSPORE_ADAM} on the rows that have a gradient. */
+    public static final Chain LAZY_ADAM = MINDSPORE_ADAM.toBuilder("LazyAdam",
+                    "Adam as MindSpore's `nn.LazyAdam` computes it: MindSpore's Adam on the rows with a gradient only, "
+                            + "the other rows and their moments left as they are.")
+            .stages(ScaledL2Decay.STAGE, Unscale.STAGE, LAZY_RULE)
+            .build();
+
+    private final boolean lazy;
+
+    private MindSporeAdam(boolean lazy) {
+        this.lazy = lazy;
+    }
+
+    @Override
+    public boolean touchedRowsOnly(Hyperparams h) {
+        return lazy;
     }
 
     @Override

@@ -78,6 +78,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private final Chain chain;
     /** The chain's average of the weights, or null. */
     private final WeightAverage average;
+    /** The weights a computed average ({@link WeightAverage#average}) stands in for while swapped in, by parameter. */
+    private final Map<String, NDArray> keptWeights = new HashMap<>();
     private final Execution execution;
     private final List<Bucket> buckets = new ArrayList<>();
     private final Map<String, Slot> slotsByParam = new HashMap<>();
@@ -773,18 +775,37 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                     + "to its spec");
         }
         for (Bucket bucket : buckets) {
-            int at = chain.stateNames(bucket.hyperparams).indexOf(average.name());
+            Hyperparams h = bucket.hyperparams;
+            int at = chain.stateNames(h).indexOf(average.name());
             for (Slot slot : bucket.slots) {
-                if (average.started(bucket.updates[slot.index])) {
-                    try (NDScope ignored = new NDScope()) {
-                        NDArray weights = slot.working(slot.param.array()).duplicate();
-                        if (slot.master != null) {
-                            slot.master.set(new NDIndex("..."), slot.state[at]);
-                            slot.refresh();
-                        } else {
-                            slot.param.assign(slot.state[at]); // through a detached view, as autograd allows
-                        }
+                if (!average.started(bucket.updates[slot.index])) {
+                    continue;
+                }
+                try (NDScope ignored = new NDScope()) {
+                    NDArray weights = slot.working(slot.param.array()).duplicate();
+                    NDArray incoming;
+                    if (at >= 0) {
+                        incoming = slot.state[at];
+                    } else if (averagesIn) {
+                        incoming = keptWeights.remove(slot.param.name());
+                        NDScope.register(incoming);
+                    } else {
+                        NDArray[] own = chain.stateOf(average, h, slot.state);
+                        NDArray near = own.length == 0 ? weights : weights.toDevice(own[0].getDevice(), false);
+                        incoming = average.average(near, own, h, step);
+                    }
+                    if (slot.master != null) {
+                        slot.master.set(new NDIndex("..."), incoming);
+                        slot.refresh();
+                    } else {
+                        slot.param.assign(incoming); // through a detached view, as autograd allows
+                    }
+                    if (at >= 0) {
                         slot.state[at].set(new NDIndex("..."), weights.toDevice(slot.state[at].getDevice(), false));
+                    } else if (!averagesIn) {
+                        // A computed average has no array to hold the weights meanwhile: they wait here.
+                        NDScope.unregister(weights);
+                        keptWeights.put(slot.param.name(), weights);
                     }
                 }
             }
@@ -1023,6 +1044,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             if (stateManager != null) {
                 stateManager.close();
             }
+            keptWeights.values().forEach(NDArray::close);
         }
     }
 

@@ -63,6 +63,11 @@ public final class Optimizers {
         return new FtrlOptions.Builder(Ftrl.FTRL);
     }
 
+    /** Adam as MindSpore's {@code nn.LazyAdam} computes it: MindSpore's Adam on the rows with a gradient only, the other rows and their moments left as they are. */
+    public static MindSporeAdamOptions.Builder lazyAdam() {
+        return new MindSporeAdamOptions.Builder(MindSporeAdam.LAZY_ADAM);
+    }
+
     /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
     public static LionOptions.Builder lion() {
         return new LionOptions.Builder(Lion.LION);
@@ -113,9 +118,24 @@ public final class Optimizers {
         return new RpropOptions.Builder(Rprop.RPROP);
     }
 
+    /** Schedule-Free AdamW as Optax's {@code contrib.schedule_free_adamw} computes it, with Optax's defaults; swapAverages() puts in the weights to evaluate. */
+    public static ScheduleFreeAdamWOptions.Builder scheduleFreeAdamW() {
+        return new ScheduleFreeAdamWOptions.Builder(ScheduleFree.SCHEDULE_FREE_ADAMW);
+    }
+
+    /** Schedule-Free SGD as Optax's {@code contrib.schedule_free_sgd} computes it, with Optax's defaults; swapAverages() puts in the weights to evaluate. */
+    public static ScheduleFreeSgdOptions.Builder scheduleFreeSgd() {
+        return new ScheduleFreeSgdOptions.Builder(ScheduleFree.SCHEDULE_FREE_SGD);
+    }
+
     /** SGD as {@code torch.optim.SGD} computes it, with PyTorch's defaults: momentum with dampening, Nesterov and maximize. */
     public static SgdOptions.Builder sgd() {
         return new SgdOptions.Builder(Sgd.SGD);
+    }
+
+    /** Adam over the rows with a gradient only, as {@code torch.optim.SparseAdam} computes it, with PyTorch's defaults and maximize; the other rows and their moments stay as they are. */
+    public static SparseAdamOptions.Builder sparseAdam() {
+        return new SparseAdamOptions.Builder(SparseAdam.SPARSE_ADAM);
     }
 
     /** Yogi as Optax's {@code yogi} computes it, with Optax's defaults and the paper's lr 0.01. */
@@ -125,6 +145,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, Sgd.SGD, Yogi.YOGI);
+        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, MindSporeAdam.LAZY_ADAM, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
     }
 }

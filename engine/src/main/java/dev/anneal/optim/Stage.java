@@ -100,6 +100,18 @@ public interface Stage {
         return false;
     }
 
+    /**
+     * True for an update rule that, with these values, leaves every row of a tensor (slice along
+     * the first dimension; each element of a vector, the whole of a scalar) whose incoming
+     * gradient is all zero exactly as it was, weights and state: a row-sparse rule (SparseAdam,
+     * LazyAdam), for embeddings whose untouched rows get no gradient. The decision is made on the
+     * gradient as it enters the chain, so the stages before the rule skip those rows too; the
+     * stages after it (a weight average) do not. The chain runs whole rows on the fused path.
+     */
+    default boolean touchedRowsOnly(Hyperparams h) {
+        return false;
+    }
+
     /** Checks that involve several values (each value's range is checked from its declaration). */
     default void check(Hyperparams h, Checks c) {
     }

@@ -36,6 +36,18 @@ public interface WeightAverage extends Stage {
         average.set(new NDIndex("..."), weight);
     }
 
+    /**
+     * The average of one tensor, for an average not kept in a state array of its own (none of its
+     * {@link #stateNames} is {@link #name()}) but computed from the weights and its state, as
+     * Schedule-Free's x: {@link Optimizer#swapAverages()} puts it in and keeps the weights aside.
+     *
+     * @param state this stage's arrays, in {@link #stateNames} order
+     * @param step  the optimizer's step counter, for scheduled values
+     */
+    default NDArray average(NDArray weight, NDArray[] state, Hyperparams h, long step) {
+        throw new IllegalStateException(name() + " keeps its average in its state array");
+    }
+
     /** Whether a tensor's average holds anything once the tensor has had {@code updates} updates. */
     boolean started(long updates);
 

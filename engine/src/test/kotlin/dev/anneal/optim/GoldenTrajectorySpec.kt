@@ -1,6 +1,8 @@
 package dev.anneal.optim
 
 import ai.djl.ndarray.NDArray
+import ai.djl.ndarray.NDArrays
+import ai.djl.ndarray.index.NDIndex
 import ai.djl.ndarray.types.DataType
 import dev.anneal.support.GoldenCase
 import dev.anneal.support.replay
@@ -41,27 +43,38 @@ class GoldenTrajectorySpec : FunSpec({
         }
     }
 
-    // ASGD's average is state, not a parameter: after the last step, swapAverages() must put in torch's ax.
-    for (execution in Execution.entries) {
-        context("asgd's average of the weights is torch's ax after the last step on the ${execution.name.lowercase()} path") {
-            withData(nameFn = { it.name }, GoldenCase.load("asgd")) { case ->
-                val averages = mutableMapOf<String, FloatArray>()
-                replay(case) { arrays ->
-                    val optimizer = GoldenSpecs.of(case).compile(dev.anneal.param.ParameterSet.of(arrays), execution)
-                    var t = 0
-                    val step: () -> Unit = {
-                        optimizer.step()
-                        optimizer.zeroGrad()
-                        if (++t == case.steps) {
-                            optimizer.swapAverages()
-                            arrays.forEach { (name, w) -> averages[name] = w.toFloatArray() }
-                            optimizer.swapAverages()
+    // ASGD's average and Schedule-Free's x are state, not parameters: after the last step,
+    // swapAverages() must put in the reference's, and swapped again give back the weights bit for bit.
+    for (optimizer in listOf("asgd", "schedulefreeadamw", "schedulefreesgd")) {
+        for (execution in Execution.entries) {
+            context("$optimizer's weights to evaluate are the reference's after the last step on the ${execution.name.lowercase()} path") {
+                withData(nameFn = { it.name }, GoldenCase.load(optimizer)) { case ->
+                    val averages = mutableMapOf<String, FloatArray>()
+                    val restored = mutableMapOf<String, Boolean>()
+                    replay(case) { arrays ->
+                        val compiled = GoldenSpecs.of(case).compile(dev.anneal.param.ParameterSet.of(arrays), execution)
+                        var t = 0
+                        val step: () -> Unit = {
+                            compiled.step()
+                            compiled.zeroGrad()
+                            if (++t == case.steps) {
+                                val weights = arrays.mapValues { it.value.toFloatArray() }
+                                compiled.swapAverages()
+                                arrays.forEach { (name, w) -> averages[name] = w.toFloatArray() }
+                                compiled.swapAverages()
+                                arrays.forEach { (name, w) ->
+                                    restored[name] = w.toFloatArray().contentEquals(weights.getValue(name))
+                                }
+                            }
+                        }
+                        step
+                    }
+                    for (p in case.params) {
+                        withClue(p.name) {
+                            averages.getValue(p.name).toList() shouldBe case.average(p.name)!!.toList()
+                            restored[p.name] shouldBe true
                         }
                     }
-                    step
-                }
-                for (p in case.params) {
-                    withClue(p.name) { averages.getValue(p.name).toList() shouldBe case.average(p.name)!!.toList() }
                 }
             }
         }
@@ -139,6 +152,21 @@ class GoldenTrajectorySpec : FunSpec({
             },
             Mistake("MindSpore's Adam with use_nesterov ignored, stepping along m", "mindsporeadam", "nesterov") { wrong ->
                 { plainMindSporeAdam(it, nesterov = !wrong) }
+            },
+            Mistake("Schedule-Free AdamW without its average, x the last z, so y steps like RMSprop", "schedulefreeadamw",
+                "defaults") { wrong ->
+                { plainScheduleFree(it, adaptive = true, lr = 2.5e-3f, average = !wrong, interpolate = true) }
+            },
+            Mistake("Schedule-Free SGD that takes the gradient at x, without y's interpolation towards z", "schedulefreesgd",
+                "lr-0.1") { wrong ->
+                { plainScheduleFree(it, adaptive = false, lr = 0.1f, average = true, interpolate = !wrong) }
+            },
+            Mistake("SparseAdam that updates every row, its moments decaying where the gradient is zero", "sparseadam", "defaults") { wrong ->
+                { plainRowSparseAdam(it, lr = 1e-3, weightDecay = 0f, lazy = !wrong) }
+            },
+            Mistake("LazyAdam that decays and updates every row, as MindSpore's Adam does with a dense gradient", "lazyadam",
+                "weight-decay-0.1-untouched-rows-not-decayed") { wrong ->
+                { plainRowSparseAdam(it, lr = 1e-2, weightDecay = 0.1f, lazy = !wrong) }
             },
         )) { mistake ->
             val case = GoldenCase.load(mistake.optimizer).first { it.name == mistake.case }
@@ -467,6 +495,69 @@ private fun plainMindSporeAdam(arrays: Map<String, NDArray>, nesterov: Boolean):
             val direction = if (nesterov) m.getValue(name).mul(0.9f).addi(g.mul(0.1f)) else m.getValue(name)
             w.subi(direction.div(v.getValue(name).sqrt().addi(1e-8f)).muli(stepSize))
             g.muli(0)
+        }
+    }
+}
+
+/**
+ * Optax's Schedule-Free AdamW (or SGD) with beta1 0.9 (beta2 0.999, eps 1e-8) and a constant lr,
+ * so that x is the plain mean of the z so far, c = 1 / t; x is the last z without [average], and
+ * y is x without [interpolate].
+ */
+private fun plainScheduleFree(arrays: Map<String, NDArray>, adaptive: Boolean, lr: Float, average: Boolean,
+                              interpolate: Boolean): () -> Unit {
+    val z = arrays.mapValues { it.value.duplicate() }
+    val v = arrays.mapValues { it.value.zerosLike() }
+    var t = 0
+    return {
+        t++
+        val c = if (average) 1f / t else 1f
+        for ((name, y) in arrays) {
+            val g = y.gradient
+            val u = if (adaptive) {
+                v.getValue(name).muli(0.999f).addi(g.mul(g).muli(0.001f))
+                g.div(v.getValue(name).div((1 - 0.999.pow(t)).toFloat()).sqrt().addi(1e-8f))
+            } else g.duplicate()
+            val next = z.getValue(name).sub(u.muli(lr))
+            val x = y.sub(z.getValue(name).mul(0.1f)).divi(0.9f)
+            x.muli(1 - c).addi(next.mul(c))
+            y.set(NDIndex("..."), if (interpolate) x.mul(0.9f).addi(next.mul(0.1f)) else x)
+            z.getValue(name).set(NDIndex("..."), next)
+            g.muli(0)
+        }
+    }
+}
+
+/** Where each row of `g` (along the first dimension; a vector's elements) is not all zero, element by element. */
+private fun touchedRows(g: NDArray): NDArray {
+    if (g.shape.dimension() < 2) return g.neq(0f)
+    val rows = g.reshape(g.shape[0], -1).neq(0f).sum(intArrayOf(1), true).gt(0)
+    return rows.broadcast(g.shape[0], g.shape.size() / g.shape[0]).reshape(g.shape)
+}
+
+/**
+ * Adam with its corrections in the step size, betas 0.9 and 0.999 and eps 1e-8, as SparseAdam and
+ * LazyAdam compute it, after L2 decay; on every row, untouched ones included, unless [lazy]
+ * (decided on the gradient before the decay).
+ */
+private fun plainRowSparseAdam(arrays: Map<String, NDArray>, lr: Double, weightDecay: Float, lazy: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val v = arrays.mapValues { it.value.zerosLike() }
+    var t = 0
+    return {
+        t++
+        val stepSize = (lr * kotlin.math.sqrt(1 - 0.999.pow(t)) / (1 - 0.9.pow(t))).toFloat()
+        for ((name, w) in arrays) {
+            val raw = w.gradient
+            val rows = if (lazy) touchedRows(raw) else raw.onesLike().gt(0f)
+            val g = raw.add(w.mul(weightDecay))
+            val newM = m.getValue(name).mul(0.9f).addi(g.mul(0.1f))
+            val newV = v.getValue(name).mul(0.999f).addi(g.mul(g).muli(0.001f))
+            val newW = w.sub(newM.div(newV.sqrt().addi(1e-8f)).muli(stepSize))
+            m.getValue(name).set(NDIndex("..."), NDArrays.where(rows, newM, m.getValue(name)))
+            v.getValue(name).set(NDIndex("..."), NDArrays.where(rows, newV, v.getValue(name)))
+            w.set(NDIndex("..."), NDArrays.where(rows, newW, w))
+            raw.muli(0)
         }
     }
 }

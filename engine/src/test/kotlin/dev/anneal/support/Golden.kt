@@ -69,8 +69,27 @@ class GoldenCase(fixture: String, private val json: JsonObject) {
     fun average(param: String): FloatArray? =
         json["average"]?.asJsonObject?.get(param)?.asJsonArray?.map { it.asFloat }?.toFloatArray()
 
+    /** Row-sparse gradients (`sparse`: [period, kept]): the rows whose gradient is zero in a step. */
+    private val sparse: Pair<Int, Int>? = json["sparse"]?.asJsonArray?.let { it[0].asInt to it[1].asInt }
+
+    /**
+     * Whether row [row] (along the first dimension; 0 for a scalar) of parameter [paramIndex] has a
+     * gradient at [step]: always, unless the case is row-sparse (tools/golden's kept_rows).
+     */
+    fun keepsRow(paramIndex: Int, step: Int, row: Int): Boolean =
+        sparse == null || (step + 2 * row + 3 * paramIndex) % sparse.first < sparse.second
+
     fun gradient(paramIndex: Int, step: Int): FloatArray {
         val values = GradientGenerator.values(seed, step.toLong(), paramIndex, params[paramIndex].init.size, gradScale)
+        if (sparse != null) {
+            val shape = params[paramIndex].shape
+            val rowLength = if (shape.isEmpty() || shape[0] == 0L) values.size else values.size / shape[0].toInt()
+            for (i in values.indices) {
+                if (!keepsRow(paramIndex, step, i / rowLength)) {
+                    values[i] = 0f
+                }
+            }
+        }
         injected[step]?.takeIf { it.first == paramIndex }?.let { (_, element, value) -> values[element] = value }
         return values
     }

@@ -167,11 +167,14 @@ public final class Generate {
     }
 
     /**
-     * The chain whose settings {@code chain} uses: the first with the same hyperparameters, so
-     * that a variant ({@code Adam.ADAMW}) shares its original's builder, groups and DSL scope.
+     * The chain whose settings {@code chain} uses, so that a variant ({@code Adam.ADAMW}) shares
+     * its original's builder, groups and DSL scope: among those with the same hyperparameters,
+     * the one its rule file is named after ({@code Adam.ADAM}), else the first.
      */
     private Chain owner(Chain chain) {
-        return chains.stream().filter(c -> c.hyperparameters().equals(chain.hyperparameters())).findFirst().orElseThrow();
+        List<Chain> same = chains.stream().filter(c -> c.hyperparameters().equals(chain.hyperparameters())).toList();
+        return same.stream().filter(c -> chainFields.get(c).startsWith(c.typeName() + ".")).findFirst()
+                .orElse(same.get(0));
     }
 
     private List<Chain> owners() {
