@@ -264,7 +264,11 @@ public final class Chain {
         for (int i = 0; i < through; i++) {
             state[i].set(new NDIndex("..."), NDArrays.where(touched, state[i], stateBefore[i]));
         }
-        return apply(stages, lazy + 1, stages.size(), weight, g, state, h, step, count);
+        if (lazy + 1 == stages.size()) {
+            return g;
+        }
+        // The stages after the rule see an untouched row's gradient as it came in, as on the fused path.
+        return apply(stages, lazy + 1, stages.size(), weight, NDArrays.where(touched, g, grad), state, h, step, count);
     }
 
     /** Stages {@code [from, to)} of {@code stages} on one tensor, each on its share of {@code state}. */

@@ -756,9 +756,10 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /**
-     * Exchanges every parameter's weights with their average (the chain's {@link WeightAverage}:
-     * {@link dev.anneal.grad.Ema}'s or {@link dev.anneal.grad.Swa}'s), to evaluate or save the
-     * average; called again, it puts the weights back, bit for bit. A parameter whose average has
+     * Puts the chain's {@link WeightAverage} into the model in place of the weights, to evaluate or
+     * save it: {@link dev.anneal.grad.Ema}'s, {@link dev.anneal.grad.Swa}'s or ASGD's average,
+     * exchanged with its state array, or Schedule-Free's x, computed, the weights kept aside.
+     * Called again, it puts the weights back, bit for bit. A parameter whose average has
      * not started (not yet updated; before SWA's start) keeps its weights. Steps and
      * {@link #state()} are refused while the averages are in. Batch-norm running statistics are
      * no parameters here and stay as they are; see {@link WeightAverage#recomputesBatchNorm()}.
@@ -782,17 +783,30 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                     continue;
                 }
                 try (NDScope ignored = new NDScope()) {
-                    NDArray weights = slot.working(slot.param.array()).duplicate();
+                    String name = slot.param.name();
                     NDArray incoming;
+                    NDArray exchanged = null;
                     if (at >= 0) {
+                        exchanged = slot.working(slot.param.array()).duplicate();
                         incoming = slot.state[at];
                     } else if (averagesIn) {
-                        incoming = keptWeights.remove(slot.param.name());
+                        incoming = keptWeights.remove(name);
+                        if (incoming == null) {
+                            continue; // put back by an earlier swap that failed part way
+                        }
                         NDScope.register(incoming);
                     } else {
+                        // A computed average has no array to hold the weights meanwhile: they wait here.
+                        // A swap that failed part way left some in, with the average in the model.
+                        NDArray weights = keptWeights.get(name);
+                        if (weights == null) {
+                            weights = slot.working(slot.param.array()).duplicate();
+                            NDScope.unregister(weights);
+                            keptWeights.put(name, weights);
+                        }
                         NDArray[] own = chain.stateOf(average, h, slot.state);
-                        NDArray near = own.length == 0 ? weights : weights.toDevice(own[0].getDevice(), false);
-                        incoming = average.average(near, own, h, step);
+                        incoming = average.average(own.length == 0 ? weights : weights.toDevice(own[0].getDevice(), false),
+                                own, h, step);
                     }
                     if (slot.master != null) {
                         slot.master.set(new NDIndex("..."), incoming);
@@ -800,12 +814,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                     } else {
                         slot.param.assign(incoming); // through a detached view, as autograd allows
                     }
-                    if (at >= 0) {
-                        slot.state[at].set(new NDIndex("..."), weights.toDevice(slot.state[at].getDevice(), false));
-                    } else if (!averagesIn) {
-                        // A computed average has no array to hold the weights meanwhile: they wait here.
-                        NDScope.unregister(weights);
-                        keptWeights.put(slot.param.name(), weights);
+                    if (exchanged != null) {
+                        slot.state[at].set(new NDIndex("..."), exchanged.toDevice(slot.state[at].getDevice(), false));
                     }
                 }
             }

@@ -23,8 +23,8 @@ import java.util.List;
  * maxLr     = max(maxLr, lr)                         (per tensor, float32)
  * weight    = maxLr^weightLrPower
  * weightSum = weightSum + weight
- * c         = weight / weightSum                     (0 while every lr so far was 0)
- * u = g / (sqrt(v / (1 - beta2^t)) + eps) + weightDecay * y,  v = beta2 * v + (1 - beta2) * g^2   (AdamW)
+ * c         = weight / weightSum                     (0 while every lr so far was 0, for a positive power)
+ * u = g * (1 / (sqrt(v / (1 - beta2^t)) + eps)) + weightDecay * y,  v = beta2 * v + (1 - beta2) * g^2   (AdamW)
  * u = g                                              (SGD, whose weight decay is L2 in g)
  * z' = z + (-lr) * u                                 (z starts at the weights)
  * x  = lerp((y - (1 - beta1) * z) / beta1, z', c)
@@ -33,10 +33,12 @@ import java.util.List;
  *
  * Optax reads a learning-rate schedule one count later for the weights {@code c} than for the
  * step; here both read it at the step, as the paper's reference code does, which is the same for
- * a constant rate. Optax has no reference on this machine, so the rounding is this file's:
- * {@code v} as Adam's, the decay one multiply-add, {@code -lr * u} and {@code z + ...} rounded
- * apart, {@code y - (1 - beta1) z} one multiply-add, the lerps as PyTorch's. {@code beta1} must
- * be positive ({@code x} divides by it). Defaults are Optax's: AdamW lr 0.0025, betas (0.9,
+ * a constant rate. Optax has no reference on this machine, so the rounding is this file's, in
+ * Optax's order of operations: {@code v} as Adam's, the scaling a reciprocal then a product (the
+ * correction {@code 1 - beta2^t} formed in double, where XLA takes a float32 power), the decay one
+ * multiply-add, {@code -lr * u} and {@code z + ...} rounded apart, {@code y - (1 - beta1) z} one
+ * multiply-add, the lerps as PyTorch's. {@code beta1} must be a positive constant, as Optax's
+ * {@code b1} is: {@code x} divides by it, and is recovered from y with the beta1 that built y. Defaults are Optax's: AdamW lr 0.0025, betas (0.9,
  * 0.999), eps 1e-8; SGD lr 1.0, beta1 0.9; no weight decay; weight lr power 2. Batch-norm
  * statistics belong to {@code y}, so the training loop recomputes them for {@code x}.
  */
@@ -109,9 +111,9 @@ public final class ScheduleFree implements WeightAverage {
     @Override
     public void check(Hyperparams h, Checks c) {
         Schedule beta1 = h.get(Adam.BETA1);
-        boolean zero = c.step().isPresent() ? beta1.at(c.step().getAsLong()) == 0 : Schedule.isZero(beta1);
-        c.require(!zero, Adam.BETA1.name(), "must be positive for Schedule-Free, got " + beta1
-                + (c.step().isPresent() ? " (0 at this step)" : "") + ": the weights to evaluate divide by it");
+        double value = Schedule.constantValue(beta1).orElse(Double.NaN);
+        c.require(value > 0, Adam.BETA1.name(), "must be a positive constant for Schedule-Free, got " + beta1
+                + ": the weights to evaluate divide by it and are recovered with the beta1 that built the weights");
     }
 
     @Override
@@ -165,7 +167,8 @@ public final class ScheduleFree implements WeightAverage {
             FusedOps.addProductInPlace(v.muli(FusedOps.scalar(v, beta2)), g, g, 1 - beta2);
             NDArray denom = FusedOps.sqrt(v.div(FusedOps.scalar(v, 1 - Math.pow(beta2, count))))
                     .addi(FusedOps.scalar(v, h.at(Hyperparameter.EPS, t)));
-            u = FusedOps.addScaled(g.div(denom), w, h.at(Hyperparameter.WEIGHT_DECAY, t));
+            NDArray scaling = denom.onesLike().divi(denom);
+            u = FusedOps.addScaled(g.mul(scaling), w, h.at(Hyperparameter.WEIGHT_DECAY, t));
         }
         NDArray next = z.add(u.mul(FusedOps.scalar(u, -h.at(Hyperparameter.LR, t))));
         NDArray x = average(w, state, h, t);
@@ -216,7 +219,7 @@ public final class ScheduleFree implements WeightAverage {
             }
             for (int i = 0; i < n; i++) {
                 v[i] = Math.fma(oneMinusB2 * g[i], g[i], v[i] * b2);
-                float u = Math.fma(w[i], decay, g[i] / ((float) Math.sqrt(v[i] / bias2) + eps));
+                float u = Math.fma(w[i], decay, g[i] * (1f / ((float) Math.sqrt(v[i] / bias2) + eps)));
                 float next = z[i] + u * negLr;
                 float x = Loops.lerp(Math.fma(z[i], negOneMinusB1, w[i]) / b1, next, toNext, toNextSmall);
                 w[i] = Loops.lerp(x, next, toY, toYSmall);

@@ -6,23 +6,24 @@ import ai.djl.ndarray.index.NDIndex;
 import java.util.List;
 
 /**
- * A parameter stage that keeps an average of the weights in one of its state arrays, as
- * {@link dev.anneal.grad.Ema} and {@link dev.anneal.grad.Swa} do. {@link Optimizer#swapAverages()}
- * exchanges that array with the weights, and the training loop's validation reports the metrics
- * of the averaged weights under {@link #name()}: {@code "ema.accuracy"}, {@code "swa.accuracy"}.
- * An optimizer keeps at most one such average.
+ * A stage that keeps an average of the weights: in a state array of its own, as the parameter
+ * stages {@link dev.anneal.grad.Ema} and {@link dev.anneal.grad.Swa} and ASGD's rule do, which
+ * {@link Optimizer#swapAverages()} exchanges with the weights; or as a function of the weights and
+ * its state ({@link #average}), as Schedule-Free's x, which the swap computes. The training loop's
+ * validation reports the metrics of the averaged weights under {@link #name()}:
+ * {@code "ema.accuracy"}, {@code "swa.accuracy"}. An optimizer keeps at most one such average.
  */
 public interface WeightAverage extends Stage {
-    /** The state array that holds the average, also the prefix of the figures measured with it. */
+    /** The prefix of the figures measured with the average, and the name of the state array that holds it, if one does. */
     String name();
 
-    /** An average changes no gradient and follows the weights the rule leaves. */
+    /** An average changes no gradient and follows the weights the rule leaves (a rule that averages says RULE). */
     @Override
     default Kind kind() {
         return Kind.PARAMETER;
     }
 
-    /** Its one state array: the average. */
+    /** Its one state array, the average, unless it computes it. */
     @Override
     default List<String> stateNames(Hyperparams h) {
         return List.of(name());

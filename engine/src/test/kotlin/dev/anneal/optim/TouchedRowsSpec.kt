@@ -15,7 +15,7 @@ import io.kotest.matchers.shouldBe
 /**
  * The row-sparse rules (SparseAdam, LazyAdam) leave every row whose gradient is all zero exactly
  * as it was, weights and moments, while the rows with a gradient move; a weight average after the
- * rule still follows every row. Both paths, rows short and too long for the fused blocks,
+ * rule still follows every row. All three paths, rows short and too long for the fused blocks,
  * vectors (each element a row) and scalars.
  */
 class TouchedRowsSpec : FunSpec({
