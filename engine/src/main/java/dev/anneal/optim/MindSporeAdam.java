@@ -79,8 +79,8 @@ public final class MindSporeAdam implements Stage {
         return List.of("moment1", "moment2");
     }
 
-    /** The step size with both corrections, in double as MindSpore's Python computes it. */
-    private static double stepSize(Hyperparams h, long t, long count) {
+    /** The step size with both corrections, in double as MindSpore's and PyTorch's (SparseAdam) Python compute it. */
+    static double stepSize(Hyperparams h, long t, long count) {
         return h.at(Hyperparameter.LR, t) * Math.sqrt(1 - Math.pow(h.at(Adam.BETA2, t), count))
                 / (1 - Math.pow(h.at(Adam.BETA1, t), count));
     }

@@ -38,8 +38,9 @@ import java.util.List;
  * correction {@code 1 - beta2^t} formed in double, where XLA takes a float32 power), the decay one
  * multiply-add, {@code -lr * u} and {@code z + ...} rounded apart, {@code y - (1 - beta1) z} one
  * multiply-add, the lerps as PyTorch's. {@code beta1} must be a positive constant, as Optax's
- * {@code b1} is: {@code x} divides by it, and is recovered from y with the beta1 that built y. Defaults are Optax's: AdamW lr 0.0025, betas (0.9,
- * 0.999), eps 1e-8; SGD lr 1.0, beta1 0.9; no weight decay; weight lr power 2. Batch-norm
+ * {@code b1} is: {@code x} divides by it, and is recovered from y with the beta1 that built y.
+ * Defaults are Optax's: AdamW lr 0.0025, betas (0.9, 0.999), eps 1e-8; SGD lr 1.0, beta1 0.9; no
+ * weight decay; weight lr power 2. Batch-norm
  * statistics belong to {@code y}, so the training loop recomputes them for {@code x}.
  */
 public final class ScheduleFree implements WeightAverage {

@@ -24,7 +24,7 @@ import java.util.List;
  * per row): DJL's gradients are dense, so a row with no gradient is one that is all zero, where
  * PyTorch goes by the rows its sparse gradient lists (a listed row of zeros would count there).
  * The moments move by a difference and the corrections sit in the step size, each operation
- * rounded in float32 as PyTorch's kernels round it. Defaults are PyTorch's: lr 1e-3, betas
+ * rounded in float32 as PyTorch's kernels round it; the step size is MindSpore Adam's, in double. Defaults are PyTorch's: lr 1e-3, betas
  * (0.9, 0.999), eps 1e-8.
  */
 public final class SparseAdam implements Stage {
@@ -62,12 +62,6 @@ public final class SparseAdam implements Stage {
         return true;
     }
 
-    /** PyTorch's step size, in double: {@code lr * sqrt(1 - beta2^t) / (1 - beta1^t)}. */
-    private static double stepSize(Hyperparams h, long t, long count) {
-        return h.at(Hyperparameter.LR, t) * Math.sqrt(1 - Math.pow(h.at(Adam.BETA2, t), count))
-                / (1 - Math.pow(h.at(Adam.BETA1, t), count));
-    }
-
     @Override
     public NDArray apply(NDArray w, NDArray g, NDArray[] state, Hyperparams h, long t, long count) {
         NDArray m = state[0];
@@ -75,7 +69,7 @@ public final class SparseAdam implements Stage {
         m.addi(g.sub(m).muli(FusedOps.scalar(m, 1 - h.at(Adam.BETA1, t))));
         v.addi(g.mul(g).subi(v).muli(FusedOps.scalar(v, 1 - h.at(Adam.BETA2, t))));
         NDArray denom = FusedOps.sqrt(v).addi(FusedOps.scalar(v, h.at(Hyperparameter.EPS, t)));
-        w.addi(m.div(denom).muli(FusedOps.scalar(w, -stepSize(h, t, count))));
+        w.addi(m.div(denom).muli(FusedOps.scalar(w, -MindSporeAdam.stepSize(h, t, count))));
         return g;
     }
 
@@ -84,7 +78,7 @@ public final class SparseAdam implements Stage {
         float oneMinusB1 = (float) (1 - h.at(Adam.BETA1, t));
         float oneMinusB2 = (float) (1 - h.at(Adam.BETA2, t));
         float eps = (float) h.at(Hyperparameter.EPS, t);
-        float negStep = (float) -stepSize(h, t, count);
+        float negStep = (float) -MindSporeAdam.stepSize(h, t, count);
         return (w, g, state, n) -> {
             float[] m = state[0];
             float[] v = state[1];

@@ -31,8 +31,8 @@ import kotlin.math.sqrt
 /**
  * Every optimizer of the engine through the same checks, on every path: it converges on a
  * quadratic and on Rosenbrock's function within the steps its row states, stays finite and
- * converged for 10,000 steps (on the fused path; 2,000 on the others, where all agree), keeps shapes and types, continues bit for bit after a state round
- * trip and after a checkpoint file, treats two groups as two optimizers would, leaves a frozen
+ * converged for 10,000 steps (on the fused path; 2,000 on the others, where all agree), keeps
+ * shapes and types, continues bit for bit after a state round trip and after a checkpoint file, treats two groups as two optimizers would, leaves a frozen
  * parameter alone, and follows a scheduled learning rate; the fused path and the offloaded state give the
  * generic path's bits.
  */
