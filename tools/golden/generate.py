@@ -146,6 +146,11 @@ DEFAULTS = {
     "schedulefreeadamw": {"lr": 2.5e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weightDecay": 0.0,
                           "weightLrPower": 2.0, "maximize": False},
     "schedulefreesgd": {"lr": 1.0, "beta1": 0.9, "weightDecay": 0.0, "weightLrPower": 2.0, "maximize": False},
+    "novograd": {"lr": 1e-2, "beta1": 0.9, "beta2": 0.25, "eps": 1e-6, "epsRoot": 0.0, "weightDecay": 0.0,
+                 "maximize": False},
+    "lamb": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-6, "weightDecay": 0.0},
+    "lars": {"lr": 0.1, "momentum": 0.9, "weightDecay": 0.0, "nesterov": False, "lossScale": 1.0, "coefficient": 1e-3,
+             "eps": 1e-5, "useClip": False, "trustRatio": True},
 }
 
 TORCH_NAMES = {"lr": "lr", "momentum": "momentum", "dampening": "dampening",
@@ -162,11 +167,14 @@ REFERENCES = {
     "lion": "Lion (Chen et al. 2023, Algorithm 2) with decoupled weight decay, written out in float32 torch ops",
     "adabelief": "Optax's adabelief (scale_by_belief, decoupled weight decay) written out in float32 torch ops",
     "yogi": "Optax's yogi (scale_by_yogi) written out in float32 torch ops",
+    "novograd": "Optax's novograd (scale_by_novograd) written out in float32 torch ops, each gradient's norm summed in float64",
     "ademamix": "Optax's contrib.ademamix with the paper's alpha and beta3 warmups, written out in float32 torch ops",
     "adan": "Optax's adan (scale_by_adan, add_decayed_weights) written out in float32 torch ops",
     "ftrl": "MindSpore's nn.FTRL (ApplyFtrl, TensorFlow's kernel) after its decay_weight and scale_grad, written out in float32 torch ops",
     "proximaladagrad": "MindSpore's nn.ProximalAdagrad (ApplyProximalAdagrad) after its decay_weight and scale_grad, written out in float32 torch ops",
     "adamweightdecay": "MindSpore's nn.AdamWeightDecay written out in float32 torch ops",
+    "lars": "MindSpore's nn.LARS (LARSUpdate's documented formula, a zero norm giving ratio 1) around its nn.Momentum, written out in float32 torch ops, each norm summed in float64",
+    "lamb": "MindSpore's nn.Lamb (its eps placement, the trust ratio clipped to 10) written out in float32 torch ops, each norm summed in float64",
     "mindsporeadam": "MindSpore's nn.Adam (corrections in the step size, use_nesterov) after its decay_weight and scale_grad, written out in float32 torch ops",
     "lazyadam": "MindSpore's nn.LazyAdam (FusedSparseLazyAdam over the rows its sparse gradient lists, after "
                 "decay_weight and scale_grad on those rows) written out in float32 torch ops; the rows with a "
@@ -454,6 +462,24 @@ class Yogi(WrittenRule):
         p.add_(m.div(1 - b1 ** t).div(denom), alpha=-lr)
 
 
+# Optax's novograd (scale_by_novograd, then scale_by_learning_rate): the second moment is one number
+# per tensor, from the tensor's gradient norm (jnp.linalg.norm, squared). Anneal folds the squares in
+# double, so the norm here is summed in float64 and rounded to float32 before it is squared.
+class NovoGrad(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        lr, b1, b2 = g["lr"], g["beta1"], g["beta2"]
+        norm = (grad.double() ** 2).sum().sqrt().float()
+        norm_sq = norm * norm
+        state["v"] = norm_sq if t == 1 else norm_sq * (1 - b2) + state["v"] * b2
+        denom = (state["v"] + g["epsRoot"]).sqrt() + g["eps"]
+        update = grad / denom + p * g["weightDecay"]
+        if t == 1:
+            state["m"] = update.clone()
+        else:
+            state["m"].mul_(b1).add_(update)
+        p.add_(state["m"], alpha=-lr)
+
+
 # MindSpore's optimizers (mindspore/nn/optim/*.py and their kernels' documented formulas). Before the
 # rule, decay_weight adds w * (weight_decay * loss_scale) to the gradient, the factor stored in float32,
 # and scale_grad divides by the loss scale (a multiply by its float32 reciprocal), as for Momentum.
@@ -477,6 +503,56 @@ def mindspore_gradient(g, p, grad):
     if g.get("lossScale", 1.0) != 1.0:
         grad = torch.mul(grad, torch.tensor(1.0 / g["lossScale"], dtype=torch.float32))
     return grad
+
+
+def norm64(x):
+    """A tensor's Euclidean norm summed in float64 and rounded to float32, as Anneal's reductions take it."""
+    return (x.double() ** 2).sum().sqrt().float()
+
+
+# MindSpore's nn.Lamb (_update_run_op in nn/optim/lamb.py, in MindSpore's ops one by one): the trust
+# ratio's norm puts eps inside the root (rsqrt), the update outside; every tensor's own norms.
+class Lamb(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        b1, b2, eps, wd = g["beta1"], g["beta2"], g["eps"], g["weightDecay"]
+        m = state.setdefault("m", torch.zeros_like(p))
+        v = state.setdefault("v", torch.zeros_like(p))
+        m.copy_(m * b1 + grad * (1 - b1))
+        v.copy_(v * b2 + (grad * grad) * (1 - b2))
+        mh = m / (1 - b1 ** t)
+        vh = v / (1 - b2 ** t)
+        w_norm, g_norm = norm64(p), norm64(grad)
+        u_norm = norm64(mh * (1 / (vh + eps).sqrt()) + p * wd)
+        ratio = w_norm / u_norm if w_norm > 0 and g_norm > 0 else torch.tensor(1.0)
+        update = mh / (vh.sqrt() + eps) + p * wd
+        p.sub_(update * (ratio.clamp(0, 10) * g["lr"]))
+
+
+# MindSpore's nn.LARS around nn.Momentum (nn/optim/lars.py and LARSUpdate's documented formula): the
+# gradient unscaled, then scaled by its tensor's trust ratio with the weight decay LARS takes over from
+# the optimizer, then ApplyMomentum as above. A zero norm gives ratio 1, as TensorFlow's and Optax's LARS.
+class Lars(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        f32 = lambda x: torch.tensor(x, dtype=torch.float32)
+        if g["lossScale"] != 1.0:
+            grad = torch.mul(grad, f32(1.0 / g["lossScale"]))
+        if g["trustRatio"]:
+            wd = f32(g["weightDecay"])
+            w_norm, g_norm = norm64(p), norm64(grad)
+            ratio = f32(1.0)
+            if w_norm > 0 and g_norm > 0:
+                ratio = (f32(g["coefficient"]) * w_norm) / ((g_norm + wd * w_norm) + f32(g["eps"]))
+            if g["useClip"]:
+                ratio = torch.clamp(ratio / f32(g["lr"]), max=1.0)
+            grad = (grad + p * wd) * ratio
+        momentum, lr = f32(g["momentum"]), f32(g["lr"])
+        accum = state.setdefault("accum", torch.zeros_like(p))
+        accum.copy_(torch.add(torch.mul(accum, momentum), grad))
+        if g["nesterov"]:
+            update = torch.add(torch.mul(grad, lr), torch.mul(torch.mul(accum, momentum), lr))
+        else:
+            update = torch.mul(accum, lr)
+        p.copy_(torch.sub(p, update))
 
 
 class Ftrl(MindSporeRule):
@@ -654,9 +730,9 @@ class ScheduleFreeSgd(ScheduleFree):
 
 
 WRITTEN_RULES = {"schedulefreeadamw": ScheduleFree, "schedulefreesgd": ScheduleFreeSgd,
-                 "lion": Lion, "adabelief": AdaBelief, "yogi": Yogi, "ftrl": Ftrl, "proximaladagrad": ProximalAdagrad,
+                 "lion": Lion, "adabelief": AdaBelief, "yogi": Yogi, "novograd": NovoGrad, "ftrl": Ftrl, "proximaladagrad": ProximalAdagrad,
                  "adamweightdecay": AdamWeightDecay, "mindsporeadam": MindSporeAdam, "lazyadam": LazyAdam, "adan": Adan,
-                 "ademamix": AdEMAMix}
+                 "ademamix": AdEMAMix, "lamb": Lamb, "lars": Lars}
 
 
 # ---------------------------------------------------------------------------
@@ -1172,6 +1248,101 @@ CASES = {
         dict(name="wide-conv-lr-0.05", set="wide", opts={"lr": 0.05}),
         dict(name="embed-betas-0.5-0.95", set="embed", opts={"beta1": 0.5, "beta2": 0.95}),
     ],
+    "novograd": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
+        dict(name="betas-0.95-0.98", set="embed", opts={"beta1": 0.95, "beta2": 0.98}),
+        dict(name="eps-1e-8", set="tiny", opts={"eps": 1e-8}),
+        dict(name="eps-root-1e-4", set="wide", opts={"epsRoot": 1e-4}),
+        dict(name="weight-decay-0.1", set="conv", opts={"weightDecay": 0.1}),
+        dict(name="weight-decay-1e-3-lr-0.05", set="mlp", opts={"weightDecay": 1e-3, "lr": 0.05}),
+        dict(name="beta1-0.0", set="embed", opts={"beta1": 0.0}),
+        dict(name="beta2-0.0", set="tiny", opts={"beta2": 0.0}),
+        dict(name="maximize", set="wide", opts={"maximize": True}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="two-groups-different-lr-betas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.05, "beta2": 0.5}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-weight-decay-maximize-differ", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.01}), (["conv.bias", "scale"], {"maximize": True}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 0.05}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-betas-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"epsRoot": 1e-6})),
+             scheduled={0: {"lr": ("cosine", 1e-1, 1e-3), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.25, 0.9, 50), "weightDecay": ("linear", 0.0, 0.01)}}),
+        dict(name="wide-conv-lr-0.05", set="wide", opts={"lr": 0.05}),
+        dict(name="embed-betas-0.5-0.5", set="embed", opts={"beta1": 0.5, "beta2": 0.5}),
+    ],
+    "lars": [
+        dict(name="defaults", set="conv"),
+        dict(name="coefficient-0.02", set="mlp", opts={"coefficient": 0.02}),
+        dict(name="coefficient-0.02-lr-1-momentum-0.5", set="embed", opts={"coefficient": 0.02, "lr": 1.0, "momentum": 0.5}),
+        dict(name="eps-1e-2", set="tiny", opts={"eps": 1e-2, "coefficient": 0.05}),
+        dict(name="weight-decay-1e-3", set="wide", opts={"weightDecay": 1e-3, "coefficient": 0.02}),
+        dict(name="weight-decay-0.1-coefficient-0.01", set="conv", opts={"weightDecay": 0.1, "coefficient": 0.01}),
+        dict(name="use-clip-lr-0.5", set="mlp", opts={"useClip": True, "lr": 0.5, "coefficient": 0.01}),
+        dict(name="use-clip-lr-1e-3-ratio-clipped", set="embed", opts={"useClip": True, "lr": 1e-3, "coefficient": 0.1}),
+        dict(name="nesterov", set="tiny", opts={"nesterov": True, "coefficient": 0.02}),
+        dict(name="momentum-0.0", set="wide", opts={"momentum": 0.0, "coefficient": 0.05}),
+        dict(name="loss-scale-1024", set="conv", grad_scale=1024.0, opts={"lossScale": 1024.0, "coefficient": 0.02}),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"coefficient": 0.02}),
+        dict(name="trust-ratio-off-on-biases", set="mlp",
+             groups=G((["fc1.weight", "fc2.weight"], {"weightDecay": 0.01}),
+                      (["fc1.bias", "fc2.bias", "temperature"], {"trustRatio": False})),
+             opts={"coefficient": 0.02}),
+        dict(name="groups-coefficient-momentum-differ", set="conv",
+             groups=G((["conv.weight"], {"coefficient": 0.05}), (["conv.bias", "scale"], {"momentum": 0.5}))),
+        dict(name="three-groups-eps-clip-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-3}),
+                      (["head.weight"], {"useClip": True}),
+                      (["head.bias"], {"lr": 0.5})), opts={"coefficient": 0.02}),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)},
+             opts={"coefficient": 0.02}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", frozen={"v": (1, 5)}, opts={"coefficient": 0.02}),
+        dict(name="scheduled-lr-coefficient-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"nesterov": True})),
+             scheduled={0: {"lr": ("cosine", 1.0, 0.01), "coefficient": ("triangle", 0.005, 0.05, 30)},
+                        1: {"momentum": ("step", 0.9, 0.5, 50), "weightDecay": ("linear", 0.0, 0.01)}}),
+        dict(name="init-scale-10-weight-decay-0.01", set="wide", init_scale=10.0, opts={"weightDecay": 0.01, "coefficient": 0.02}),
+        dict(name="zero-start-ratio-1", set="tiny", init_scale=0.0, opts={"coefficient": 0.02, "lr": 0.01}),
+    ],
+    "lamb": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.01", set="mlp", opts={"lr": 0.01}),
+        dict(name="betas-0.95-0.99", set="embed", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="eps-1e-8", set="tiny", opts={"eps": 1e-8}),
+        dict(name="eps-1e-2-root-and-update-differ", set="wide", opts={"eps": 1e-2, "lr": 0.01}),
+        dict(name="weight-decay-0.1", set="conv", opts={"weightDecay": 0.1, "lr": 0.01}),
+        dict(name="weight-decay-0.01-lr-0.05", set="mlp", opts={"weightDecay": 0.01, "lr": 0.05}),
+        dict(name="beta1-0.5", set="embed", opts={"beta1": 0.5}),
+        dict(name="beta2-0.9", set="tiny", opts={"beta2": 0.9}),
+        dict(name="lr-0.1-ratio-large", set="wide", opts={"lr": 0.1}),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6, opts={"eps": 1e-10}),
+        dict(name="init-scale-100-ratio-clipped-at-10", set="tiny", init_scale=100.0),
+        dict(name="two-groups-different-lr-betas", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.05, "beta2": 0.99}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-decay-on-weights-only", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.05}), (["conv.bias", "scale"], {}))),
+        dict(name="three-groups-eps-beta1-lr", set="embed",
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"beta1": 0.5}),
+                      (["head.bias"], {"lr": 0.05}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-betas-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"eps": 1e-4})),
+             scheduled={0: {"lr": ("cosine", 1e-2, 1e-4), "beta1": ("triangle", 0.8, 0.95, 30)},
+                        1: {"beta2": ("step", 0.999, 0.9, 50), "weightDecay": ("linear", 0.0, 0.01)}}),
+        dict(name="embed-lr-0.02", set="embed", opts={"lr": 0.02}),
+    ],
     "ademamix": [
         dict(name="lr-1e-3", set="conv"),
         dict(name="lr-1e-2", set="mlp", opts={"lr": 1e-2}),
@@ -1672,7 +1843,7 @@ SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, 
              "nadam": 1401, "nadamw": 1501, "asgd": 1601,
              "adabelief": 1701, "yogi": 1801, "ftrl": 1901, "proximaladagrad": 2001, "adamweightdecay": 2101,
              "mindsporeadam": 2201, "adan": 2301, "ademamix": 2401, "sparseadam": 2501, "lazyadam": 2601,
-             "schedulefreeadamw": 2701, "schedulefreesgd": 2801}
+             "schedulefreeadamw": 2701, "schedulefreesgd": 2801, "novograd": 2901, "lamb": 3001, "lars": 3101}
 
 
 # ---------------------------------------------------------------------------

@@ -88,6 +88,27 @@ enum Kind {
             return null;
         }
     },
+    /**
+     * Neither DJL nor torch.optim has LAMB. Its trust ratio needs each tensor's norm of the new
+     * moments' update before any weight moves, so a step reads weight, gradient and both moments
+     * once for the norms (16 bytes) and again for the update (16 read, 12 written).
+     */
+    LAMB("lamb", 44) {
+        @Override
+        OptimizerSpec<?> anneal() {
+            return Optimizers.lamb().lr(1e-3).weightDecay(0.01).build();
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+
+        @Override
+        boolean inTorch() {
+            return false;
+        }
+    },
     /** Neither DJL nor torch.optim 1.13 has Lion: Anneal's two paths only. */
     LION("lion", 20) {
         @Override

@@ -11,6 +11,7 @@ import dev.anneal.optim.AdanOptions
 import dev.anneal.optim.AdemamixOptions
 import dev.anneal.optim.AsgdOptions
 import dev.anneal.optim.FtrlOptions
+import dev.anneal.optim.LarsOptions
 import dev.anneal.optim.LionOptions
 import dev.anneal.optim.MindSporeAdamOptions
 import dev.anneal.optim.MomentumOptions
@@ -47,7 +48,7 @@ public fun OptimizerScope<AdaBeliefGroup>.adaBelief(
 }
 
 /**
- * A group's values under AdaBelief; what is left unset comes from the optimizer. Each value is a number
+ * A group's values under AdaBelief and NovoGrad; what is left unset comes from the optimizer. Each value is a number
  * or a schedule, each flag a boolean.
  */
 @AnnealDsl
@@ -270,7 +271,7 @@ public fun OptimizerScope<AdamWeightDecayGroup>.adamWeightDecay(
 }
 
 /**
- * A group's values under AdamWeightDecay; what is left unset comes from the optimizer. Each value is a number
+ * A group's values under AdamWeightDecay and Lamb; what is left unset comes from the optimizer. Each value is a number
  * or a schedule, each flag a boolean.
  */
 @AnnealDsl
@@ -582,6 +583,91 @@ public class FtrlGroup internal constructor(private val group: FtrlOptions.Group
         set(value) { field = value; group.lossScale(value?.toSchedule()) }
 }
 
+/** LAMB as MindSpore's `nn.Lamb` computes it (its eps placement, the trust ratio clipped to 10), with MindSpore's defaults. */
+public fun OptimizerScope<AdamWeightDecayGroup>.lamb(
+    lr: Number,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    eps: Number = 1.0E-6,
+    weightDecay: Number = 0.0,
+) {
+    val builder = Optimizers.lamb()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+    choose("lamb", builder, ::AdamWeightDecayGroup)
+}
+
+/** LARS as MindSpore's `nn.LARS` computes it around its `nn.Momentum`, with MindSpore's defaults (none for the learning rate and the momentum); `lossScale` is the static scale the gradients carry. */
+public fun OptimizerScope<LarsGroup>.lars(
+    lr: Number,
+    momentum: Number,
+    weightDecay: Number = 0.0,
+    nesterov: Boolean = false,
+    lossScale: Number = 1.0,
+    coefficient: Number = 0.001,
+    eps: Number = 1.0E-5,
+    useClip: Boolean = false,
+    trustRatio: Boolean = true,
+) {
+    val builder = Optimizers.lars()
+        .lr(lr.toSchedule())
+        .momentum(momentum.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .nesterov(nesterov)
+        .lossScale(lossScale.toSchedule())
+        .coefficient(coefficient.toSchedule())
+        .eps(eps.toSchedule())
+        .useClip(useClip)
+        .trustRatio(trustRatio)
+    choose("lars", builder, ::LarsGroup)
+}
+
+/**
+ * A group's values under Lars; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class LarsGroup internal constructor(private val group: LarsOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The momentum factor. */
+    public var momentum: Number? = null
+        set(value) { field = value; group.momentum(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** MindSpore's `use_nesterov`. */
+    public var nesterov: Boolean? = null
+        set(value) { field = value; group.nesterov(value) }
+
+    /** The static loss scale the gradients carry; they are divided by it before the update. */
+    public var lossScale: Number? = null
+        set(value) { field = value; group.lossScale(value?.toSchedule()) }
+
+    /** The trust coefficient: the ratio's scale. */
+    public var coefficient: Number? = null
+        set(value) { field = value; group.coefficient(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** Divides the ratio by the learning rate and clips it to 1 (MindSpore's `use_clip`). */
+    public var useClip: Boolean? = null
+        set(value) { field = value; group.useClip(value) }
+
+    /** Scales this group's gradients by their trust ratio, with weight decay; off, they pass unchanged (MindSpore's `lars_filter`). */
+    public var trustRatio: Boolean? = null
+        set(value) { field = value; group.trustRatio(value) }
+}
+
 /** Adam as MindSpore's `nn.LazyAdam` computes it: MindSpore's Adam on the rows with a gradient only, the other rows and their moments left as they are. */
 public fun OptimizerScope<MindSporeAdamGroup>.lazyAdam(
     lr: Number = 0.001,
@@ -822,6 +908,27 @@ public fun OptimizerScope<NAdamGroup>.nAdamW(
         .momentumDecay(momentumDecay.toSchedule())
         .maximize(maximize)
     choose("nAdamW", builder, ::NAdamGroup)
+}
+
+/** NovoGrad as Optax's `novograd` computes it, with Optax's defaults and the paper's lr 0.01. */
+public fun OptimizerScope<AdaBeliefGroup>.novoGrad(
+    lr: Number = 0.01,
+    beta1: Number = 0.9,
+    beta2: Number = 0.25,
+    eps: Number = 1.0E-6,
+    epsRoot: Number = 0.0,
+    weightDecay: Number = 0.0,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.novoGrad()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .eps(eps.toSchedule())
+        .epsRoot(epsRoot.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .maximize(maximize)
+    choose("novoGrad", builder, ::AdaBeliefGroup)
 }
 
 /** Proximal Adagrad as MindSpore's `nn.ProximalAdagrad` computes it, with MindSpore's defaults; `lossScale` is the static scale the gradients carry. */

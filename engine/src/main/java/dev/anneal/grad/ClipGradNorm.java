@@ -93,13 +93,13 @@ public final class ClipGradNorm implements Stage {
     }
 
     @Override
-    public Reduction reduction(Hyperparams h) {
-        return reduction;
+    public List<Reduction> reductions(Hyperparams h) {
+        return List.of(reduction);
     }
 
     @Override
-    public Stage reduced(Hyperparams h, long step, double total) {
-        float norm = (float) reduction.fold().norm(total);
+    public Stage reduced(Hyperparams h, long step, double[] totals) {
+        float norm = (float) reduction.fold().norm(totals[0]);
         if (h.flag(ERROR_IF_NONFINITE) && !Float.isFinite(norm)) {
             String which = (reduction.fold() == Reduction.Fold.SUM_OF_SQUARES ? "2" : "inf") + "-norm of "
                     + (reduction.scope() == Reduction.Scope.TENSOR ? "its gradient" : "the gradients");

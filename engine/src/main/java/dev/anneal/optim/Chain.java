@@ -286,6 +286,28 @@ public final class Chain {
     }
 
     /**
+     * What stage {@code at} of {@code stages} measures for its reduction on the generic path, from
+     * the weight, the gradient the stages before it leave and its share of {@code state}.
+     */
+    NDArray measure(List<Stage> stages, int at, NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step,
+                    long count) {
+        int first = stateCount(stages.subList(0, at), h);
+        Stage stage = stages.get(at);
+        NDArray[] own = Arrays.copyOfRange(state, first, first + stage.stateNames(h).size());
+        return stage.measure(weight, grad, own, h, step, count);
+    }
+
+    /** The same on the fused path: stage {@code at}'s measure kernel over its share of all the state blocks. */
+    ElementKernel measure(List<Stage> stages, int at, Hyperparams h, long step, long count) {
+        int first = stateCount(stages.subList(0, at), h);
+        Stage stage = stages.get(at);
+        int[] range = {first, first + stage.stateNames(h).size()};
+        int total = stateCount(stages, h);
+        ElementKernel measure = stage.measure(h, step, count);
+        return (w, g, state, n) -> measure.apply(w, g, slice(state, range, total), n);
+    }
+
+    /**
      * Where {@code grad}'s row holds a value other than zero (NaN counts), element by element:
      * rows are slices along the first dimension, each element of a vector a row, a scalar one row.
      */
@@ -380,7 +402,12 @@ public final class Chain {
     List<Integer> reducing(Hyperparams h) {
         List<Integer> positions = new ArrayList<>();
         for (int p = 0; p < stages.size(); p++) {
-            if (stages.get(p).reduction(h) != null) {
+            List<Reduction> reductions = stages.get(p).reductions(h);
+            if (reductions.stream().filter(r -> r.measure() == Reduction.Measure.STAGE).count() > 1) {
+                throw new IllegalStateException(this + ": " + stages.get(p).getClass().getSimpleName()
+                        + " declares more than one reduction of its own measure");
+            }
+            if (!reductions.isEmpty()) {
                 for (Stage before : stages.subList(0, p)) {
                     if (before.kind() != Stage.Kind.GRADIENT) {
                         throw new IllegalStateException(this + ": " + stages.get(p).getClass().getSimpleName()

@@ -130,75 +130,113 @@ final class FusedBucket implements AutoCloseable {
     }
 
     /**
-     * A reduction over the {@code live} parameters' gradients as {@code before} (gradient stages;
-     * null for none, which saves looking them up for every parameter) leaves them, changing
-     * nothing: each work item folds its blocks in order, and the items' partials are combined in
+     * The {@code reductions} of one stage over the {@code live} parameters, changing nothing: the
+     * gradients as {@code before} (gradient stages; null for none, which saves looking them up for
+     * every parameter) leaves them, the weights, or what {@code measure} computes from those and
+     * the state. Each work item folds its blocks in order, and the items' partials are combined in
      * order, per parameter and in all, so the totals do not depend on the threads. With
      * {@code check} the same read also tells whether a gradient as it comes in holds NaN or
-     * infinity; a null {@code fold} only checks.
+     * infinity; no reductions only checks.
      */
-    Folded reduce(long[] updates, boolean[] live, SlotKernels before, Reduction.Fold fold, boolean check) {
-        ElementKernel[] kernels = new ElementKernel[params.size()];
-        for (int slot = 0; slot < kernels.length && before != null; slot++) {
+    Folded reduce(long[] updates, boolean[] live, SlotKernels before, SlotKernels measure, List<Reduction> reductions,
+                  boolean check) {
+        ElementKernel[] befores = new ElementKernel[params.size()];
+        ElementKernel[] measures = new ElementKernel[params.size()];
+        for (int slot = 0; slot < params.size(); slot++) {
             if (live[slot]) {
-                kernels[slot] = before.kernel(slot, updates[slot] + 1);
+                befores[slot] = before == null ? null : before.kernel(slot, updates[slot] + 1);
+                measures[slot] = measure == null ? null : measure.kernel(slot, updates[slot] + 1);
             }
         }
-        double[] partials = new double[work.length];
+        Reduction[] folds = reductions.toArray(new Reduction[0]);
+        double[][] partials = new double[folds.length][work.length];
         boolean[] nonFinite = new boolean[work.length];
         runIndexed(i -> {
             int[] item = work[i];
-            if (live[item[0]]) {
-                nonFinite[i] = fold(kernels[item[0]], buffers[item[0]], blocks[item[0]], item[1], item[2], fold, check, partials, i);
+            int slot = item[0];
+            if (live[slot]) {
+                nonFinite[i] = fold(befores[slot], measures[slot], buffers[slot], blocks[slot], item[1], item[2], folds,
+                        check, partials, i);
             }
         });
-        double total = 0;
-        double[] bySlot = new double[params.size()];
+        double[] totals = new double[folds.length];
+        double[][] bySlot = new double[folds.length][params.size()];
         boolean found = false;
         for (int i = 0; i < work.length; i++) {
-            if (fold != null) {
-                total = fold.combine(total, partials[i]);
-                bySlot[work[i][0]] = fold.combine(bySlot[work[i][0]], partials[i]);
+            for (int r = 0; r < folds.length; r++) {
+                Reduction.Fold fold = folds[r].fold();
+                totals[r] = fold.combine(totals[r], partials[r][i]);
+                bySlot[r][work[i][0]] = fold.combine(bySlot[r][work[i][0]], partials[r][i]);
             }
             found |= nonFinite[i];
         }
-        return new Folded(total, bySlot, found);
+        return new Folded(totals, bySlot, found);
     }
 
     /**
-     * A bucket's share of a reduction, each parameter's own total (by slot), and whether the
-     * gradients it read came in with NaN or infinity (when checked).
+     * A bucket's share of a stage's reductions, one total per reduction, each parameter's own
+     * totals (by reduction, then slot), and whether the gradients it read came in with NaN or
+     * infinity (when checked).
      */
-    record Folded(double total, double[] bySlot, boolean nonFinite) {
+    record Folded(double[] totals, double[][] bySlot, boolean nonFinite) {
     }
 
-    /** Folds one work item into {@code partials[index]}; returns whether {@code check} found NaN or infinity. */
-    private static boolean fold(ElementKernel before, Buffers b, int block, int from, int to, Reduction.Fold fold,
-                                boolean check, double[] partials, int index) {
-        float[][] scratch = scratch(1, block);
+    /** Folds one work item into {@code partials[r][index]} for each reduction; returns whether {@code check} found NaN or infinity. */
+    private static boolean fold(ElementKernel before, ElementKernel measure, Buffers b, int block, int from, int to,
+                                Reduction[] reductions, boolean check, double[][] partials, int index) {
+        int states = measure == null ? 0 : b.state.length;
+        float[][] scratch = scratch(states + 1, block);
         float[] weight = scratch[0];
         float[] grad = scratch[1];
-        float[] lanes = scratch[2];
+        float[] lanes = scratch[2 + states];
+        float[][] state = new float[states][];
+        for (int s = 0; s < states; s++) {
+            state[s] = scratch[2 + s];
+        }
+        boolean weights = before != null || measure != null
+                || Arrays.stream(reductions).anyMatch(r -> r.measure() == Reduction.Measure.WEIGHT);
         int width = Math.min(block, to - from);
         if (check) {
             Arrays.fill(lanes, 0, width, 0f);
         }
-        double acc = 0;
+        double[] acc = new double[reductions.length];
         for (int i = from; i < to; i += block) {
             int n = Math.min(block, to - i);
             b.grad.get(i, grad, 0, n);
             if (check) {
                 FiniteCheck.mark(lanes, grad, n);
             }
-            if (fold != null) {
-                if (before != null) {
-                    b.weight.get(i, weight, 0, n);
-                    before.apply(weight, grad, NO_STATE, n);
+            if (reductions.length == 0) {
+                continue;
+            }
+            if (weights) {
+                b.weight.get(i, weight, 0, n);
+            }
+            if (before != null) {
+                before.apply(weight, grad, NO_STATE, n);
+            }
+            for (int r = 0; r < reductions.length; r++) {
+                switch (reductions[r].measure()) {
+                    case GRADIENT -> acc[r] = reductions[r].fold().block(acc[r], grad, n);
+                    case WEIGHT -> acc[r] = reductions[r].fold().block(acc[r], weight, n);
+                    case STAGE -> { }
                 }
-                acc = fold.block(acc, grad, n);
+            }
+            if (measure != null) {
+                for (int s = 0; s < states; s++) {
+                    b.state[s].get(i, state[s], 0, n);
+                }
+                measure.apply(weight, grad, state, n);
+                for (int r = 0; r < reductions.length; r++) {
+                    if (reductions[r].measure() == Reduction.Measure.STAGE) {
+                        acc[r] = reductions[r].fold().block(acc[r], grad, n);
+                    }
+                }
             }
         }
-        partials[index] = acc;
+        for (int r = 0; r < reductions.length; r++) {
+            partials[r][index] = acc[r];
+        }
         return check && FiniteCheck.found(lanes, width);
     }
 

@@ -29,7 +29,7 @@ public final class Momentum implements Stage {
             Hyperparameter.Range.NON_NEGATIVE, "The momentum factor.");
     public static final Hyperparameter<Boolean> NESTEROV = Hyperparameter.flag("nesterov", "MindSpore's `use_nesterov`.");
 
-    private static final Momentum RULE = new Momentum();
+    static final Momentum RULE = new Momentum();
 
     /** MindSpore's {@code nn.Momentum}. */
     public static final Chain NN_MOMENTUM = Chain.builder("Momentum",

@@ -32,9 +32,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 import java.util.function.DoubleSupplier;
-import java.util.function.UnaryOperator;
 
 /**
  * A compiled optimizer: the groups of one {@link OptimizerSpec} bound to a model's parameters,
@@ -332,7 +332,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             List<List<Stage>> pass = passes.stages().get(i);
             forUpdate(bucket, pass, next);
             if (bucket.fused != null) {
-                bucket.fused.step(bucket.updates, bucket.live, kernels(pass, stages -> stages, h, next));
+                bucket.fused.step(bucket.updates, bucket.live, kernels(pass, (stages, count) -> chain.kernel(stages, h, next, count)));
                 continue;
             }
             for (Slot slot : bucket.slots) {
@@ -347,11 +347,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /**
-     * The kernels of each parameter's stages ({@code part} of its list), built once per distinct
-     * list and update count: a bucket's parameters share one list unless a stage reduced per tensor.
+     * The kernels {@code build} makes of each parameter's stages, built once per distinct list and
+     * update count: a bucket's parameters share one list unless a stage reduced per tensor.
      */
-    private FusedBucket.SlotKernels kernels(List<List<Stage>> bySlot, UnaryOperator<List<Stage>> part, Hyperparams h,
-                                            long next) {
+    private static FusedBucket.SlotKernels kernels(List<List<Stage>> bySlot,
+                                                   BiFunction<List<Stage>, Long, ElementKernel> build) {
         Map<List<Stage>, Map<Long, ElementKernel>> built = new IdentityHashMap<>();
         // The common case, every slot on one list and count, skips the maps: thousands of small
         // tensors ask once each per step. Called on the stepping thread only.
@@ -362,7 +362,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 last.stages = stages;
                 last.count = count;
                 last.kernel = built.computeIfAbsent(stages, s -> new HashMap<>())
-                        .computeIfAbsent(count, c -> chain.kernel(part.apply(stages), h, next, c));
+                        .computeIfAbsent(count, c -> build.apply(stages, c));
             }
             return last.kernel;
         };
@@ -394,7 +394,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         if (check && positions.isEmpty()) {
             for (int i = 0; i < buckets.size(); i++) {
-                if (partial(buckets.get(i), passes.get(i), 0, next, null, true).nonFinite()) {
+                if (partial(buckets.get(i), passes.get(i), 0, next, List.of(), true).nonFinite()) {
                     return null;
                 }
             }
@@ -403,27 +403,32 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         for (int p : positions) {
             Stage stage = base.get(p);
             Map<List<Object>, Double> totals = new HashMap<>();
-            List<Object>[] keys = new List[buckets.size()];
-            double[][] perTensor = new double[buckets.size()][];
+            FusedBucket.Folded[] partials = new FusedBucket.Folded[buckets.size()];
             Reduction.Fold fold = null;
             double all = 0;
             boolean found = false;
             for (int i = 0; i < buckets.size(); i++) {
                 Bucket bucket = buckets.get(i);
                 if (reducing.get(i).contains(p)) {
-                    Reduction r = stage.reduction(bucket.hyperparams);
-                    FusedBucket.Folded partial = partial(bucket, passes.get(i), p, next, r.fold(), check);
-                    found |= partial.nonFinite();
-                    if (r.scope() == Reduction.Scope.TENSOR) {
-                        perTensor[i] = partial.bySlot();
-                    } else {
-                        keys[i] = List.of(r.fold(), r.scope() == Reduction.Scope.GROUP ? bucket.group : "");
-                        totals.merge(keys[i], partial.total(), r.fold()::combine);
+                    List<Reduction> reductions = stage.reductions(bucket.hyperparams);
+                    partials[i] = partial(bucket, passes.get(i), p, next, reductions, check);
+                    found |= partials[i].nonFinite();
+                    for (int r = 0; r < reductions.size(); r++) {
+                        Reduction reduction = reductions.get(r);
+                        if (reduction.scope() != Reduction.Scope.TENSOR) {
+                            totals.merge(key(r, reduction, bucket), partials[i].totals()[r], reduction.fold()::combine);
+                        }
                     }
-                    fold = fold == null ? r.fold() : fold;
-                    all = fold == r.fold() ? fold.combine(all, partial.total()) : Double.NaN;
+                    // The norm reported is that of the stage's first reduction of the gradients.
+                    for (int r = 0; r < reductions.size(); r++) {
+                        if (reductions.get(r).measure() == Reduction.Measure.GRADIENT) {
+                            fold = fold == null ? reductions.get(r).fold() : fold;
+                            all = fold == reductions.get(r).fold() ? fold.combine(all, partials[i].totals()[r]) : Double.NaN;
+                            break;
+                        }
+                    }
                 } else if (check) {
-                    found |= partial(bucket, passes.get(i), 0, next, null, true).nonFinite();
+                    found |= partial(buckets.get(i), passes.get(i), 0, next, List.of(), true).nonFinite();
                 }
             }
             if (found) {
@@ -434,21 +439,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 norm = fold.norm(all);
             }
             for (int i = 0; i < buckets.size(); i++) {
-                Bucket bucket = buckets.get(i);
-                List<List<Stage>> bySlot = passes.get(i);
-                if (keys[i] != null) {
-                    Stage reduced = stage.reduced(bucket.hyperparams, next, totals.get(keys[i]));
-                    Set<List<Stage>> lists = Collections.newSetFromMap(new IdentityHashMap<>());
-                    lists.addAll(bySlot);
-                    lists.forEach(stages -> stages.set(p, reduced));
-                } else if (perTensor[i] != null) {
-                    for (Slot slot : bucket.slots) {
-                        if (bucket.live[slot.index]) {
-                            List<Stage> own = new ArrayList<>(bySlot.get(slot.index));
-                            own.set(p, reducedFor(slot, stage, next, perTensor[i][slot.index]));
-                            bySlot.set(slot.index, own);
-                        }
-                    }
+                if (partials[i] != null) {
+                    reduce(buckets.get(i), passes.get(i), p, stage, partials[i], totals, next);
                 }
             }
         }
@@ -473,10 +465,47 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
     }
 
-    /** A stage reduced over one parameter's own total; a refusal names the parameter. */
-    private static Stage reducedFor(Slot slot, Stage stage, long next, double total) {
+    /** Where the total of a bucket's {@code index}-th reduction is combined: with the same reduction of the other buckets in its scope. */
+    private static List<Object> key(int index, Reduction reduction, Bucket bucket) {
+        return List.of(index, reduction, reduction.scope() == Reduction.Scope.GROUP ? bucket.group : "");
+    }
+
+    /**
+     * Puts the reducing stage at {@code p} of a bucket's lists in their place for this step: one
+     * stage for the bucket, or one per parameter when a reduction is per tensor.
+     */
+    private static void reduce(Bucket bucket, List<List<Stage>> bySlot, int p, Stage stage, FusedBucket.Folded partial,
+                               Map<List<Object>, Double> totals, long next) {
+        List<Reduction> reductions = stage.reductions(bucket.hyperparams);
+        if (reductions.stream().noneMatch(r -> r.scope() == Reduction.Scope.TENSOR)) {
+            double[] shared = new double[reductions.size()];
+            for (int r = 0; r < reductions.size(); r++) {
+                shared[r] = totals.get(key(r, reductions.get(r), bucket));
+            }
+            Stage reduced = stage.reduced(bucket.hyperparams, next, shared);
+            Set<List<Stage>> lists = Collections.newSetFromMap(new IdentityHashMap<>());
+            lists.addAll(bySlot);
+            lists.forEach(stages -> stages.set(p, reduced));
+            return;
+        }
+        for (Slot slot : bucket.slots) {
+            if (bucket.live[slot.index]) {
+                double[] own = new double[reductions.size()];
+                for (int r = 0; r < reductions.size(); r++) {
+                    own[r] = reductions.get(r).scope() == Reduction.Scope.TENSOR ? partial.bySlot()[r][slot.index]
+                            : totals.get(key(r, reductions.get(r), bucket));
+                }
+                List<Stage> stages = new ArrayList<>(bySlot.get(slot.index));
+                stages.set(p, reducedFor(slot, stage, next, own));
+                bySlot.set(slot.index, stages);
+            }
+        }
+    }
+
+    /** A stage reduced over one parameter's own totals; a refusal names the parameter. */
+    private static Stage reducedFor(Slot slot, Stage stage, long next, double[] totals) {
         try {
-            return stage.reduced(slot.bucket.hyperparams, next, total);
+            return stage.reduced(slot.bucket.hyperparams, next, totals);
         } catch (ArithmeticException e) {
             throw new ArithmeticException(slot.param.name() + ": " + e.getMessage());
         }
@@ -528,19 +557,24 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /**
-     * A bucket's share of a reduction: its trainable gradients after the first {@code at} of each
-     * parameter's stages, folded; with {@code check}, also whether they came in with NaN or
-     * infinity. A null {@code fold} only checks.
+     * A bucket's share of the {@code reductions} of the stage at {@code at}: each one's values
+     * (its trainable gradients after the first {@code at} of each parameter's stages, its weights,
+     * or what the stage measures) folded, all in one read; with {@code check}, also whether the
+     * gradients came in with NaN or infinity. No reductions only checks.
      */
-    private FusedBucket.Folded partial(Bucket bucket, List<List<Stage>> bySlot, int at, long next, Reduction.Fold fold,
-                                       boolean check) {
+    private FusedBucket.Folded partial(Bucket bucket, List<List<Stage>> bySlot, int at, long next,
+                                       List<Reduction> reductions, boolean check) {
         Hyperparams h = bucket.hyperparams;
+        boolean measures = reductions.stream().anyMatch(r -> r.measure() == Reduction.Measure.STAGE);
         if (bucket.fused != null) {
-            FusedBucket.SlotKernels before = at == 0 ? null : kernels(bySlot, stages -> stages.subList(0, at), h, next);
-            return bucket.fused.reduce(bucket.updates, bucket.live, before, fold, check);
+            FusedBucket.SlotKernels before = at == 0 || reductions.isEmpty() ? null
+                    : kernels(bySlot, (stages, count) -> chain.kernel(stages.subList(0, at), h, next, count));
+            FusedBucket.SlotKernels measure = measures
+                    ? kernels(bySlot, (stages, count) -> chain.measure(stages, at, h, next, count)) : null;
+            return bucket.fused.reduce(bucket.updates, bucket.live, before, measure, reductions, check);
         }
-        double total = 0;
-        double[] perSlot = new double[bucket.slots.size()];
+        double[] totals = new double[reductions.size()];
+        double[][] perSlot = new double[reductions.size()][bucket.slots.size()];
         boolean nonFinite = false;
         for (Slot slot : bucket.slots) {
             if (bucket.live[slot.index]) {
@@ -550,16 +584,29 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                     NDArray working = slot.working(weight);
                     NDArray grad = slot.widened(weight.getGradient()).toDevice(working.getDevice(), false);
                     nonFinite |= check && FiniteCheck.count(grad) > 0;
-                    if (fold != null) {
-                        NDArray g = chain.apply(bySlot.get(slot.index).subList(0, at), working, grad,
-                                new NDArray[0], h, next, count);
-                        perSlot[slot.index] = g.size() == 0 ? 0 : fold.tensor(g);
-                        total = fold.combine(total, perSlot[slot.index]);
+                    if (reductions.isEmpty()) {
+                        continue;
+                    }
+                    List<Stage> stages = bySlot.get(slot.index);
+                    NDArray g = chain.apply(stages.subList(0, at), working, grad, new NDArray[0], h, next, count);
+                    // The measure reads the state where it lives (on the host when offloaded).
+                    Device store = slot.state.length > 0 ? slot.state[0].getDevice() : working.getDevice();
+                    NDArray measured = measures ? chain.measure(stages, at, working.toDevice(store, false),
+                            g.toDevice(store, false), slot.state, h, next, count) : null;
+                    for (int r = 0; r < reductions.size(); r++) {
+                        Reduction reduction = reductions.get(r);
+                        NDArray values = switch (reduction.measure()) {
+                            case GRADIENT -> g;
+                            case WEIGHT -> working;
+                            case STAGE -> measured;
+                        };
+                        perSlot[r][slot.index] = values.size() == 0 ? 0 : reduction.fold().tensor(values);
+                        totals[r] = reduction.fold().combine(totals[r], perSlot[r][slot.index]);
                     }
                 }
             }
         }
-        return new FusedBucket.Folded(total, perSlot, nonFinite);
+        return new FusedBucket.Folded(totals, perSlot, nonFinite);
     }
 
     /**

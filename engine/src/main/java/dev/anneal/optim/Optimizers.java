@@ -63,6 +63,16 @@ public final class Optimizers {
         return new FtrlOptions.Builder(Ftrl.FTRL);
     }
 
+    /** LAMB as MindSpore's {@code nn.Lamb} computes it (its eps placement, the trust ratio clipped to 10), with MindSpore's defaults. */
+    public static AdamWeightDecayOptions.Builder lamb() {
+        return new AdamWeightDecayOptions.Builder(Lamb.LAMB);
+    }
+
+    /** LARS as MindSpore's {@code nn.LARS} computes it around its {@code nn.Momentum}, with MindSpore's defaults (none for the learning rate and the momentum); {@code lossScale} is the static scale the gradients carry. */
+    public static LarsOptions.Builder lars() {
+        return new LarsOptions.Builder(Lars.LARS);
+    }
+
     /** Adam as MindSpore's {@code nn.LazyAdam} computes it: MindSpore's Adam on the rows with a gradient only, the other rows and their moments left as they are. */
     public static MindSporeAdamOptions.Builder lazyAdam() {
         return new MindSporeAdamOptions.Builder(MindSporeAdam.LAZY_ADAM);
@@ -91,6 +101,11 @@ public final class Optimizers {
     /** NAdam with decoupled weight decay, as torch 2.x's {@code NAdam(decoupled_weight_decay=True)} computes it. */
     public static NAdamOptions.Builder nAdamW() {
         return new NAdamOptions.Builder(NAdam.NADAMW);
+    }
+
+    /** NovoGrad as Optax's {@code novograd} computes it, with Optax's defaults and the paper's lr 0.01. */
+    public static AdaBeliefOptions.Builder novoGrad() {
+        return new AdaBeliefOptions.Builder(NovoGrad.NOVOGRAD);
     }
 
     /** Proximal Adagrad as MindSpore's {@code nn.ProximalAdagrad} computes it, with MindSpore's defaults; {@code lossScale} is the static scale the gradients carry. */
@@ -145,6 +160,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, MindSporeAdam.LAZY_ADAM, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
+        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lamb.LAMB, Lars.LARS, MindSporeAdam.LAZY_ADAM, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, NovoGrad.NOVOGRAD, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
     }
 }

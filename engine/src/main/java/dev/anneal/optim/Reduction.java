@@ -6,19 +6,40 @@ import ai.djl.ndarray.types.DataType;
 import java.util.Objects;
 
 /**
- * A number that a {@link Stage} needs from the gradients of every parameter it updates before
- * any of them changes, as {@code torch.nn.utils.clip_grad_norm_} needs the total norm: the
- * optimizer folds each tensor's gradient, as the stages before the reducing one leave it, into a
- * partial result, combines the partials in parameter order, and gives the total to
- * {@link Stage#reduced}. Both paths fold the same float32 values in double precision.
+ * A number that a {@link Stage} needs from every parameter it updates before any of them
+ * changes, as {@code torch.nn.utils.clip_grad_norm_} needs the total norm of the gradients and
+ * LAMB each tensor's norm of its weights and of its update: the optimizer folds each tensor's
+ * {@link Measure values} into a partial result, combines the partials in parameter order, and
+ * gives the totals of all the stage's reductions, in order, to {@link Stage#reduced}. Both paths
+ * fold the same float32 values in double precision, in one read of the memory for all of them.
  *
- * @param fold  what is computed
- * @param scope which gradients the total covers
+ * @param fold    what is computed
+ * @param scope   which tensors the total covers
+ * @param measure which values are folded
  */
-public record Reduction(Fold fold, Scope scope) {
+public record Reduction(Fold fold, Scope scope, Measure measure) {
     public Reduction {
         Objects.requireNonNull(fold, "fold");
         Objects.requireNonNull(scope, "scope");
+        Objects.requireNonNull(measure, "measure");
+    }
+
+    /** A reduction over the gradients. */
+    public Reduction(Fold fold, Scope scope) {
+        this(fold, scope, Measure.GRADIENT);
+    }
+
+    /** Which values of a tensor a reduction folds. */
+    public enum Measure {
+        /** The gradient, as the stages before the reducing one leave it. */
+        GRADIENT,
+        /** The weight, as it is before the step. */
+        WEIGHT,
+        /**
+         * What the reducing stage's {@link Stage#measure} computes from the weight, that gradient
+         * and the stage's own state before the step (LAMB's update): at most one per stage.
+         */
+        STAGE
     }
 
     /** What a reduction computes. NaN or infinite gradients make every total non-finite. */
@@ -116,7 +137,7 @@ public record Reduction(Fold fold, Scope scope) {
         abstract double combine(double a, double b);
     }
 
-    /** Which gradients a total covers. */
+    /** Which tensors a total covers. */
     public enum Scope {
         /** Every parameter the optimizer updates with this stage reducing, over all its groups. */
         OPTIMIZER,

@@ -137,20 +137,41 @@ public interface Stage {
     ElementKernel kernel(Hyperparams h, long step, long count);
 
     /**
-     * A total over the gradients this stage sees that it needs before the pass (a global norm, a
-     * norm per group or per tensor), or null when these values need none (the default). The gradients are
+     * The totals this stage needs before the pass (a global norm of the gradients, a norm per
+     * group or per tensor, of the gradient, the weight or what {@link #measure} computes), in the
+     * order {@link #reduced} takes them; none with these values by default. The gradients are
      * those the stages before it leave, which must be {@link Kind#GRADIENT} stages.
      */
-    default Reduction reduction(Hyperparams h) {
-        return null;
+    default List<Reduction> reductions(Hyperparams h) {
+        return List.of();
     }
 
     /**
-     * This stage for one step, once its {@link #reduction} is known: the stage that runs in its
+     * This stage for one step, once its {@link #reductions} are known: the stage that runs in its
      * place on every tensor (clipping by a global norm becomes scaling by one factor), with the
      * same state. It may throw to refuse the step; nothing has changed yet.
+     *
+     * @param totals one total per reduction, in the order {@link #reductions} gives them
      */
-    default Stage reduced(Hyperparams h, long step, double total) {
+    default Stage reduced(Hyperparams h, long step, double[] totals) {
         throw new IllegalStateException(getClass().getSimpleName() + " declares no reduction");
+    }
+
+    /**
+     * For a {@link Reduction.Measure#STAGE} reduction, on the generic path: the values to fold,
+     * computed from the weight, the gradient and this stage's state as they are before the step,
+     * as a new array; {@code weight} and {@code state} must not change.
+     */
+    default NDArray measure(NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
+        throw new IllegalStateException(getClass().getSimpleName() + " declares no measure");
+    }
+
+    /**
+     * The same as {@link #measure(NDArray, NDArray, NDArray[], Hyperparams, long, long)} on the
+     * fused path: a kernel that leaves the values in {@code grad}, over scratch copies of the
+     * weight and state (which are not written back).
+     */
+    default ElementKernel measure(Hyperparams h, long step, long count) {
+        throw new IllegalStateException(getClass().getSimpleName() + " declares no measure");
     }
 }

@@ -135,6 +135,15 @@ class GoldenTrajectorySpec : FunSpec({
             Mistake("Yogi with Adam's second moment, v moved by (1 - beta2)(g^2 - v)", "yogi", "defaults") { wrong ->
                 { plainYogi(it, additive = !wrong) }
             },
+            Mistake("NovoGrad with Adam's second moment, one per element instead of one per tensor", "novograd", "defaults") { wrong ->
+                { plainNovoGrad(it, perTensor = !wrong) }
+            },
+            Mistake("LAMB without its trust ratio, Adam with MindSpore's rounding", "lamb", "defaults") { wrong ->
+                { plainLamb(it, trustRatio = !wrong) }
+            },
+            Mistake("LARS without its trust ratio, plain Momentum", "lars", "coefficient-0.02") { wrong ->
+                { plainLars(it, trustRatio = !wrong) }
+            },
             Mistake("AdEMAMix without its slow average, Adam with Optax's rounding", "ademamix", "alpha-8-beta3-0.999") { wrong ->
                 { plainAdEMAMix(it, slow = !wrong) }
             },
@@ -425,6 +434,76 @@ private fun plainYogi(arrays: Map<String, NDArray>, additive: Boolean): () -> Un
             if (additive) vs.subi(vs.sub(square).sign().muli(0.001f).muli(square)) else vs.muli(0.999f).addi(square.mul(0.001f))
             val denom = vs.div((1 - 0.999.pow(t)).toFloat()).sqrt().addi(1e-3f)
             w.subi(m.getValue(name).div((1 - 0.9.pow(t)).toFloat()).divi(denom).muli(1e-2f))
+            g.muli(0)
+        }
+    }
+}
+
+/**
+ * Optax's NovoGrad with its defaults (lr 0.01, betas 0.9 and 0.25, eps 1e-6, no decay): the second
+ * moment of each tensor's squared norm; of each element's square when told.
+ */
+private fun plainNovoGrad(arrays: Map<String, NDArray>, perTensor: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val v = mutableMapOf<String, NDArray>()
+    var t = 0
+    return {
+        t++
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val square = if (perTensor) g.mul(g).sum() else g.mul(g)
+            val moment = if (t == 1) square else v.getValue(name).mul(0.25f).addi(square.mul(0.75f))
+            v[name] = moment
+            val update = g.div(moment.sqrt().addi(1e-6f))
+            val ms = m.getValue(name)
+            if (t == 1) update.copyTo(ms) else ms.muli(0.9f).addi(update)
+            w.subi(ms.mul(0.01f))
+            g.muli(0)
+        }
+    }
+}
+
+/**
+ * MindSpore's LAMB with lr 1e-3, betas 0.9 and 0.999, eps 1e-6 and no decay: each tensor's step
+ * scaled by its trust ratio ||w|| / ||mh / sqrt(vh + eps)||, clipped to 10; by 1 when told.
+ */
+private fun plainLamb(arrays: Map<String, NDArray>, trustRatio: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val v = arrays.mapValues { it.value.zerosLike() }
+    var t = 0
+    return {
+        t++
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val mh = m.getValue(name).muli(0.9f).addi(g.mul(0.1f)).div((1 - 0.9.pow(t)).toFloat())
+            val vh = v.getValue(name).muli(0.999f).addi(g.mul(g).muli(0.001f)).div((1 - 0.999.pow(t)).toFloat())
+            var ratio = 1f
+            if (trustRatio) {
+                val weightNorm = w.square().sum().sqrt().getFloat()
+                val gradNorm = g.square().sum().sqrt().getFloat()
+                val updateNorm = mh.div(vh.add(1e-6f).sqrt()).square().sum().sqrt().getFloat()
+                if (weightNorm > 0 && gradNorm > 0) ratio = (weightNorm / updateNorm).coerceIn(0f, 10f)
+            }
+            w.subi(mh.div(vh.sqrt().addi(1e-6f)).muli(ratio * 1e-3f))
+            g.muli(0)
+        }
+    }
+}
+
+/**
+ * MindSpore's LARS around its Momentum with lr 0.1, momentum 0.9, coefficient 0.02, eps 1e-5 and no
+ * decay: each tensor's gradient scaled by coefficient * ||w|| / (||g|| + eps); by 1 when told.
+ */
+private fun plainLars(arrays: Map<String, NDArray>, trustRatio: Boolean): () -> Unit {
+    val accumulators = arrays.mapValues { it.value.zerosLike() }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val weightNorm = w.square().sum().sqrt().getFloat()
+            val gradNorm = g.square().sum().sqrt().getFloat()
+            val ratio = if (trustRatio && weightNorm > 0 && gradNorm > 0) 0.02f * weightNorm / (gradNorm + 1e-5f) else 1f
+            val a = accumulators.getValue(name).muli(0.9f).addi(g.mul(ratio))
+            w.subi(a.mul(0.1f))
             g.muli(0)
         }
     }

@@ -219,10 +219,10 @@ private object ClipWhenAsked : Stage {
 
     override fun hyperparameters(): List<Hyperparameter<*>> = listOf(ASKED)
 
-    override fun reduction(h: Hyperparams): Reduction? =
-        if (h.flag(ASKED)) Reduction(Reduction.Fold.SUM_OF_SQUARES, Reduction.Scope.GROUP) else null
+    override fun reductions(h: Hyperparams): List<Reduction> =
+        if (h.flag(ASKED)) listOf(Reduction(Reduction.Fold.SUM_OF_SQUARES, Reduction.Scope.GROUP)) else emptyList()
 
-    override fun reduced(h: Hyperparams, step: Long, total: Double): Stage = ScaleGradients(0.5f)
+    override fun reduced(h: Hyperparams, step: Long, totals: DoubleArray): Stage = ScaleGradients(0.5f)
 
     override fun apply(weight: NDArray, grad: NDArray, state: Array<NDArray>, h: Hyperparams, step: Long, count: Long): NDArray = grad
 
