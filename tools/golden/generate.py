@@ -97,6 +97,7 @@ PARAM_SETS = {
     "wide": [("conv.weight", [4, 2, 3, 3]), ("offset", [])],
     "embed": [("embed.weight", [6, 5]), ("head.weight", [2, 6]), ("head.bias", [2])],
     "tiny": [("w", [3, 4]), ("v", [5]), ("s", [])],
+    "matrices": [("fc1.weight", [6, 4]), ("fc2.weight", [3, 6]), ("square", [5, 5]), ("row", [1, 7])],
 }
 
 # ---------------------------------------------------------------------------
@@ -149,6 +150,8 @@ DEFAULTS = {
     "novograd": {"lr": 1e-2, "beta1": 0.9, "beta2": 0.25, "eps": 1e-6, "epsRoot": 0.0, "weightDecay": 0.0,
                  "maximize": False},
     "lamb": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-6, "weightDecay": 0.0},
+    "muon": {"lr": 1e-3, "weightDecay": 0.1, "momentum": 0.95, "nesterov": True, "nsA": 3.4445, "nsB": -4.775,
+             "nsC": 2.0315, "eps": 1e-7, "nsSteps": 5.0, "matchRmsAdamW": False},
     "lars": {"lr": 0.1, "momentum": 0.9, "weightDecay": 0.0, "nesterov": False, "lossScale": 1.0, "coefficient": 1e-3,
              "eps": 1e-5, "useClip": False, "trustRatio": True},
 }
@@ -173,6 +176,7 @@ REFERENCES = {
     "ftrl": "MindSpore's nn.FTRL (ApplyFtrl, TensorFlow's kernel) after its decay_weight and scale_grad, written out in float32 torch ops",
     "proximaladagrad": "MindSpore's nn.ProximalAdagrad (ApplyProximalAdagrad) after its decay_weight and scale_grad, written out in float32 torch ops",
     "adamweightdecay": "MindSpore's nn.AdamWeightDecay written out in float32 torch ops",
+    "muon": "torch 2.9's torch.optim.Muon (_single_tensor_muon, _zeropower_via_newtonschulz) written out in torch 1.13's float32 and bfloat16 ops",
     "lars": "MindSpore's nn.LARS (LARSUpdate's documented formula, a zero norm giving ratio 1) around its nn.Momentum, written out in float32 torch ops, each norm summed in float64",
     "lamb": "MindSpore's nn.Lamb (its eps placement, the trust ratio clipped to 10) written out in float32 torch ops, each norm summed in float64",
     "mindsporeadam": "MindSpore's nn.Adam (corrections in the step size, use_nesterov) after its decay_weight and scale_grad, written out in float32 torch ops",
@@ -528,6 +532,41 @@ class Lamb(WrittenRule):
         p.sub_(update * (ratio.clamp(0, 10) * g["lr"]))
 
 
+# torch 2.9's Muon (torch/optim/_muon.py: _single_tensor_muon, _zeropower_via_newtonschulz, _adjust_lr),
+# which torch 1.13 lacks. Its Newton-Schulz products are bfloat16 matrices; torch 2.x's kernels (cuBLAS,
+# and the CPU's since 2.1) sum them in float32 and round to bfloat16 once, while 1.13's CPU addmm rounds
+# after every term, so the products are written out in float32 and rounded once, as 2.x computes them.
+def bf16_addmm(c_mat, a_mat, b_mat, beta, alpha):
+    """torch.addmm on bfloat16 matrices as torch 2.x computes it: alpha * (a @ b) + beta * c in float32, one rounding."""
+    product = a_mat.float() @ b_mat.float()
+    if alpha != 1:
+        product = product * alpha
+    return (product + c_mat.float() * beta).bfloat16() if beta != 0 else product.bfloat16()
+
+
+class Muon(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        lr, momentum = g["lr"], g["momentum"]
+        buf = state.setdefault("buf", torch.zeros_like(p))
+        buf.lerp_(grad, 1 - momentum)
+        update = grad.lerp(buf, momentum) if g["nesterov"] else buf
+        x = update.bfloat16()
+        tall = update.size(0) > update.size(1)
+        if tall:
+            x = x.T
+        x = x.div(x.norm().clamp(min=g["eps"]))
+        for _ in range(int(g["nsSteps"])):
+            gram = bf16_addmm(x, x, x.T, 0, 1)
+            gram_update = bf16_addmm(gram, gram, gram, g["nsB"], g["nsC"])
+            x = bf16_addmm(x, gram_update, x, g["nsA"], 1)
+        if tall:
+            x = x.T
+        rows, cols = p.shape
+        ratio = 0.2 * math.sqrt(max(rows, cols)) if g["matchRmsAdamW"] else math.sqrt(max(1, rows / cols))
+        p.mul_(1 - lr * g["weightDecay"])
+        p.add_(x, alpha=-lr * ratio)
+
+
 # MindSpore's nn.LARS around nn.Momentum (nn/optim/lars.py and LARSUpdate's documented formula): the
 # gradient unscaled, then scaled by its tensor's trust ratio with the weight decay LARS takes over from
 # the optimizer, then ApplyMomentum as above. A zero norm gives ratio 1, as TensorFlow's and Optax's LARS.
@@ -732,7 +771,7 @@ class ScheduleFreeSgd(ScheduleFree):
 WRITTEN_RULES = {"schedulefreeadamw": ScheduleFree, "schedulefreesgd": ScheduleFreeSgd,
                  "lion": Lion, "adabelief": AdaBelief, "yogi": Yogi, "novograd": NovoGrad, "ftrl": Ftrl, "proximaladagrad": ProximalAdagrad,
                  "adamweightdecay": AdamWeightDecay, "mindsporeadam": MindSporeAdam, "lazyadam": LazyAdam, "adan": Adan,
-                 "ademamix": AdEMAMix, "lamb": Lamb, "lars": Lars}
+                 "ademamix": AdEMAMix, "lamb": Lamb, "lars": Lars, "muon": Muon}
 
 
 # ---------------------------------------------------------------------------
@@ -1278,6 +1317,34 @@ CASES = {
                         1: {"beta2": ("step", 0.25, 0.9, 50), "weightDecay": ("linear", 0.0, 0.01)}}),
         dict(name="wide-conv-lr-0.05", set="wide", opts={"lr": 0.05}),
         dict(name="embed-betas-0.5-0.5", set="embed", opts={"beta1": 0.5, "beta2": 0.5}),
+    ],
+    "muon": [
+        dict(name="defaults", set="matrices"),
+        dict(name="lr-0.02", set="matrices", opts={"lr": 0.02}),
+        dict(name="no-nesterov", set="matrices", opts={"nesterov": False}),
+        dict(name="momentum-0.9", set="matrices", opts={"momentum": 0.9}),
+        dict(name="momentum-0.0", set="matrices", opts={"momentum": 0.0, "lr": 0.01}),
+        dict(name="no-weight-decay", set="matrices", opts={"weightDecay": 0.0}),
+        dict(name="weight-decay-1-lr-0.01", set="matrices", opts={"weightDecay": 1.0, "lr": 0.01}),
+        dict(name="match-rms-adamw", set="matrices", opts={"matchRmsAdamW": True}),
+        dict(name="ns-steps-1", set="matrices", opts={"nsSteps": 1.0}),
+        dict(name="ns-steps-10", set="matrices", opts={"nsSteps": 10.0}),
+        dict(name="ns-steps-0-normalised-momentum", set="matrices", opts={"nsSteps": 0.0, "lr": 0.01}),
+        dict(name="cubic-coefficients-1.5-0.5-0", set="matrices", opts={"nsA": 1.5, "nsB": -0.5, "nsC": 0.0}),
+        dict(name="eps-10-larger-than-the-norm", set="matrices", grad_scale=1e-3, opts={"eps": 10.0}),
+        dict(name="grad-scale-100-init-scale-10", set="matrices", grad_scale=100.0, init_scale=10.0),
+        dict(name="two-groups-different-lr-momentum", set="matrices",
+             groups=G((["fc1.weight", "fc2.weight"], {"lr": 0.01, "momentum": 0.9}), (["square", "row"], {}))),
+        dict(name="three-groups-nesterov-scale-decay", set="matrices",
+             groups=G((["fc1.weight"], {"nesterov": False}), (["fc2.weight", "square"], {"matchRmsAdamW": True}),
+                      (["row"], {"weightDecay": 0.0}))),
+        dict(name="param-without-gradient-steps-3-10", set="matrices", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="matrices", frozen={"row": (1, 5)}),
+        dict(name="scheduled-lr-momentum-decay-per-group", set="matrices",
+             groups=G((["fc1.weight", "square"], {}), (["fc2.weight", "row"], {"nesterov": False})),
+             scheduled={0: {"lr": ("cosine", 2e-2, 1e-4), "momentum": ("triangle", 0.8, 0.95, 30)},
+                        1: {"weightDecay": ("linear", 0.0, 0.5), "eps": ("step", 1e-7, 1e-3, 50)}}),
+        dict(name="lr-0.05-momentum-0.99", set="matrices", opts={"lr": 0.05, "momentum": 0.99}),
     ],
     "lars": [
         dict(name="defaults", set="conv"),
@@ -1843,7 +1910,7 @@ SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, 
              "nadam": 1401, "nadamw": 1501, "asgd": 1601,
              "adabelief": 1701, "yogi": 1801, "ftrl": 1901, "proximaladagrad": 2001, "adamweightdecay": 2101,
              "mindsporeadam": 2201, "adan": 2301, "ademamix": 2401, "sparseadam": 2501, "lazyadam": 2601,
-             "schedulefreeadamw": 2701, "schedulefreesgd": 2801, "novograd": 2901, "lamb": 3001, "lars": 3101}
+             "schedulefreeadamw": 2701, "schedulefreesgd": 2801, "novograd": 2901, "lamb": 3001, "lars": 3101, "muon": 3201}
 
 
 # ---------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import dev.anneal.optim.LarsOptions
 import dev.anneal.optim.LionOptions
 import dev.anneal.optim.MindSporeAdamOptions
 import dev.anneal.optim.MomentumOptions
+import dev.anneal.optim.MuonOptions
 import dev.anneal.optim.NAdamOptions
 import dev.anneal.optim.Optimizers
 import dev.anneal.optim.ProximalAdagradOptions
@@ -831,6 +832,80 @@ public class MomentumGroup internal constructor(private val group: MomentumOptio
     /** The static loss scale the gradients carry; they are divided by it before the update. */
     public var lossScale: Number? = null
         set(value) { field = value; group.lossScale(value?.toSchedule()) }
+}
+
+/** Muon as `torch.optim.Muon` computes it, for 2-D parameters, with PyTorch's defaults. */
+public fun OptimizerScope<MuonGroup>.muon(
+    lr: Number = 0.001,
+    weightDecay: Number = 0.1,
+    momentum: Number = 0.95,
+    nesterov: Boolean = true,
+    nsA: Number = 3.4445,
+    nsB: Number = -4.775,
+    nsC: Number = 2.0315,
+    eps: Number = 1.0E-7,
+    nsSteps: Number = 5.0,
+    matchRmsAdamW: Boolean = false,
+) {
+    val builder = Optimizers.muon()
+        .lr(lr.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .momentum(momentum.toSchedule())
+        .nesterov(nesterov)
+        .nsA(nsA.toSchedule())
+        .nsB(nsB.toSchedule())
+        .nsC(nsC.toSchedule())
+        .eps(eps.toSchedule())
+        .nsSteps(nsSteps.toSchedule())
+        .matchRmsAdamW(matchRmsAdamW)
+    choose("muon", builder, ::MuonGroup)
+}
+
+/**
+ * A group's values under Muon; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class MuonGroup internal constructor(private val group: MuonOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** The momentum factor; 0 turns momentum off. */
+    public var momentum: Number? = null
+        set(value) { field = value; group.momentum(value?.toSchedule()) }
+
+    /** Nesterov momentum. */
+    public var nesterov: Boolean? = null
+        set(value) { field = value; group.nesterov(value) }
+
+    /** Newton-Schulz's coefficient of X (torch's ns_coefficients[0]). */
+    public var nsA: Number? = null
+        set(value) { field = value; group.nsA(value?.toSchedule()) }
+
+    /** Newton-Schulz's coefficient of X X^T X (torch's ns_coefficients[1]). */
+    public var nsB: Number? = null
+        set(value) { field = value; group.nsB(value?.toSchedule()) }
+
+    /** Newton-Schulz's coefficient of (X X^T)^2 X (torch's ns_coefficients[2]). */
+    public var nsC: Number? = null
+        set(value) { field = value; group.nsC(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** Newton-Schulz iterations: a whole number below 100. */
+    public var nsSteps: Number? = null
+        set(value) { field = value; group.nsSteps(value?.toSchedule()) }
+
+    /** Scales the step by 0.2 * sqrt(max(rows, cols)), to match AdamW's update size (torch's adjust_lr_fn="match_rms_adamw"), instead of sqrt(max(1, rows / cols)). */
+    public var matchRmsAdamW: Boolean? = null
+        set(value) { field = value; group.matchRmsAdamW(value) }
 }
 
 /** NAdam as torch 2.x's `torch.optim.NAdam` computes it, with PyTorch's defaults and maximize. */

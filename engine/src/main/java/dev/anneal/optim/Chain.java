@@ -181,6 +181,11 @@ public final class Chain {
         }
     }
 
+    /** True when every stage has a fused kernel ({@link Stage#elementwise}). */
+    boolean elementwise() {
+        return stages.stream().allMatch(Stage::elementwise);
+    }
+
     /** True when a stage works on whole rows with these values ({@link Stage#wholeRows}, {@link Stage#touchedRowsOnly}). */
     boolean wholeRows(Hyperparams h) {
         return stages.stream().anyMatch(s -> s.wholeRows(h) || s.touchedRowsOnly(h));

@@ -87,7 +87,9 @@ public record Hyperparameter<T>(String name, Class<T> type, Range range, String 
         /** {@code [0, 1)}: betas, decay rates of running averages. */
         UNIT_INTERVAL,
         /** {@code [0, 1]}: dampening. */
-        CLOSED_UNIT_INTERVAL;
+        CLOSED_UNIT_INTERVAL,
+        /** Any finite number: polynomial coefficients (Muon's Newton-Schulz step). */
+        FINITE;
 
         /**
          * The range, then float32's: kernels compute in float32, where 1e39 is infinite and a
@@ -100,6 +102,7 @@ public record Hyperparameter<T>(String name, Class<T> type, Range range, String 
                 case NON_POSITIVE -> c.nonPositive(field, value);
                 case UNIT_INTERVAL -> c.inHalfOpen(field, value, 0, 1);
                 case CLOSED_UNIT_INTERVAL -> c.inClosed(field, value, 0, 1);
+                case FINITE -> c.finite(field, value);
             };
             if (inRange) {
                 c.float32(field, value, this != POSITIVE);

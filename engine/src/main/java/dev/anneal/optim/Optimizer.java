@@ -126,6 +126,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     static Grouping group(OptimizerSpec<?> spec, ParameterSet parameters) {
         Checks checks = new Checks("optimizer");
         Grouping grouping = Grouping.resolve(spec.groups(), parameters.trainable(), parameters.all(), checks);
+        checkShapes(spec.chain(), parameters.trainable(), checks);
         List<Selector> noWeightDecay = spec.noWeightDecay();
         for (int i = 0; i < noWeightDecay.size(); i++) {
             Selector selector = noWeightDecay.get(i);
@@ -134,6 +135,18 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         checks.throwIfAny();
         return grouping;
+    }
+
+    /** Reports each parameter whose shape a stage cannot update (Muon's matrices only). */
+    private static void checkShapes(Chain chain, List<Param> params, Checks checks) {
+        for (Param p : params) {
+            for (Stage stage : chain.stages()) {
+                String refusal = stage.refuses(p.shape());
+                if (refusal != null) {
+                    checks.fail("parameters[" + p.name() + "]", refusal);
+                }
+            }
+        }
     }
 
     private List<Param> unmanagedParams() {
@@ -156,6 +169,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         List<Param> candidates = parameters.trainable().stream()
                 .filter(p -> !slotsByParam.containsKey(p.name())).toList();
         Grouping grouping = Grouping.resolve(List.of(group), candidates, parameters.all(), checks);
+        checkShapes(chain, grouping.members(0), checks);
         checks.throwIfAny();
         addBuckets(group.name(), defaults.overriddenBy(group.overrides()), grouping.members(0));
         unmanaged = unmanagedParams();
@@ -213,7 +227,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             bucket.slots.add(slot);
             slotsByParam.put(slot.param.name(), slot);
         }
-        if (execution == Execution.FUSED) {
+        if (execution == Execution.FUSED && chain.elementwise()) {
             bucket.fused = FusedBucket.of(members, states, chain.wholeRows(hyperparams), noGradient);
         }
         buckets.add(bucket);

@@ -93,6 +93,11 @@ public final class Optimizers {
         return new MomentumOptions.Builder(Momentum.NN_MOMENTUM);
     }
 
+    /** Muon as {@code torch.optim.Muon} computes it, for 2-D parameters, with PyTorch's defaults. */
+    public static MuonOptions.Builder muon() {
+        return new MuonOptions.Builder(Muon.MUON);
+    }
+
     /** NAdam as torch 2.x's {@code torch.optim.NAdam} computes it, with PyTorch's defaults and maximize. */
     public static NAdamOptions.Builder nAdam() {
         return new NAdamOptions.Builder(NAdam.NADAM);
@@ -160,6 +165,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lamb.LAMB, Lars.LARS, MindSporeAdam.LAZY_ADAM, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, NAdam.NADAM, NAdam.NADAMW, NovoGrad.NOVOGRAD, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
+        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lamb.LAMB, Lars.LARS, MindSporeAdam.LAZY_ADAM, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, Muon.MUON, NAdam.NADAM, NAdam.NADAMW, NovoGrad.NOVOGRAD, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
     }
 }

@@ -1,6 +1,7 @@
 package dev.anneal.optim;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.Shape;
 import dev.anneal.config.Checks;
 import dev.anneal.param.Param;
 
@@ -110,6 +111,19 @@ public interface Stage {
      */
     default boolean touchedRowsOnly(Hyperparams h) {
         return false;
+    }
+
+    /**
+     * False for a stage that works on whole tensors at once (Muon's matrix products), which has no
+     * {@link #kernel}: the optimizer runs its chain on the generic path, on any device.
+     */
+    default boolean elementwise() {
+        return true;
+    }
+
+    /** Why this stage cannot update a parameter of this shape (Muon's matrices only), or null when it can. */
+    default String refuses(Shape shape) {
+        return null;
     }
 
     /** Checks that involve several values (each value's range is checked from its declaration). */

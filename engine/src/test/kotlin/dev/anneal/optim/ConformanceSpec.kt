@@ -41,10 +41,12 @@ class ConformanceSpec : FunSpec({
      * How an optimizer is run: the learning rate for the quadratic, and for Rosenbrock's function
      * (from (-1.2, 1), where it is 24.2) the rate, the steps and the value it must be below after them.
      * A layer-wise rule scales each tensor's step by the tensor's weight norm, so a scalar cannot
-     * pass through zero: its quadratic has the scalar's minimum on the side it starts.
+     * pass through zero: its quadratic has the scalar's minimum on the side it starts. A rule for
+     * matrices only (Muon) gets the same values as 2-D parameters.
      */
     data class Row(val name: String, val quadraticLr: Double, val rosenbrockLr: Double, val rosenbrockSteps: Int,
-                   val rosenbrockBelow: Double, val extra: Map<String, Any> = emptyMap(), val layerWise: Boolean = false) {
+                   val rosenbrockBelow: Double, val extra: Map<String, Any> = emptyMap(), val layerWise: Boolean = false,
+                   val matrices: Boolean = false) {
     }
 
     val rows = listOf(
@@ -69,6 +71,8 @@ class ConformanceSpec : FunSpec({
         Row("lazyadam", 0.01, 0.01, 5000, 1e-3),
         Row("mindsporeadam", 0.01, 0.01, 5000, 1e-3),
         Row("momentum", 0.01, 3e-3, 1000, 1e-3, mapOf("momentum" to 0.9)),
+        // Muon's orthogonalised steps keep their size, so it circles Rosenbrock's minimum at f ~ 2e-3.
+        Row("muon", 3e-3, 3e-3, 3000, 0.01, matrices = true),
         Row("nadam", 0.01, 0.01, 5000, 1e-3),
         Row("nadamw", 0.01, 0.01, 5000, 1e-3),
         // NovoGrad divides each tensor's gradient by its norm, so its steps do not shrink near the
@@ -103,9 +107,10 @@ class ConformanceSpec : FunSpec({
         return options.build()
     }
 
-    /** Parameters from a scalar to 4-D, with values in (-1, 1). */
-    fun model(seed: Long = 3, type: DataType = DataType.FLOAT32): LinkedHashMap<String, NDArray> {
-        val shapes = linkedMapOf("conv" to Shape(2, 3, 2, 2), "bias" to Shape(3), "scale" to Shape())
+    /** Parameters from a scalar to 4-D, with values in (-1, 1); the same values as matrices when told. */
+    fun model(seed: Long = 3, type: DataType = DataType.FLOAT32, matrices: Boolean = false): LinkedHashMap<String, NDArray> {
+        val shapes = if (matrices) linkedMapOf("conv" to Shape(6, 4), "bias" to Shape(1, 3), "scale" to Shape(1, 1))
+        else linkedMapOf("conv" to Shape(2, 3, 2, 2), "bias" to Shape(3), "scale" to Shape())
         val out = LinkedHashMap<String, NDArray>()
         shapes.entries.forEachIndexed { i, (name, shape) ->
             out[name] = manager.create(GradientGenerator.values(seed, 0, i, shape.size().toInt(), 1.0), shape).toType(type, false)
@@ -127,8 +132,9 @@ class ConformanceSpec : FunSpec({
         NDScope().use {
             Engine.getInstance().newGradientCollector().use { collector ->
                 val terms = arrays.filter { it.value.hasGradient() }.map { (name, w) ->
-                    val d = w.sub(target.getValue(name).toType(w.dataType, false))
-                    d.square().mul(curvature.getValue(name).toType(w.dataType, false)).sum().mul(FusedOps.constant(d, 0.5))
+                    val d = w.sub(target.getValue(name).toType(w.dataType, false).reshape(w.shape))
+                    d.square().mul(curvature.getValue(name).toType(w.dataType, false).reshape(w.shape)).sum()
+                        .mul(FusedOps.constant(d, 0.5))
                 }
                 collector.backward(terms.reduce(NDArray::add))
             }
@@ -159,7 +165,7 @@ class ConformanceSpec : FunSpec({
         withData(nameFn = { it.name }, rows) { row ->
             val target = if (row.layerWise) sameSide else minimum
             val atAgreement = Execution.entries.map { execution ->
-                val arrays = model()
+                val arrays = model(matrices = row.matrices)
                 var bits: Any? = null
                 spec(row, row.quadraticLr).compile(ParameterSet.of(arrays), execution).use { optimizer ->
                     val start = distance(arrays, target)
@@ -186,13 +192,14 @@ class ConformanceSpec : FunSpec({
     context("converges on Rosenbrock's function within the steps its row states, on both paths") {
         withData(nameFn = { it.name }, rows) { row ->
             for (execution in Execution.entries) {
-                val p = manager.create(floatArrayOf(-1.2f, 1f)).also { it.setRequiresGradient(true) }
+                val p = manager.create(floatArrayOf(-1.2f, 1f), if (row.matrices) Shape(1, 2) else Shape(2))
+                    .also { it.setRequiresGradient(true) }
                 var f = Double.NaN
                 spec(row, row.rosenbrockLr).compile(ParameterSet.of(mapOf("p" to p)), execution).use { optimizer ->
                     repeat(row.rosenbrockSteps + 1) {
                         NDScope().use { Engine.getInstance().newGradientCollector().use { collector ->
-                            val x = p.get(NDIndex("0"))
-                            val y = p.get(NDIndex("1"))
+                            val x = p.reshape(2).get(NDIndex("0"))
+                            val y = p.reshape(2).get(NDIndex("1"))
                             val loss = x.neg().add(1f).square().add(y.sub(x.square()).square().mul(FusedOps.constant(x, 100f)))
                             f = loss.getFloat().toDouble()
                             collector.backward(loss)
@@ -210,7 +217,7 @@ class ConformanceSpec : FunSpec({
         withData(nameFn = { it.name }, rows) { row ->
             for ((type, execution) in listOf(DataType.FLOAT32 to Execution.FUSED, DataType.FLOAT32 to Execution.GENERIC,
                     DataType.FLOAT32 to Execution.OFFLOAD, DataType.FLOAT64 to Execution.GENERIC)) {
-                val arrays = model(type = type)
+                val arrays = model(type = type, matrices = row.matrices)
                 val shapes = arrays.mapValues { it.value.shape }
                 spec(row, row.quadraticLr).compile(ParameterSet.of(arrays), execution).use { optimizer ->
                     repeat(5) { step(optimizer, arrays) }
@@ -234,12 +241,12 @@ class ConformanceSpec : FunSpec({
     context("continues bit for bit after a state round trip and after a checkpoint file") {
         withData(nameFn = { it.name }, rows) { row ->
             for (execution in Execution.entries) {
-                val arrays = model()
+                val arrays = model(matrices = row.matrices)
                 val spec = spec(row, row.quadraticLr)
                 spec.compile(ParameterSet.of(arrays), execution).use { original ->
                     repeat(7) { step(original, arrays) }
                     val viaState = copy(arrays)
-                    val viaFile = model(seed = 99) // other values: the checkpoint must set them
+                    val viaFile = model(seed = 99, matrices = row.matrices) // other values: the checkpoint must set them
                     val file = createTempDirectory().resolve("c.anneal")
                     CheckpointFile.write(file, Checkpoint.capture(0, 7, ParameterSet.of(arrays), mapOf("o" to original)))
                     spec.compile(ParameterSet.of(viaState), execution).use { restored ->
@@ -266,7 +273,7 @@ class ConformanceSpec : FunSpec({
     context("two groups update as two optimizers would, and a frozen parameter stays as it was") {
         withData(nameFn = { it.name }, rows) { row ->
             for (execution in Execution.entries) {
-                val together = model()
+                val together = model(matrices = row.matrices)
                 together.getValue("scale").setRequiresGradient(false)
                 val frozen = together.getValue("scale").toFloatArray().bits()
                 val conv = linkedMapOf("conv" to together.getValue("conv").duplicate().also { it.setRequiresGradient(true) })
@@ -287,7 +294,7 @@ class ConformanceSpec : FunSpec({
                     bitsOf(together).getValue("conv") shouldBe bitsOf(conv).getValue("conv")
                     bitsOf(together).getValue("bias") shouldBe bitsOf(bias).getValue("bias")
                     together.getValue("scale").toFloatArray().bits() shouldBe frozen
-                    bitsOf(together).getValue("bias") shouldNotBe bitsOf(model()).getValue("bias")
+                    bitsOf(together).getValue("bias") shouldNotBe bitsOf(model(matrices = row.matrices)).getValue("bias")
                 }
             }
         }
@@ -297,14 +304,14 @@ class ConformanceSpec : FunSpec({
         withData(nameFn = { it.name }, rows) { row ->
             val schedule = Schedules.join(listOf(Schedule.constant(row.quadraticLr), Schedule.constant(row.quadraticLr * 0.5)), 5)
             for (execution in Execution.entries) {
-                val scheduled = model()
+                val scheduled = model(matrices = row.matrices)
                 if (row.name == "rprop") {
                     // Rprop's step sizes start at the learning rate, so it must be a constant.
                     shouldThrow<InvalidConfigException> { spec(row, schedule).compile(ParameterSet.of(scheduled), execution) }
                         .message shouldContain "lr"
                     continue
                 }
-                val handed = model()
+                val handed = model(matrices = row.matrices)
                 spec(row, schedule).compile(ParameterSet.of(scheduled), execution).use { optimizer ->
                     repeat(10) { step(optimizer, scheduled) }
                 }

@@ -144,6 +144,9 @@ class GoldenTrajectorySpec : FunSpec({
             Mistake("LARS without its trust ratio, plain Momentum", "lars", "coefficient-0.02") { wrong ->
                 { plainLars(it, trustRatio = !wrong) }
             },
+            Mistake("Muon without Newton-Schulz, its momentum only normalised", "muon", "defaults") { wrong ->
+                { plainMuon(it, orthogonalise = !wrong) }
+            },
             Mistake("AdEMAMix without its slow average, Adam with Optax's rounding", "ademamix", "alpha-8-beta3-0.999") { wrong ->
                 { plainAdEMAMix(it, slow = !wrong) }
             },
@@ -504,6 +507,37 @@ private fun plainLars(arrays: Map<String, NDArray>, trustRatio: Boolean): () -> 
             val ratio = if (trustRatio && weightNorm > 0 && gradNorm > 0) 0.02f * weightNorm / (gradNorm + 1e-5f) else 1f
             val a = accumulators.getValue(name).muli(0.9f).addi(g.mul(ratio))
             w.subi(a.mul(0.1f))
+            g.muli(0)
+        }
+    }
+}
+
+/**
+ * PyTorch's Muon with its defaults (lr 1e-3, weight decay 0.1, momentum 0.95, Nesterov, 5 steps of
+ * (3.4445, -4.775, 2.0315)), the iteration in float32 with each product rounded to bfloat16's 8
+ * bits; without the iteration (the momentum only normalised) when told.
+ */
+private fun plainMuon(arrays: Map<String, NDArray>, orthogonalise: Boolean): () -> Unit {
+    val buffers = arrays.mapValues { it.value.zerosLike() }
+    fun bf16(x: NDArray): NDArray = x.mul(65537f).let { t -> t.sub(t.sub(x)) }
+    return {
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val b = buffers.getValue(name).let { it.addi(g.sub(it).muli(0.05f)) }
+            val u = g.add(b.sub(g).muli(0.95f))
+            val tall = w.shape[0] > w.shape[1]
+            var x = bf16(if (tall) u.transpose() else u)
+            x = bf16(x.div(bf16(x.square().sum().sqrt())))
+            if (orthogonalise) {
+                repeat(5) {
+                    val gram = bf16(x.matMul(x.transpose()))
+                    val poly = bf16(gram.matMul(gram).muli(2.0315f).addi(gram.mul(-4.775f)))
+                    x = bf16(poly.matMul(x).addi(x.mul(3.4445f)))
+                }
+            }
+            if (tall) x = x.transpose()
+            val ratio = kotlin.math.sqrt(maxOf(1.0, w.shape[0].toDouble() / w.shape[1])).toFloat()
+            w.muli(1f - 1e-3f * 0.1f).subi(x.muli(1e-3f * ratio))
             g.muli(0)
         }
     }
