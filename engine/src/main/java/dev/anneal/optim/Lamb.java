@@ -29,11 +29,12 @@ import java.util.List;
  * (MindSpore's global step, for a parameter updated every step). MindSpore has no reference on
  * this machine, so the rounding is that of its operations written out one by one: every product,
  * quotient and sum rounded on its own, the root correctly rounded, rsqrt as one over the root.
- * Defaults are MindSpore's (betas 0.9 and 0.999, eps 1e-6, no decay); like MindSpore, it has no
- * default learning rate.
+ * Scalars and norms are float32, as in MindSpore, also for float64 parameters. Defaults are
+ * MindSpore's (betas 0.9 and 0.999, eps 1e-6, no decay); like MindSpore, it has no default
+ * learning rate.
  */
 public final class Lamb implements Stage {
-    private static final Lamb RULE = new Lamb(Float.NaN);
+    private static final Lamb RULE = new Lamb(false, 0f);
 
     /** MindSpore's {@code nn.Lamb}. */
     public static final Chain LAMB = Chain.builder("Lamb",
@@ -48,10 +49,12 @@ public final class Lamb implements Stage {
             new Reduction(Reduction.Fold.SUM_OF_SQUARES, Reduction.Scope.TENSOR, Reduction.Measure.GRADIENT),
             new Reduction(Reduction.Fold.SUM_OF_SQUARES, Reduction.Scope.TENSOR, Reduction.Measure.STAGE));
 
-    /** The trust ratio of this update, clipped; NaN until the reductions give it. */
+    /** Whether the reductions made this stage, and the trust ratio they gave, clipped (NaN from a NaN norm, as MindSpore's). */
+    private final boolean reduced;
     private final float ratio;
 
-    private Lamb(float ratio) {
+    private Lamb(boolean reduced, float ratio) {
+        this.reduced = reduced;
         this.ratio = ratio;
     }
 
@@ -81,7 +84,7 @@ public final class Lamb implements Stage {
         float gradNorm = (float) Math.sqrt(totals[1]);
         float updateNorm = (float) Math.sqrt(totals[2]);
         float ratio = weightNorm > 0 && gradNorm > 0 ? weightNorm / updateNorm : 1f;
-        return new Lamb(Math.min(Math.max(ratio, 0f), 10f));
+        return new Lamb(true, Math.min(Math.max(ratio, 0f), 10f));
     }
 
     /** The scalars of one update, rounded to float32 once. */
@@ -127,7 +130,7 @@ public final class Lamb implements Stage {
 
     /** The step size of this update, {@code ratio * lr} in float32. */
     private float stepSize(Hyperparams h, long t) {
-        if (Float.isNaN(ratio)) {
+        if (!reduced) {
             throw new IllegalStateException("LAMB updates a tensor only once its trust ratio is known");
         }
         return ratio * (float) h.at(Hyperparameter.LR, t);
@@ -161,11 +164,11 @@ public final class Lamb implements Stage {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Lamb l && Float.compare(ratio, l.ratio) == 0;
+        return o instanceof Lamb l && reduced == l.reduced && Float.compare(ratio, l.ratio) == 0;
     }
 
     @Override
     public int hashCode() {
-        return Float.hashCode(ratio);
+        return 31 * Boolean.hashCode(reduced) + Float.hashCode(ratio);
     }
 }

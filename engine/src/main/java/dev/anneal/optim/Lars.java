@@ -24,7 +24,7 @@ import java.util.List;
  * there. The norms are per tensor, taken before anything moves ({@link Reduction}s of the weights
  * and the gradients, folded in double, rounded to float32); where either is zero the ratio is 1,
  * as in TensorFlow's and Optax's LARS. MindSpore has no reference on this machine, so the rounding
- * is that of the formula's operations one by one. Defaults are MindSpore's (coefficient 0.001,
+ * is that of the formula's operations one by one, in float32 (also for float64 parameters). Defaults are MindSpore's (coefficient 0.001,
  * eps 1e-5, no clip); its Momentum has none for the learning rate and the momentum.
  */
 public final class Lars implements Stage {

@@ -29,7 +29,7 @@ import java.util.List;
  * epsRoot 0, no decay) and the paper's lr 0.01, which Optax leaves to the caller.
  */
 public final class NovoGrad implements Stage {
-    private static final NovoGrad RULE = new NovoGrad(Float.NaN, Float.NaN);
+    private static final NovoGrad RULE = new NovoGrad(Phase.DECLARED, 0f, 0f);
 
     /** Optax's {@code novograd}. */
     public static final Chain NOVOGRAD = Chain.builder("NovoGrad",
@@ -41,11 +41,16 @@ public final class NovoGrad implements Stage {
 
     private static final Reduction NORM = new Reduction(Reduction.Fold.SUM_OF_SQUARES, Reduction.Scope.TENSOR);
 
-    /** This step's squared gradient norm, then the second moment it makes; NaN until the reduction and the binding give them. */
+    /** How far this stage is made for one update: a NaN gradient must give NaN weights, as Optax's would, not a refusal. */
+    private enum Phase { DECLARED, REDUCED, BOUND }
+
+    private final Phase phase;
+    /** This step's squared gradient norm, once reduced, then the second moment it makes, once bound. */
     private final float normSquared;
     private final float v;
 
-    private NovoGrad(float normSquared, float v) {
+    private NovoGrad(Phase phase, float normSquared, float v) {
+        this.phase = phase;
         this.normSquared = normSquared;
         this.v = v;
     }
@@ -79,22 +84,22 @@ public final class NovoGrad implements Stage {
     @Override
     public Stage reduced(Hyperparams h, long step, double[] totals) {
         float norm = (float) NORM.fold().norm(totals[0]);
-        return new NovoGrad(norm * norm, Float.NaN);
+        return new NovoGrad(Phase.REDUCED, norm * norm, 0f);
     }
 
     @Override
     public Stage forUpdate(float[] scalars, Hyperparams h, long step, long count) {
-        if (Float.isNaN(normSquared)) {
+        if (phase != Phase.REDUCED) {
             throw new IllegalStateException("NovoGrad binds a tensor's second moment only once its gradient norm is known");
         }
         double beta2 = h.at(Adam.BETA2, step);
         scalars[0] = count == 1 ? normSquared : (float) (1 - beta2) * normSquared + (float) beta2 * scalars[0];
-        return new NovoGrad(normSquared, scalars[0]);
+        return new NovoGrad(Phase.BOUND, normSquared, scalars[0]);
     }
 
     /** The denominator of this update, {@code sqrt(v + epsRoot) + eps}, in float32. */
     private float denominator(Hyperparams h, long t) {
-        if (Float.isNaN(v)) {
+        if (phase != Phase.BOUND) {
             throw new IllegalStateException("NovoGrad updates a tensor only as forUpdate binds it to its second moment");
         }
         return (float) Math.sqrt(v + (float) h.at(AdaBelief.EPS_ROOT, t)) + (float) h.at(Hyperparameter.EPS, t);
@@ -133,11 +138,12 @@ public final class NovoGrad implements Stage {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof NovoGrad n && Float.compare(normSquared, n.normSquared) == 0 && Float.compare(v, n.v) == 0;
+        return o instanceof NovoGrad n && phase == n.phase && Float.compare(normSquared, n.normSquared) == 0
+                && Float.compare(v, n.v) == 0;
     }
 
     @Override
     public int hashCode() {
-        return 31 * Float.hashCode(normSquared) + Float.hashCode(v);
+        return (31 * phase.hashCode() + Float.hashCode(normSquared)) * 31 + Float.hashCode(v);
     }
 }

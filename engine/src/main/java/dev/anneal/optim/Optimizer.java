@@ -927,9 +927,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     }
 
     /**
-     * The norm of all gradients the last step's clipping computed (what {@code clip_grad_norm_}
-     * returns), before clipping; NaN when it has no clipping by a norm or was dropped. Clipping
-     * per group or per tensor reports the norm of all of them together, from its own totals.
+     * The norm of all gradients the last step's first reduction of gradients computed: clipping's
+     * (what {@code clip_grad_norm_} returns), before clipping, or a layer-wise rule's (NovoGrad,
+     * LAMB, LARS: the Euclidean norm of all of them); NaN when nothing reduced the gradients or the
+     * step was dropped. A norm per group or per tensor is reported as the norm of all of them
+     * together, from its own totals.
      */
     public double gradNorm() {
         ensureOpen();

@@ -134,6 +134,20 @@ class NonFiniteSpec : FunSpec({
             }
         }
 
+        test("APPLY updates layer-wise rules with a NaN or infinite norm too, rather than refusing part way ($path)") {
+            for ((spec, bad) in listOf(Optimizers.novoGrad().onNonFinite(NonFinite.APPLY).build() to Float.NaN,
+                    Optimizers.lamb().lr(1e-3).onNonFinite(NonFinite.APPLY).build() to Float.POSITIVE_INFINITY)) {
+                val (optimizer, params) = afterOneStep(spec, execution, bad)
+                optimizer.use {
+                    optimizer.step()
+                    withClue(spec.name()) {
+                        params.getValue("late.bias").toFloatArray()[0].isNaN() shouldBe true
+                        optimizer.stepCount() shouldBe 2
+                    }
+                }
+            }
+        }
+
         test("a dynamic scale drops an overflowing step, halves, and changes nothing else ($path)") {
             val spec = Optimizers.adam().lossScale(LossScale.dynamic()).build()
             val (optimizer, params) = afterOneStep(spec, execution, Float.POSITIVE_INFINITY)
