@@ -150,6 +150,8 @@ DEFAULTS = {
     "novograd": {"lr": 1e-2, "beta1": 0.9, "beta2": 0.25, "eps": 1e-6, "epsRoot": 0.0, "weightDecay": 0.0,
                  "maximize": False},
     "lamb": {"lr": 1e-3, "beta1": 0.9, "beta2": 0.999, "eps": 1e-6, "weightDecay": 0.0},
+    "adafactor": {"lr": 1e-2, "beta2Decay": -0.8, "eps1": 1.1920928955078125e-07, "eps2": 1e-3, "d": 1.0,
+                  "weightDecay": 0.0, "maximize": False},
     "muon": {"lr": 1e-3, "weightDecay": 0.1, "momentum": 0.95, "nesterov": True, "nsA": 3.4445, "nsB": -4.775,
              "nsC": 2.0315, "eps": 1e-7, "nsSteps": 5.0, "matchRmsAdamW": False},
     "lars": {"lr": 0.1, "momentum": 0.9, "weightDecay": 0.0, "nesterov": False, "lossScale": 1.0, "coefficient": 1e-3,
@@ -176,6 +178,7 @@ REFERENCES = {
     "ftrl": "MindSpore's nn.FTRL (ApplyFtrl, TensorFlow's kernel) after its decay_weight and scale_grad, written out in float32 torch ops",
     "proximaladagrad": "MindSpore's nn.ProximalAdagrad (ApplyProximalAdagrad) after its decay_weight and scale_grad, written out in float32 torch ops",
     "adamweightdecay": "MindSpore's nn.AdamWeightDecay written out in float32 torch ops",
+    "adafactor": "torch 2.5's torch.optim.Adafactor (_single_tensor_adafactor) written out in float32 torch ops, its norms and the rows' mean summed in float64",
     "muon": "torch 2.9's torch.optim.Muon (_single_tensor_muon, _zeropower_via_newtonschulz) written out in torch 1.13's float32 and bfloat16 ops",
     "lars": "MindSpore's nn.LARS (LARSUpdate's documented formula, a zero norm giving ratio 1) around its nn.Momentum, written out in float32 torch ops, each norm summed in float64",
     "lamb": "MindSpore's nn.Lamb (its eps placement, the trust ratio clipped to 10) written out in float32 torch ops, each norm summed in float64",
@@ -532,6 +535,35 @@ class Lamb(WrittenRule):
         p.sub_(update * (ratio.clamp(0, 10) * g["lr"]))
 
 
+# torch 2.5's Adafactor (torch/optim/_adafactor.py, _single_tensor_adafactor), which torch 1.13 lacks: a
+# matrix (or a batch of them) keeps its second moment per row and per column. Its norms and the mean
+# of the row moments are summed in float64 and rounded to float32, as Anneal takes them (torch sums
+# them in float32); every other operation is torch's, in its order.
+class Adafactor(WrittenRule):
+    def update(self, g, p, grad, state, t):
+        lr = g["lr"]
+        beta = t ** g["beta2Decay"]
+        rho = min(lr, 1 / (t ** 0.5))
+        alpha = max(g["eps2"], norm64(p).item() / (p.numel() ** 0.5)) * rho
+        if g["weightDecay"] != 0:
+            p.mul_(1 - lr * g["weightDecay"])
+        if grad.dim() > 1:
+            rows = state.setdefault("row_var", torch.zeros(list(grad.shape[:-1]) + [1]))
+            cols = state.setdefault("col_var", torch.zeros(list(grad.shape[:-2]) + [1, grad.shape[-1]]))
+            row_mean = (grad.double() ** 2).sum(-1, keepdim=True).sqrt().float().square().div(grad.size(-1))
+            rows.lerp_(row_mean, beta)
+            col_mean = (grad.double() ** 2).sum(-2, keepdim=True).sqrt().float().square().div(grad.size(-2))
+            cols.lerp_(col_mean, beta)
+            estimate = (rows @ cols).div(rows.double().mean(-2, keepdim=True).float().clamp(min=g["eps1"]))
+        else:
+            variance = state.setdefault("variance", torch.zeros_like(p))
+            variance.lerp_(grad * grad, beta)
+            estimate = variance.clone()
+        update = estimate.clamp(min=g["eps1"] * g["eps1"]).rsqrt().mul(grad)
+        denom = max(1.0, norm64(update).item() / ((update.numel() ** 0.5) * g["d"]))
+        p.add_(update, alpha=-alpha / denom)
+
+
 # torch 2.9's Muon (torch/optim/_muon.py: _single_tensor_muon, _zeropower_via_newtonschulz, _adjust_lr),
 # which torch 1.13 lacks. Its Newton-Schulz products are bfloat16 matrices; torch 2.x's kernels (cuBLAS,
 # and the CPU's since 2.1) sum them in float32 and round to bfloat16 once, while 1.13's CPU addmm rounds
@@ -771,7 +803,7 @@ class ScheduleFreeSgd(ScheduleFree):
 WRITTEN_RULES = {"schedulefreeadamw": ScheduleFree, "schedulefreesgd": ScheduleFreeSgd,
                  "lion": Lion, "adabelief": AdaBelief, "yogi": Yogi, "novograd": NovoGrad, "ftrl": Ftrl, "proximaladagrad": ProximalAdagrad,
                  "adamweightdecay": AdamWeightDecay, "mindsporeadam": MindSporeAdam, "lazyadam": LazyAdam, "adan": Adan,
-                 "ademamix": AdEMAMix, "lamb": Lamb, "lars": Lars, "muon": Muon}
+                 "ademamix": AdEMAMix, "lamb": Lamb, "lars": Lars, "muon": Muon, "adafactor": Adafactor}
 
 
 # ---------------------------------------------------------------------------
@@ -1317,6 +1349,37 @@ CASES = {
                         1: {"beta2": ("step", 0.25, 0.9, 50), "weightDecay": ("linear", 0.0, 0.01)}}),
         dict(name="wide-conv-lr-0.05", set="wide", opts={"lr": 0.05}),
         dict(name="embed-betas-0.5-0.5", set="embed", opts={"beta1": 0.5, "beta2": 0.5}),
+    ],
+    "adafactor": [
+        dict(name="defaults", set="conv"),
+        dict(name="lr-0.1", set="mlp", opts={"lr": 0.1}),
+        dict(name="beta2-decay-0.5", set="embed", opts={"beta2Decay": -0.5}),
+        dict(name="beta2-decay-0-keeps-the-last", set="tiny", opts={"beta2Decay": 0.0}),
+        dict(name="eps1-1e-3-floors-the-moment", set="wide", opts={"eps1": 1e-3}),
+        dict(name="eps2-0.1-floors-the-scale", set="conv", opts={"eps2": 0.1}),
+        dict(name="d-0.1-scales-down", set="mlp", opts={"d": 0.1}),
+        dict(name="weight-decay-0.1", set="embed", opts={"weightDecay": 0.1}),
+        dict(name="maximize", set="tiny", opts={"maximize": True}),
+        dict(name="matrices", set="matrices"),
+        dict(name="grad-scale-100-init-scale-10", set="conv", grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-6", set="mlp", grad_scale=1e-6),
+        dict(name="init-scale-1e-4-eps2-floor", set="wide", init_scale=1e-4),
+        dict(name="two-groups-different-lr-d", set="mlp",
+             groups=G((["fc1.weight", "fc1.bias"], {"lr": 0.05, "d": 0.5}),
+                      (["fc2.weight", "fc2.bias", "temperature"], {}))),
+        dict(name="groups-decay-maximize-differ", set="conv",
+             groups=G((["conv.weight"], {"weightDecay": 0.01}), (["conv.bias", "scale"], {"maximize": True}))),
+        dict(name="three-groups-eps-decay-lr", set="embed",
+             groups=G((["embed.weight"], {"eps1": 1e-6}),
+                      (["head.weight"], {"beta2Decay": -0.6}),
+                      (["head.bias"], {"lr": 0.05}))),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", frozen={"v": (1, 5)}),
+        dict(name="scheduled-lr-decay-per-group", set="conv",
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"d": 2.0})),
+             scheduled={0: {"lr": ("cosine", 1e-1, 1e-3), "beta2Decay": ("linear", -0.8, -0.5)},
+                        1: {"eps2": ("step", 1e-3, 1e-2, 50), "weightDecay": ("linear", 0.0, 0.01)}}),
+        dict(name="embed-lr-0.03", set="embed", opts={"lr": 0.03}),
     ],
     "muon": [
         dict(name="defaults", set="matrices"),
@@ -1910,7 +1973,7 @@ SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, 
              "nadam": 1401, "nadamw": 1501, "asgd": 1601,
              "adabelief": 1701, "yogi": 1801, "ftrl": 1901, "proximaladagrad": 2001, "adamweightdecay": 2101,
              "mindsporeadam": 2201, "adan": 2301, "ademamix": 2401, "sparseadam": 2501, "lazyadam": 2601,
-             "schedulefreeadamw": 2701, "schedulefreesgd": 2801, "novograd": 2901, "lamb": 3001, "lars": 3101, "muon": 3201}
+             "schedulefreeadamw": 2701, "schedulefreesgd": 2801, "novograd": 2901, "lamb": 3001, "lars": 3101, "muon": 3201, "adafactor": 3301}
 
 
 # ---------------------------------------------------------------------------

@@ -109,6 +109,27 @@ enum Kind {
             return false;
         }
     },
+    /**
+     * torch.optim has Adafactor only since 2.5 and DJL none. It runs on the generic path on every
+     * execution. On a vector its moment is per element: it reads weight, gradient and moment and
+     * writes weight and moment, and reads the weight and the update once more for their norms.
+     */
+    ADAFACTOR("adafactor", 28) {
+        @Override
+        OptimizerSpec<?> anneal() {
+            return Optimizers.adafactor().lr(1e-2).build();
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+
+        @Override
+        boolean inTorch() {
+            return false;
+        }
+    },
     /** Neither DJL nor torch.optim 1.13 has Lion: Anneal's two paths only. */
     LION("lion", 20) {
         @Override

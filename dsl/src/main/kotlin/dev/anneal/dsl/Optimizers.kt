@@ -3,6 +3,7 @@ package dev.anneal.dsl
 
 import dev.anneal.optim.AdaBeliefOptions
 import dev.anneal.optim.AdadeltaOptions
+import dev.anneal.optim.AdafactorOptions
 import dev.anneal.optim.AdagradOptions
 import dev.anneal.optim.AdamOptions
 import dev.anneal.optim.AdamWeightDecayOptions
@@ -117,6 +118,62 @@ public class AdadeltaGroup internal constructor(private val group: AdadeltaOptio
     /** A small constant that keeps the denominator away from zero. */
     public var eps: Number? = null
         set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** Ascends instead of descending. */
+    public var maximize: Boolean? = null
+        set(value) { field = value; group.maximize(value) }
+}
+
+/** Adafactor as `torch.optim.Adafactor` computes it (factored second moments for matrices), with PyTorch's defaults. */
+public fun OptimizerScope<AdafactorGroup>.adafactor(
+    lr: Number = 0.01,
+    beta2Decay: Number = -0.8,
+    eps1: Number = 1.1920928955078125E-7,
+    eps2: Number = 0.001,
+    d: Number = 1.0,
+    weightDecay: Number = 0.0,
+    maximize: Boolean = false,
+) {
+    val builder = Optimizers.adafactor()
+        .lr(lr.toSchedule())
+        .beta2Decay(beta2Decay.toSchedule())
+        .eps1(eps1.toSchedule())
+        .eps2(eps2.toSchedule())
+        .d(d.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .maximize(maximize)
+    choose("adafactor", builder, ::AdafactorGroup)
+}
+
+/**
+ * A group's values under Adafactor; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class AdafactorGroup internal constructor(private val group: AdafactorOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The second moments' rate is t^beta2Decay at the tensor's t-th update. */
+    public var beta2Decay: Number? = null
+        set(value) { field = value; group.beta2Decay(value?.toSchedule()) }
+
+    /** The floor of the second moment (squared) and of the rows' mean (torch's eps[0]). */
+    public var eps1: Number? = null
+        set(value) { field = value; group.eps1(value?.toSchedule()) }
+
+    /** The floor of the weights' root mean square in the step size (torch's eps[1]). */
+    public var eps2: Number? = null
+        set(value) { field = value; group.eps2(value?.toSchedule()) }
+
+    /** The root mean square above which the update is scaled down to it (torch's d). */
+    public var d: Number? = null
+        set(value) { field = value; group.d(value?.toSchedule()) }
 
     /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
     public var weightDecay: Number? = null

@@ -3,6 +3,7 @@ package dev.anneal.optim;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.schedule.Schedule;
@@ -196,6 +197,13 @@ public final class Chain {
         List<String> names = new ArrayList<>();
         stages.forEach(s -> names.addAll(s.stateNames(h)));
         return names;
+    }
+
+    /** The shape of each state array of {@link #stateNames} for a weight of shape {@code weight} ({@link Stage#stateShape}), in the same order. */
+    List<Shape> stateShapes(Shape weight, Hyperparams h) {
+        List<Shape> shapes = new ArrayList<>();
+        stages.forEach(s -> s.stateNames(h).forEach(name -> shapes.add(s.stateShape(name, weight, h))));
+        return shapes;
     }
 
     /** Where each state array of {@link #stateNames} starts ({@link Stage#startsAt}), in the same order. */

@@ -211,7 +211,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         Bucket bucket = new Bucket(group, hyperparams, members.size());
         List<String> stateNames = chain.stateNames(hyperparams);
-        List<NDArray[]> states = newState(members, stateNames, chain.stateStarts(hyperparams));
+        List<NDArray[]> states = newState(members, hyperparams, stateNames, chain.stateStarts(hyperparams));
         List<String> scalarNames = chain.scalarNames(hyperparams);
         List<Double> scalarStarts = chain.scalarStarts(hyperparams);
         for (int i = 0; i < members.size(); i++) {
@@ -255,12 +255,12 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      * members share a type and a device, each state name is one contiguous array for the whole
      * bucket and members get views of it.
      */
-    private List<NDArray[]> newState(List<Param> members, List<String> stateNames, List<Double> starts) {
+    private List<NDArray[]> newState(List<Param> members, Hyperparams hyperparams, List<String> stateNames,
+                                     List<Double> starts) {
         NDArray first = members.get(0).array();
         Device home = stateDevice(first);
         boolean uniform = members.stream().map(Param::array).allMatch(a ->
                 a.getDataType() == first.getDataType() && a.getDevice().equals(first.getDevice()));
-        long total = members.stream().mapToLong(p -> p.shape().size()).sum();
         NDManager manager = stateManager(first);
         List<NDArray[]> states = new ArrayList<>();
         List<NDArray> flats = new ArrayList<>();
@@ -269,14 +269,18 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         for (int s = 0; s < stateNames.size(); s++) {
             float start = starts.get(s).floatValue();
+            int index = s;
+            List<Shape> shapes = members.stream().map(p -> chain.stateShapes(p.shape(), hyperparams).get(index)).toList();
+            long total = shapes.stream().mapToLong(Shape::size).sum();
             NDArray flat = uniform ? manager.full(new Shape(total), start, stateType(first.getDataType()), home) : null;
             long offset = 0;
             for (int i = 0; i < members.size(); i++) {
                 NDArray weight = members.get(i).array();
-                long size = weight.getShape().size();
+                Shape shape = shapes.get(i);
+                long size = shape.size();
                 NDArray state = flat != null
-                        ? flat.get(new NDIndex(offset + ":" + (offset + size))).reshape(weight.getShape())
-                        : manager.full(weight.getShape(), start, stateType(weight.getDataType()), stateDevice(weight));
+                        ? flat.get(new NDIndex(offset + ":" + (offset + size))).reshape(shape)
+                        : manager.full(shape, start, stateType(weight.getDataType()), stateDevice(weight));
                 state.setName(members.get(i).name() + "/" + stateNames.get(s));
                 states.get(i)[s] = state;
                 offset += size;

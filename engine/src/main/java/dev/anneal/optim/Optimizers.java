@@ -18,6 +18,11 @@ public final class Optimizers {
         return new AdadeltaOptions.Builder(Adadelta.ADADELTA);
     }
 
+    /** Adafactor as {@code torch.optim.Adafactor} computes it (factored second moments for matrices), with PyTorch's defaults. */
+    public static AdafactorOptions.Builder adafactor() {
+        return new AdafactorOptions.Builder(Adafactor.ADAFACTOR);
+    }
+
     /** Adagrad as {@code torch.optim.Adagrad} computes it, with PyTorch's defaults: lr decay, initial accumulator and maximize. */
     public static AdagradOptions.Builder adagrad() {
         return new AdagradOptions.Builder(Adagrad.ADAGRAD);
@@ -165,6 +170,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lamb.LAMB, Lars.LARS, MindSporeAdam.LAZY_ADAM, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, Muon.MUON, NAdam.NADAM, NAdam.NADAMW, NovoGrad.NOVOGRAD, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
+        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adafactor.ADAFACTOR, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lamb.LAMB, Lars.LARS, MindSporeAdam.LAZY_ADAM, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, Muon.MUON, NAdam.NADAM, NAdam.NADAMW, NovoGrad.NOVOGRAD, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
     }
 }

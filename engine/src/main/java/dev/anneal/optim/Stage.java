@@ -37,6 +37,15 @@ public interface Stage {
         return List.of();
     }
 
+    /**
+     * The shape of state array {@code name} for a weight of shape {@code weight}: the weight's own
+     * unless the rule keeps less (Adafactor's moments per row and per column; an empty array for
+     * one a tensor does not use). Only a stage that is not {@link #elementwise} may change it.
+     */
+    default Shape stateShape(String name, Shape weight, Hyperparams h) {
+        return weight;
+    }
+
     /** The value the state array or scalar {@code name} starts at: zero unless the rule says otherwise (Adagrad's sum). */
     default double startsAt(String name, Hyperparams h) {
         return 0;

@@ -147,6 +147,9 @@ class GoldenTrajectorySpec : FunSpec({
             Mistake("Muon without Newton-Schulz, its momentum only normalised", "muon", "defaults") { wrong ->
                 { plainMuon(it, orthogonalise = !wrong) }
             },
+            Mistake("Adafactor with a full second moment for matrices too, unfactored as for vectors", "adafactor", "defaults") { wrong ->
+                { plainAdafactor(it, factored = !wrong) }
+            },
             Mistake("AdEMAMix without its slow average, Adam with Optax's rounding", "ademamix", "alpha-8-beta3-0.999") { wrong ->
                 { plainAdEMAMix(it, slow = !wrong) }
             },
@@ -538,6 +541,43 @@ private fun plainMuon(arrays: Map<String, NDArray>, orthogonalise: Boolean): () 
             if (tall) x = x.transpose()
             val ratio = kotlin.math.sqrt(maxOf(1.0, w.shape[0].toDouble() / w.shape[1])).toFloat()
             w.muli(1f - 1e-3f * 0.1f).subi(x.muli(1e-3f * ratio))
+            g.muli(0)
+        }
+    }
+}
+
+/**
+ * PyTorch's Adafactor with its defaults (lr 0.01, beta2Decay -0.8, eps1 float32's epsilon, eps2
+ * 1e-3, d 1): a matrix's second moment per row and per column; per element for every tensor when told.
+ */
+private fun plainAdafactor(arrays: Map<String, NDArray>, factored: Boolean): () -> Unit {
+    val rows = mutableMapOf<String, NDArray>()
+    val cols = mutableMapOf<String, NDArray>()
+    val full = mutableMapOf<String, NDArray>()
+    val eps1 = Math.ulp(1f)
+    var t = 0
+    return {
+        t++
+        val beta = t.toDouble().pow(-0.8).toFloat()
+        val rho = minOf(1e-2, 1 / kotlin.math.sqrt(t.toDouble()))
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            val n = w.size().toDouble()
+            val alpha = maxOf(1e-3, kotlin.math.sqrt(w.square().sum().getFloat() / n)) * rho
+            val rank = w.shape.dimension()
+            val v = if (factored && rank >= 2) {
+                val rowMean = g.square().sum(intArrayOf(rank - 1), true).div(w.shape[rank - 1].toFloat())
+                val colMean = g.square().sum(intArrayOf(rank - 2), true).div(w.shape[rank - 2].toFloat())
+                val r = rows.getOrPut(name) { rowMean.zerosLike() }.let { it.addi(rowMean.sub(it).muli(beta)) }
+                val c = cols.getOrPut(name) { colMean.zerosLike() }.let { it.addi(colMean.sub(it).muli(beta)) }
+                r.matMul(c).div(r.mean(intArrayOf(rank - 2), true).maximum(eps1))
+            } else {
+                val square = g.square()
+                full.getOrPut(name) { g.zerosLike() }.let { it.addi(square.sub(it).muli(beta)) }.duplicate()
+            }
+            val u = g.div(v.maximum(eps1 * eps1).sqrt())
+            val scale = maxOf(1.0, kotlin.math.sqrt(u.square().sum().getFloat() / n))
+            w.subi(u.muli((alpha / scale).toFloat()))
             g.muli(0)
         }
     }
