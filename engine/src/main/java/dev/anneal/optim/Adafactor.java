@@ -33,8 +33,8 @@ import java.util.List;
  * the rows are summed in double and rounded to float32 (torch sums them in float32, in its own
  * order); the rest rounds as torch's float32 operations. It runs on the generic path: its
  * reductions along rows and columns are libtorch's. Defaults are torch's: lr 0.01, beta2Decay
- * -0.8, eps1 float32's epsilon (torch's {@code eps[0] = None} for float32 parameters), eps2 1e-3,
- * d 1, no decay.
+ * -0.8, eps1 float32's epsilon (torch's {@code eps[0] = None} for float32 parameters; for float64
+ * ones torch takes float64's, 2.2e-16, which must be set here), eps2 1e-3, d 1, no decay.
  */
 public final class Adafactor implements Stage {
     public static final Hyperparameter<Schedule> BETA2_DECAY = Hyperparameter.value("beta2Decay",
@@ -105,7 +105,7 @@ public final class Adafactor implements Stage {
         double beta = Math.pow(count, h.at(BETA2_DECAY, t));
         double rho = Math.min(lr, 1 / Math.pow(count, 0.5));
         double rms = (float) Math.sqrt(Reduction.Fold.SUM_OF_SQUARES.tensor(w)) / Math.pow(w.size(), 0.5);
-        double alpha = Math.max(h.at(EPS2, t), rms) * rho;
+        double alpha = pythonMax(h.at(EPS2, t), rms) * rho;
         double decay = h.at(Hyperparameter.WEIGHT_DECAY, t);
         if (decay != 0) {
             w.muli(FusedOps.scalar(w, 1 - lr * decay));
@@ -130,8 +130,13 @@ public final class Adafactor implements Stage {
         NDArray update = NDArrays.div(FusedOps.scalar(floored, 1), FusedOps.sqrt(floored)).muli(g);
         double updateRms = (float) Math.sqrt(Reduction.Fold.SUM_OF_SQUARES.tensor(update)) / (Math.pow(update.size(), 0.5)
                 * h.at(D, t));
-        FusedOps.addScaledInPlace(w, update, -alpha / Math.max(1, updateRms));
+        FusedOps.addScaledInPlace(w, update, -alpha / pythonMax(1, updateRms));
         return g;
+    }
+
+    /** Python's {@code max(a, b)}, which torch's step sizes use: {@code a} unless {@code b} is larger, so a NaN {@code b} gives {@code a}. */
+    private static double pythonMax(double a, double b) {
+        return b > a ? b : a;
     }
 
     /** The squared Euclidean norms of {@code g} along {@code axis}, kept as a dimension of 1: summed in double, the norm rounded to float32, then squared. */

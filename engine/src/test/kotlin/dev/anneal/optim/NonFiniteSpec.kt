@@ -148,6 +148,16 @@ class NonFiniteSpec : FunSpec({
             }
         }
 
+        test("APPLY leaves Adafactor's other elements finite, as torch's Python max(1, NaN) keeps its clip at 1 ($path)") {
+            val (optimizer, params) = afterOneStep(Optimizers.adafactor().onNonFinite(NonFinite.APPLY).build(), execution, Float.NaN)
+            optimizer.use {
+                optimizer.step()
+                val bias = params.getValue("late.bias").toFloatArray()
+                bias[0].isNaN() shouldBe true
+                bias.drop(1).all { it.isFinite() } shouldBe true
+            }
+        }
+
         test("a dynamic scale drops an overflowing step, halves, and changes nothing else ($path)") {
             val spec = Optimizers.adam().lossScale(LossScale.dynamic()).build()
             val (optimizer, params) = afterOneStep(spec, execution, Float.POSITIVE_INFINITY)
