@@ -202,7 +202,17 @@ public final class Chain {
     /** The shape of each state array of {@link #stateNames} for a weight of shape {@code weight} ({@link Stage#stateShape}), in the same order. */
     List<Shape> stateShapes(Shape weight, Hyperparams h) {
         List<Shape> shapes = new ArrayList<>();
-        stages.forEach(s -> s.stateNames(h).forEach(name -> shapes.add(s.stateShape(name, weight, h))));
+        for (Stage s : stages) {
+            for (String name : s.stateNames(h)) {
+                Shape shape = s.stateShape(name, weight, h);
+                // The fused path reads each state block beside the weight's: same length.
+                if (s.elementwise() && !shape.equals(weight)) {
+                    throw new IllegalStateException(s.getClass().getSimpleName() + " is element-wise but gives its state "
+                            + name + " the shape " + shape + " for a weight of " + weight);
+                }
+                shapes.add(shape);
+            }
+        }
         return shapes;
     }
 

@@ -267,16 +267,16 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         for (int i = 0; i < members.size(); i++) {
             states.add(new NDArray[stateNames.size()]);
         }
+        List<List<Shape>> shapes = members.stream().map(p -> chain.stateShapes(p.shape(), hyperparams)).toList();
         for (int s = 0; s < stateNames.size(); s++) {
             float start = starts.get(s).floatValue();
             int index = s;
-            List<Shape> shapes = members.stream().map(p -> chain.stateShapes(p.shape(), hyperparams).get(index)).toList();
-            long total = shapes.stream().mapToLong(Shape::size).sum();
+            long total = shapes.stream().mapToLong(own -> own.get(index).size()).sum();
             NDArray flat = uniform ? manager.full(new Shape(total), start, stateType(first.getDataType()), home) : null;
             long offset = 0;
             for (int i = 0; i < members.size(); i++) {
                 NDArray weight = members.get(i).array();
-                Shape shape = shapes.get(i);
+                Shape shape = shapes.get(i).get(s);
                 long size = shape.size();
                 NDArray state = flat != null
                         ? flat.get(new NDIndex(offset + ":" + (offset + size))).reshape(shape)
@@ -350,7 +350,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             List<List<Stage>> pass = passes.stages().get(i);
             forUpdate(bucket, pass, next);
             if (bucket.fused != null) {
-                bucket.fused.step(bucket.updates, bucket.live, kernels(pass, (stages, count) -> chain.kernel(stages, h, next, count)));
+                bucket.fused.step(bucket.updates, bucket.live,
+                        kernels(pass, (stages, count) -> chain.kernel(stages, h, next, count)));
                 continue;
             }
             for (Slot slot : bucket.slots) {
