@@ -13,6 +13,7 @@ import dev.anneal.optim.AdemamixOptions
 import dev.anneal.optim.AsgdOptions
 import dev.anneal.optim.FtrlOptions
 import dev.anneal.optim.LarsOptions
+import dev.anneal.optim.LbfgsOptions
 import dev.anneal.optim.LionOptions
 import dev.anneal.optim.MindSporeAdamOptions
 import dev.anneal.optim.MomentumOptions
@@ -745,6 +746,62 @@ public fun OptimizerScope<MindSporeAdamGroup>.lazyAdam(
         .weightDecay(weightDecay.toSchedule())
         .lossScale(lossScale.toSchedule())
     choose("lazyAdam", builder, ::MindSporeAdamGroup)
+}
+
+/** L-BFGS as `torch.optim.LBFGS` computes it, driven by the closure, with PyTorch's defaults. */
+public fun OptimizerScope<LbfgsGroup>.lbfgs(
+    lr: Number = 1.0,
+    maxIter: Number = 20.0,
+    maxEval: Number = 0.0,
+    toleranceGrad: Number = 1.0E-7,
+    toleranceChange: Number = 1.0E-9,
+    historySize: Number = 100.0,
+    strongWolfe: Boolean = false,
+) {
+    val builder = Optimizers.lbfgs()
+        .lr(lr.toSchedule())
+        .maxIter(maxIter.toSchedule())
+        .maxEval(maxEval.toSchedule())
+        .toleranceGrad(toleranceGrad.toSchedule())
+        .toleranceChange(toleranceChange.toSchedule())
+        .historySize(historySize.toSchedule())
+        .strongWolfe(strongWolfe)
+    choose("lbfgs", builder, ::LbfgsGroup)
+}
+
+/**
+ * A group's values under Lbfgs; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class LbfgsGroup internal constructor(private val group: LbfgsOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The most iterations one step runs: a whole number. */
+    public var maxIter: Number? = null
+        set(value) { field = value; group.maxIter(value?.toSchedule()) }
+
+    /** The most evaluations of the closure one step makes: a whole number; 0 for maxIter * 5 / 4. */
+    public var maxEval: Number? = null
+        set(value) { field = value; group.maxEval(value?.toSchedule()) }
+
+    /** Stops once the largest |gradient| is at most this. */
+    public var toleranceGrad: Number? = null
+        set(value) { field = value; group.toleranceGrad(value?.toSchedule()) }
+
+    /** Stops once the step or the change of the loss is at most this. */
+    public var toleranceChange: Number? = null
+        set(value) { field = value; group.toleranceChange(value?.toSchedule()) }
+
+    /** The pairs of steps and gradient changes kept: a whole number. */
+    public var historySize: Number? = null
+        set(value) { field = value; group.historySize(value?.toSchedule()) }
+
+    /** Chooses each step length by a line search that satisfies the strong Wolfe conditions (torch's line_search_fn="strong_wolfe") instead of taking lr. */
+    public var strongWolfe: Boolean? = null
+        set(value) { field = value; group.strongWolfe(value) }
 }
 
 /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */

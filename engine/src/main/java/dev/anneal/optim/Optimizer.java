@@ -98,6 +98,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     /** Whether {@link #swapAverages()} has put the averages into the model. */
     private boolean averagesIn;
     private boolean closed;
+    /** The optimizer-wide state of a rule that {@link Stage#searches searches} (L-BFGS); empty for any other. */
+    private final Map<String, NDArray> searchState;
     /** The thread inside a step, a clearing of gradients, a swap of averages or a restore, if any. */
     private final AtomicReference<Thread> busy = new AtomicReference<>();
 
@@ -120,6 +122,53 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             addBuckets(group.name(), defaults.overriddenBy(group.overrides()), grouping.members(i));
         }
         unmanaged = unmanagedParams();
+        searchState = searchState();
+    }
+
+    /**
+     * The state of a searching rule, over all parameters as one flat vector, after checking what
+     * it needs: its stage alone, one set of values, float32 or float64 parameters of one type on
+     * one device. The state lives beside them, or on the host when offloaded.
+     */
+    private Map<String, NDArray> searchState() {
+        if (!searches()) {
+            return Map.of();
+        }
+        Checks checks = new Checks("optimizer." + chain.name());
+        checks.require(chain.stages().size() == 1, "stages", "are " + chain + "; " + chain.name()
+                + " moves all parameters along its own direction and takes no gradient tools or weight averages");
+        checks.require(!lossScale.scales(), "lossScale", "is set; " + chain.name() + " takes no loss scaling");
+        checks.require(nonFinite != NonFinite.SKIP, "onNonFinite", "is SKIP; " + chain.name()
+                + " can only stop on a non-finite first evaluation (STOP) or go on (APPLY)");
+        checks.require(groupHyperparams.values().stream().distinct().count() <= 1, "groups", "have different values "
+                + groupHyperparams + "; " + chain.name() + " has one set of values for all parameters, as in PyTorch");
+        List<Param> params = searched();
+        for (Param p : params) {
+            NDArray array = p.array();
+            NDArray first = params.get(0).array();
+            checks.require(array.getDataType() == first.getDataType() && (array.getDataType() == DataType.FLOAT32
+                    || array.getDataType() == DataType.FLOAT64), "parameters[" + p.name() + "]", "is "
+                    + array.getDataType() + "; " + chain.name() + " updates float32 or float64 parameters, all of one "
+                    + "type (the first is " + first.getDataType() + ")");
+            checks.require(array.getDevice().equals(first.getDevice()), "parameters[" + p.name() + "]",
+                    "is on " + array.getDevice() + ", the first on " + first.getDevice()
+                            + "; " + chain.name() + " needs them on one device");
+        }
+        checks.throwIfAny();
+        if (params.isEmpty()) {
+            return Map.of();
+        }
+        NDArray first = params.get(0).array();
+        long size = params.stream().mapToLong(p -> p.array().size()).sum();
+        Map<String, NDArray> state = Lbfgs.newState(stateManager(first), size, first.getDataType(), stateDevice(first),
+                buckets.get(0).hyperparams);
+        NDScope.unregister(state.values().toArray(new NDArray[0]));
+        return state;
+    }
+
+    /** The parameters a searching rule moves, in the order of its flat vector: groups' order, each in model order. */
+    private List<Param> searched() {
+        return buckets.stream().flatMap(b -> b.slots.stream()).map(Slot::param).toList();
     }
 
     /** The spec's groups over these parameters; every problem of selection at once, before anything is allocated. */
@@ -160,6 +209,10 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      */
     public void addGroup(String name, Selector selector, Consumer<? super G> settings) {
         ensureOpen();
+        if (searches()) {
+            throw new InvalidConfigException("optimizer." + chain.name(), "keeps one history over the parameters it "
+                    + "was compiled with and cannot take a group added later; compile a new one");
+        }
         GroupSpec<Hyperparams> group = new GroupSpec<>(name, selector, spec.overrides(settings));
         Checks checks = new Checks("optimizer");
         OptimizerSpec.checkGroup(chain, defaults, group, checks);
@@ -325,6 +378,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     private void stepOnce() {
         ensureOpen();
+        if (searches()) {
+            throw new IllegalStateException(chain.name() + " evaluates the loss several times a step: call "
+                    + "step(closure), with a closure that clears the gradients, computes the loss and its gradients "
+                    + "and returns the loss");
+        }
         refuseSwapped();
         refuseUnmanaged();
         refuseReleased();
@@ -637,8 +695,65 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     public double step(DoubleSupplier closure) {
         Objects.requireNonNull(closure, "closure");
         ensureOpen();
+        if (searches()) {
+            double[] loss = new double[1];
+            exclusive(() -> loss[0] = search(closure));
+            return loss[0];
+        }
         double loss = closure.getAsDouble();
         step();
+        return loss;
+    }
+
+    /** Refuses, under {@link NonFinite#STOP}, a first evaluation whose loss or gradients are not finite. */
+    private void checkFirstEvaluation(double loss, List<Param> params, long next) {
+        if (nonFinite != NonFinite.STOP) {
+            return;
+        }
+        if (!Double.isFinite(loss)) {
+            throw new ArithmeticException("the loss is " + loss + " at step " + next
+                    + "; nothing was updated (onNonFinite = STOP)");
+        }
+        if (params.stream().anyMatch(p -> !Gradients.none(p.array()) && FiniteCheck.count(p.array().getGradient()) > 0)) {
+            buckets.forEach(this::findLive); // the refusal names the live parameters
+            throw nonFiniteGradients(next);
+        }
+    }
+
+    /**
+     * True when the rule evaluates the closure itself, as often as it needs (L-BFGS): then
+     * {@link #step(DoubleSupplier)} is its only step.
+     */
+    public boolean searches() {
+        return chain.stages().stream().anyMatch(Stage::searches);
+    }
+
+    /**
+     * One step of a searching rule: the closure's first evaluation is checked as {@link #step()}
+     * checks gradients (a refusal changes nothing), then the rule moves every parameter. Later
+     * evaluations are the rule's own, as in PyTorch: a closure that fails among them leaves the
+     * parameters where the search had taken them.
+     */
+    private double search(DoubleSupplier closure) {
+        refuseSwapped();
+        refuseUnmanaged();
+        refuseReleased();
+        long next = step + 1;
+        buckets.forEach(b -> checkScheduled(b, next));
+        if (searchState.isEmpty()) {
+            double loss = closure.getAsDouble();
+            step = next;
+            return loss;
+        }
+        List<Param> params = searched();
+        double loss;
+        try (NDScope ignored = new NDScope()) {
+            FlatParameters problem = new FlatParameters(params, searchState.get("d").getDevice(), closure,
+                    first -> checkFirstEvaluation(first, params, next));
+            loss = Lbfgs.step(problem, searchState, buckets.get(0).hyperparams, next);
+        }
+        step = next;
+        buckets.forEach(b -> b.slots.forEach(slot -> b.updates[slot.index]++));
         return loss;
     }
 
@@ -1040,6 +1155,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 }
             }
         }
+        tensors.putAll(searchState);
         return new OptimizerState(chain.name(), step, skipped, scaler, updates, tensors);
     }
 
@@ -1099,6 +1215,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 "are " + saved.updates().keySet() + ", expected " + mine.updates().keySet());
         checks.require(saved.tensors().keySet().equals(mine.tensors().keySet()), "tensors",
                 "are " + saved.tensors().keySet() + ", expected " + mine.tensors().keySet());
+        if (!searchState.isEmpty() && saved.tensors().keySet().containsAll(searchState.keySet())) {
+            Lbfgs.checkState(saved.tensors(), searchState.get("ro").size(), checks);
+        }
         mine.tensors().forEach((key, array) -> {
             NDArray value = saved.tensors().get(key);
             if (value != null && (!value.getShape().equals(array.getShape())

@@ -83,6 +83,11 @@ public final class Optimizers {
         return new MindSporeAdamOptions.Builder(MindSporeAdam.LAZY_ADAM);
     }
 
+    /** L-BFGS as {@code torch.optim.LBFGS} computes it, driven by the closure, with PyTorch's defaults. */
+    public static LbfgsOptions.Builder lbfgs() {
+        return new LbfgsOptions.Builder(Lbfgs.LBFGS);
+    }
+
     /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
     public static LionOptions.Builder lion() {
         return new LionOptions.Builder(Lion.LION);
@@ -170,6 +175,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adafactor.ADAFACTOR, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lamb.LAMB, Lars.LARS, MindSporeAdam.LAZY_ADAM, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, Muon.MUON, NAdam.NADAM, NAdam.NADAMW, NovoGrad.NOVOGRAD, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
+        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adafactor.ADAFACTOR, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lamb.LAMB, Lars.LARS, MindSporeAdam.LAZY_ADAM, Lbfgs.LBFGS, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, Muon.MUON, NAdam.NADAM, NAdam.NADAMW, NovoGrad.NOVOGRAD, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
     }
 }

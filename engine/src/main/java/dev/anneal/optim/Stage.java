@@ -130,6 +130,15 @@ public interface Stage {
         return true;
     }
 
+    /**
+     * True for an update rule that moves all of an optimizer's parameters at once and evaluates
+     * the closure as often as it needs ({@link Lbfgs}): {@link Optimizer#step(java.util.function.DoubleSupplier)}
+     * runs it, and it is the chain's only stage.
+     */
+    default boolean searches() {
+        return false;
+    }
+
     /** Why this stage cannot update a parameter of this shape (Muon's matrices only), or null when it can. */
     default String refuses(Shape shape) {
         return null;

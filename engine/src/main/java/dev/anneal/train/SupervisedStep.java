@@ -76,6 +76,10 @@ public final class SupervisedStep implements TrainingStep {
 
     @Override
     public double run(Batch batch, Context context) {
+        Optimizer<?> optimizer = context.optimizer(optimizerName);
+        if (optimizer.searches()) {
+            return search(optimizer, batch, context);
+        }
         int k = accumulation.batches();
         double scale = accumulation.mode() == Accumulation.Mode.MEAN && k > 1 ? 1.0 / k : 1.0;
         clear = false;
@@ -90,6 +94,27 @@ public final class SupervisedStep implements TrainingStep {
         if (++pending == k) {
             update(context);
         }
+        return value;
+    }
+
+    /**
+     * One step of a rule that evaluates the batch as often as its search needs (L-BFGS), through
+     * the closure: forward and backward on this batch each time; returns the first evaluation's loss.
+     */
+    private double search(Optimizer<?> optimizer, Batch batch, Context context) {
+        if (accumulation.batches() > 1 || !transforms.isEmpty()) {
+            throw new IllegalStateException("optimizer \"" + optimizerName + "\" evaluates each batch as often as its "
+                    + "search needs and steps on it alone: it takes no accumulation over batches and no gradient transforms");
+        }
+        if (modelType == null) {
+            modelType = HalfPrecision.of(block);
+        }
+        clear = false;
+        double value = optimizer.step(() -> {
+            optimizer.zeroGrad();
+            return lossAndGradients(block, context.store(), loss, batch, modelType, 1.0, 1f);
+        });
+        clear = true;
         return value;
     }
 

@@ -43,11 +43,12 @@ class ConformanceSpec : FunSpec({
      * A layer-wise rule scales each tensor's step by the tensor's weight norm (LAMB, LARS, and
      * Adafactor's relative step), so a scalar cannot pass through zero, or only at a crawl: its
      * quadratic has the scalar's minimum on the side it starts. A rule for
-     * matrices only (Muon) gets the same values as 2-D parameters.
+     * matrices only (Muon) gets the same values as 2-D parameters. A rule with one set of values
+     * over all parameters (L-BFGS, as PyTorch's) refuses two groups with different values.
      */
     data class Row(val name: String, val quadraticLr: Double, val rosenbrockLr: Double, val rosenbrockSteps: Int,
                    val rosenbrockBelow: Double, val extra: Map<String, Any> = emptyMap(), val layerWise: Boolean = false,
-                   val matrices: Boolean = false) {
+                   val matrices: Boolean = false, val oneGroup: Boolean = false) {
     }
 
     val rows = listOf(
@@ -73,6 +74,8 @@ class ConformanceSpec : FunSpec({
         // Lion moves every coordinate by lr each step, so it circles the minimum at that distance.
         Row("lion", 1e-3, 1e-3, 5000, 0.01),
         Row("lazyadam", 0.01, 0.01, 5000, 1e-3),
+        // One L-BFGS step runs up to maxIter iterations; a history of 10 keeps 10,000 steps quick.
+        Row("lbfgs", 1.0, 1.0, 10, 1e-6, mapOf("strongWolfe" to true, "historySize" to 10.0), oneGroup = true),
         Row("mindsporeadam", 0.01, 0.01, 5000, 1e-3),
         Row("momentum", 0.01, 3e-3, 1000, 1e-3, mapOf("momentum" to 0.9)),
         // Muon's orthogonalised steps keep their size, so it circles Rosenbrock's minimum at f ~ 2e-3.
@@ -131,8 +134,8 @@ class ConformanceSpec : FunSpec({
         if (c.shape.dimension() == 0 && c.getFloat() * model().getValue(name).getFloat() < 0) c.neg() else c
     }
 
-    /** One backward pass of sum(a (w - c)^2 / 2) over the trainable parameters. */
-    fun quadratic(arrays: Map<String, NDArray>, target: Map<String, NDArray> = minimum) {
+    /** One backward pass of sum(a (w - c)^2 / 2) over the trainable parameters; returns its value. */
+    fun quadratic(arrays: Map<String, NDArray>, target: Map<String, NDArray> = minimum): Double =
         NDScope().use {
             Engine.getInstance().newGradientCollector().use { collector ->
                 val terms = arrays.filter { it.value.hasGradient() }.map { (name, w) ->
@@ -140,10 +143,11 @@ class ConformanceSpec : FunSpec({
                     d.square().mul(curvature.getValue(name).toType(w.dataType, false).reshape(w.shape)).sum()
                         .mul(FusedOps.constant(d, 0.5))
                 }
-                collector.backward(terms.reduce(NDArray::add))
+                val loss = terms.reduce(NDArray::add)
+                collector.backward(loss)
+                loss.toType(DataType.FLOAT64, false).getDouble()
             }
         }
-    }
 
     /** The distance from the parameters to the quadratic's minimum. */
     fun distance(arrays: Map<String, NDArray>, target: Map<String, NDArray> = minimum): Double = sqrt(arrays.entries.sumOf { (name, w) ->
@@ -151,10 +155,12 @@ class ConformanceSpec : FunSpec({
         w.toType(DataType.FLOAT32, false).toFloatArray().withIndex().sumOf { (i, v) -> (v.toDouble() - c[i]).let { it * it } }
     })
 
+    /** One step through the closure, as PyTorch's step(closure): every rule, L-BFGS too, takes it. */
     fun step(optimizer: Optimizer<*>, arrays: Map<String, NDArray>, target: Map<String, NDArray> = minimum) {
-        quadratic(arrays, target)
-        optimizer.step()
-        optimizer.zeroGrad()
+        optimizer.step {
+            optimizer.zeroGrad()
+            quadratic(arrays, target)
+        }
     }
 
     fun copy(arrays: Map<String, NDArray>): LinkedHashMap<String, NDArray> = LinkedHashMap(arrays.mapValues { (_, w) ->
@@ -162,6 +168,11 @@ class ConformanceSpec : FunSpec({
     })
 
     fun bitsOf(arrays: Map<String, NDArray>) = arrays.mapValues { it.value.toType(DataType.FLOAT32, false).toFloatArray().bits() }
+
+    /** Every state tensor's bits, float32 ones widened (exactly) to float64. */
+    fun stateBits(optimizer: Optimizer<*>) = optimizer.state().tensors().mapValues { (_, v) ->
+        v.toType(DataType.FLOAT64, false).toDoubleArray().map { it.toRawBits() }
+    }
 
     // The fused path runs on to step 10,000; the others, whose steps cost far more in native calls
     // for these small tensors, to step 2,000, where all three must hold the same bits.
@@ -201,15 +212,16 @@ class ConformanceSpec : FunSpec({
                 var f = Double.NaN
                 spec(row, row.rosenbrockLr).compile(ParameterSet.of(mapOf("p" to p)), execution).use { optimizer ->
                     repeat(row.rosenbrockSteps + 1) {
-                        NDScope().use { Engine.getInstance().newGradientCollector().use { collector ->
-                            val x = p.reshape(2).get(NDIndex("0"))
-                            val y = p.reshape(2).get(NDIndex("1"))
-                            val loss = x.neg().add(1f).square().add(y.sub(x.square()).square().mul(FusedOps.constant(x, 100f)))
-                            f = loss.getFloat().toDouble()
-                            collector.backward(loss)
-                        } }
-                        optimizer.step()
-                        optimizer.zeroGrad()
+                        f = optimizer.step {
+                            optimizer.zeroGrad()
+                            NDScope().use { Engine.getInstance().newGradientCollector().use { collector ->
+                                val x = p.reshape(2).get(NDIndex("0"))
+                                val y = p.reshape(2).get(NDIndex("1"))
+                                val loss = x.neg().add(1f).square().add(y.sub(x.square()).square().mul(FusedOps.constant(x, 100f)))
+                                collector.backward(loss)
+                                loss.getFloat().toDouble()
+                            } }
+                        }
                     }
                 }
                 withClue("$execution: f after ${row.rosenbrockSteps} steps") { f shouldBeLessThan row.rosenbrockBelow }
@@ -231,11 +243,17 @@ class ConformanceSpec : FunSpec({
                             w.dataType shouldBe type
                         }
                     }
-                    // State follows the parameter's type; a rule's per-tensor scalars are float32, as PyTorch keeps them.
+                    // State follows the parameter's type; a rule's per-tensor scalars are float32, as PyTorch
+                    // keeps them; L-BFGS's Python floats and counters are float64.
                     val chain = GoldenSpecs.chain(row.name)
                     val scalars = chain.scalarNames(chain.defaults()).toSet()
                     optimizer.state().tensors().forEach { (key, state) ->
-                        withClue(key) { state.dataType shouldBe if (key.substringAfter('/') in scalars) DataType.FLOAT32 else type }
+                        val expected = when {
+                            '/' !in key && key in Lbfgs.FLOAT64_SCALARS -> DataType.FLOAT64
+                            key.substringAfter('/') in scalars -> DataType.FLOAT32
+                            else -> type
+                        }
+                        withClue(key) { state.dataType shouldBe expected }
                     }
                 }
             }
@@ -264,9 +282,9 @@ class ConformanceSpec : FunSpec({
                             }
                             withClue("$execution, state round trip") { bitsOf(viaState) shouldBe bitsOf(arrays) }
                             withClue("$execution, checkpoint file") { bitsOf(viaFile) shouldBe bitsOf(arrays) }
-                            val want = original.state().tensors().mapValues { it.value.toFloatArray().bits() }
-                            restored.state().tensors().mapValues { it.value.toFloatArray().bits() } shouldBe want
-                            fromFile.state().tensors().mapValues { it.value.toFloatArray().bits() } shouldBe want
+                            val want = stateBits(original)
+                            stateBits(restored) shouldBe want
+                            stateBits(fromFile) shouldBe want
                         }
                     }
                 }
@@ -276,6 +294,24 @@ class ConformanceSpec : FunSpec({
 
     context("two groups update as two optimizers would, and a frozen parameter stays as it was") {
         withData(nameFn = { it.name }, rows) { row ->
+            if (row.oneGroup) {
+                for (execution in Execution.entries) {
+                    val arrays = model(matrices = row.matrices)
+                    arrays.getValue("scale").setRequiresGradient(false)
+                    val frozen = arrays.getValue("scale").toFloatArray().bits()
+                    val grouped = spec(row, row.quadraticLr) { it.group("slow", Selector.name("bias")) { g -> g.set("lr", row.quadraticLr / 4) } }
+                    shouldThrow<InvalidConfigException> { grouped.compile(ParameterSet.of(arrays), execution) }
+                        .message shouldContain "groups"
+                    spec(row, row.quadraticLr).compile(ParameterSet.of(arrays), execution).use { optimizer ->
+                        repeat(20) { step(optimizer, arrays) }
+                    }
+                    withClue(execution) {
+                        arrays.getValue("scale").toFloatArray().bits() shouldBe frozen
+                        bitsOf(arrays).getValue("bias") shouldNotBe bitsOf(model(matrices = row.matrices)).getValue("bias")
+                    }
+                }
+                return@withData
+            }
             for (execution in Execution.entries) {
                 val together = model(matrices = row.matrices)
                 together.getValue("scale").setRequiresGradient(false)
