@@ -71,6 +71,12 @@ CASES = [
     dict(name="wide-strong-wolfe-history-10", params=WIDE, steps=30,
          options={"strongWolfe": True, "maxIter": 4, "historySize": 10}),
     dict(name="wide-fixed-step-lr-0.002", params=WIDE, steps=30, options={"lr": 0.002, "maxIter": 6}),
+    # Large rates make the line search bracket and zoom (4 to 7 evaluations a search).
+    dict(name="rosenbrock-strong-wolfe-lr-30-zooms", params=FAR, steps=20, options={"strongWolfe": True, "lr": 30, "maxIter": 3}),
+    dict(name="wide-strong-wolfe-lr-100-zooms", params=WIDE, steps=20,
+         options={"strongWolfe": True, "lr": 100, "maxIter": 3, "historySize": 5}),
+    dict(name="rosenbrock-fixed-step-tolerance-change-1e-2-ends-early", params=ROSENBROCK, steps=30,
+         options={"lr": 0.05, "toleranceChange": 1e-2}),
     dict(name="float64-rosenbrock-strong-wolfe", params=ROSENBROCK, steps=30, dtype="float64",
          options={"strongWolfe": True, "maxIter": 2}),
     dict(name="float64-chained-fixed-step-lr-0.01", params=CHAINED, steps=30, dtype="float64",

@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import dev.anneal.config.InvalidConfigException;
 import dev.anneal.param.ParameterSet;
 
 import java.util.HashMap;
@@ -41,6 +42,11 @@ public final class DjlOptimizer extends ai.djl.training.optimizer.Optimizer impl
 
     /** An adapter for {@code spec} over {@code block}'s parameters, compiled when training starts. */
     public static DjlOptimizer of(OptimizerSpec<?> spec, Block block) {
+        if (spec.chain().stages().stream().anyMatch(Stage::searches)) {
+            throw new InvalidConfigException("optimizer." + spec.chain().name(), "evaluates the loss several times a "
+                    + "step, through a closure, which DJL's trainer cannot give; train it with Anneal's loop or "
+                    + "call step(closure)");
+        }
         return new DjlOptimizer(spec, block);
     }
 

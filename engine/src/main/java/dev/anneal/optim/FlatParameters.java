@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import dev.anneal.internal.FusedOps;
 import dev.anneal.param.Param;
@@ -36,9 +37,13 @@ final class FlatParameters implements Lbfgs.Problem {
         this.checkFirst = checkFirst;
     }
 
+    /** The closure, its temporaries (the forward pass's arrays) freed as it returns. */
     @Override
     public double evaluate() {
-        double loss = closure.getAsDouble();
+        double loss;
+        try (NDScope ignored = new NDScope()) {
+            loss = closure.getAsDouble();
+        }
         if (!evaluated) {
             evaluated = true;
             checkFirst.accept(loss);
@@ -62,8 +67,10 @@ final class FlatParameters implements Lbfgs.Problem {
         for (Param p : params) {
             NDArray w = p.array();
             long n = w.size();
-            NDArray step = d.get(new NDIndex(offset + ":" + (offset + n))).reshape(w.getShape());
-            p.assign(FusedOps.addScaled(w.stopGradient(), step.toDevice(w.getDevice(), false), t));
+            try (NDScope ignored = new NDScope()) {
+                NDArray step = d.get(new NDIndex(offset + ":" + (offset + n))).reshape(w.getShape());
+                p.assign(FusedOps.addScaled(w.stopGradient(), step.toDevice(w.getDevice(), false), t));
+            }
             offset += n;
         }
     }

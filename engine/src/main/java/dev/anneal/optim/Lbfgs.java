@@ -3,6 +3,7 @@ package dev.anneal.optim;
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -13,6 +14,7 @@ import dev.anneal.schedule.Schedule;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
  * L-BFGS (Nocedal, 1980; Liu and Nocedal, 1989) as {@code torch.optim.LBFGS} (1.13) computes it,
@@ -46,7 +48,8 @@ public final class Lbfgs implements Stage {
             Hyperparameter.Range.POSITIVE, "The most iterations one step runs: a whole number.");
     public static final Hyperparameter<Schedule> MAX_EVAL = Hyperparameter.value("maxEval",
             Hyperparameter.Range.NON_NEGATIVE,
-            "The most evaluations of the closure one step makes: a whole number; 0 for maxIter * 5 / 4.");
+            "The most evaluations of the closure one step makes: a whole number; 0 (PyTorch's None) for "
+                    + "maxIter * 5 / 4 of the step's maxIter.");
     public static final Hyperparameter<Schedule> TOLERANCE_GRAD = Hyperparameter.value("toleranceGrad",
             Hyperparameter.Range.NON_NEGATIVE, "Stops once the largest |gradient| is at most this.");
     public static final Hyperparameter<Schedule> TOLERANCE_CHANGE = Hyperparameter.value("toleranceChange",
@@ -74,6 +77,10 @@ public final class Lbfgs implements Stage {
     static final List<String> FLOAT64_SCALARS = List.of("t", "prev_loss", "n_iter", "func_evals", "history_start",
             "history_length");
 
+    /** The most iterations or evaluations a step may be given: a billion, far past any use, within an int. */
+    private static final long MOST_COUNT = 1_000_000_000L;
+    /** The largest counter a float64 holds exactly: 2^53. */
+    private static final double MOST_COUNTER = 0x1p53;
     /** The largest history kept: 10,000 pairs are already far past any use of L-BFGS. */
     private static final int MOST_HISTORY = 10_000;
     private static final double C1 = 1e-4;
@@ -128,8 +135,10 @@ public final class Lbfgs implements Stage {
         c.require(history == Math.rint(history) && history <= MOST_HISTORY, HISTORY_SIZE.name(),
                 "must be a whole number up to " + MOST_HISTORY + ", got " + history);
         for (Hyperparameter<Schedule> count : List.of(MAX_ITER, MAX_EVAL)) {
-            Schedule.constantValue(h.get(count)).ifPresent(v -> c.require(v == Math.rint(v), count.name(),
-                    "must be a whole number, got " + v));
+            OptionalDouble v = c.step().isPresent() ? OptionalDouble.of(h.at(count, c.step().getAsLong()))
+                    : Schedule.constantValue(h.get(count));
+            v.ifPresent(x -> c.require(x == Math.rint(x) && x <= MOST_COUNT, count.name(),
+                    "must be a whole number up to " + MOST_COUNT + ", got " + x));
         }
     }
 
@@ -151,25 +160,26 @@ public final class Lbfgs implements Stage {
     }
 
     /**
-     * Reports into {@code checks} counters in a saved state that no run leaves: the history's
-     * start outside {@code [0, historySize)} or its length outside {@code [0, historySize]}, counters that are not whole and not
-     * negative, and non-finite step, loss or scales (shapes are the optimizer's to check).
+     * Reports into {@code checks} counters in a saved state that no run leaves: not whole, negative
+     * or past 2^53 (where float64 stops counting), or the history's start outside
+     * {@code [0, historySize)} or its length outside {@code [0, historySize]}. A counter of another
+     * shape or type is left to the optimizer's check of every tensor's shape and type.
      */
     static void checkState(Map<String, NDArray> saved, long historySize, Checks checks) {
         Map<String, Double> most = new LinkedHashMap<>();
-        most.put("n_iter", Double.MAX_VALUE);
-        most.put("func_evals", Double.MAX_VALUE);
+        most.put("n_iter", MOST_COUNTER);
+        most.put("func_evals", MOST_COUNTER);
         most.put("history_start", historySize - 1.0);
         most.put("history_length", (double) historySize);
-        most.forEach((counter, largest) -> {
-            double v = saved.get(counter).toType(DataType.FLOAT64, false).getDouble();
-            checks.require(v == Math.rint(v) && v >= 0 && v <= largest, "tensors[\"" + counter + "\"]",
-                    "must be a whole number from 0" + (largest < Double.MAX_VALUE ? " to " + largest.longValue() : "")
-                            + ", got " + v);
-        });
-        for (String value : List.of("t", "prev_loss", "H_diag", "ro")) {
-            NDArray array = saved.get(value);
-            checks.require(FiniteCheck.count(array) == 0, "tensors[\"" + value + "\"]", "must be finite");
+        try (NDScope ignored = new NDScope()) {
+            most.forEach((counter, largest) -> {
+                NDArray array = saved.get(counter);
+                if (array.getShape().isScalar() && array.getDataType() == DataType.FLOAT64) {
+                    double v = array.getDouble();
+                    checks.require(v == Math.rint(v) && v >= 0 && v <= largest, "tensors[\"" + counter + "\"]",
+                            "must be a whole number from 0 to " + (long) (double) largest + ", got " + v);
+                }
+            });
         }
     }
 
@@ -210,12 +220,18 @@ public final class Lbfgs implements Stage {
         private final double[] ro;
         private final double[] al;
         private double hDiag;
-        private Py t;
+        private TorchScalar t;
         private double prevLoss;
         private long nIter;
         private long funcEvals;
         private int start;
         private int length;
+        /** This step's: the gradient and direction, the loss, the iterations and evaluations so far. */
+        private NDArray flatGrad;
+        private NDArray d;
+        private double loss;
+        private int iterations;
+        private long currentEvals;
 
         Search(Problem problem, Map<String, NDArray> state, Hyperparams h, long step) {
             this.problem = problem;
@@ -234,7 +250,7 @@ public final class Lbfgs implements Stage {
             this.ro = value(state.get("ro")).toDoubleArray();
             this.al = new double[historySize];
             this.hDiag = value(state.get("H_diag")).getDouble();
-            this.t = Py.of(state.get("t").getDouble());
+            this.t = TorchScalar.of(state.get("t").getDouble());
             this.prevLoss = state.get("prev_loss").getDouble();
             this.nIter = (long) state.get("n_iter").getDouble();
             this.funcEvals = (long) state.get("func_evals").getDouble();
@@ -247,82 +263,117 @@ public final class Lbfgs implements Stage {
             return single ? (float) x : x;
         }
 
-        private Py tensor(double x) {
-            return new Py(r(x), true, single);
+        private TorchScalar tensor(double x) {
+            return new TorchScalar(r(x), true, single);
         }
 
+        /**
+         * The step. The state is written back whether it ends or a later evaluation of the closure
+         * fails, so that the history, its scales and the counters agree with the parameters. Each
+         * iteration's temporaries are freed as it ends: the direction and gradient it leaves are
+         * all that carry over.
+         */
         double run() {
             double origLoss = problem.evaluate();
-            double loss = origLoss;
-            int currentEvals = 1;
+            loss = origLoss;
+            currentEvals = 1;
             funcEvals++;
-            NDArray flatGrad = problem.gradient();
-            if (maxAbs(flatGrad) <= r(toleranceGrad)) {
-                save(state.get("d"));
-                return origLoss;
-            }
-            NDArray d = state.get("d");
-            NDArray prevFlatGrad = state.get("prev_flat_grad");
-            int iterations = 0;
-            while (iterations < maxIter) {
-                iterations++;
-                nIter++;
-                if (nIter == 1) {
-                    d = flatGrad.neg();
-                    length = 0;
-                    start = 0;
-                    hDiag = 1;
-                } else {
-                    d = direction(flatGrad, prevFlatGrad, d);
+            flatGrad = problem.gradient();
+            d = state.get("d");
+            try {
+                if (maxAbs(flatGrad) <= r(toleranceGrad)) {
+                    return origLoss;
                 }
-                prevFlatGrad.set(new NDIndex("..."), flatGrad);
-                prevLoss = loss;
-                // 1. / tensor is reciprocal(tensor) * 1. in PyTorch; min(1., x) keeps 1. unless x < 1.
-                t = nIter == 1 ? Py.min(Py.ONE, tensor(1 / value(flatGrad.abs().sum()).getDouble())).times(Py.of(lr))
-                        : Py.of(lr);
-                double gtd = dot(flatGrad, d);
-                if (gtd > r(-toleranceChange)) {
-                    break;
-                }
-                int lineSearchEvals;
-                boolean optimal;
-                if (strongWolfe) {
-                    LineSearch search = new LineSearch(d, loss, flatGrad, gtd);
-                    loss = search.fNew;
-                    flatGrad = search.gNew;
-                    t = search.t;
-                    lineSearchEvals = search.evals;
-                    problem.move(t.value(), d);
-                    optimal = maxAbs(flatGrad) <= r(toleranceGrad);
-                } else {
-                    problem.move(t.value(), d);
-                    lineSearchEvals = 0;
-                    optimal = false;
-                    if (iterations != maxIter) {
-                        loss = problem.evaluate();
-                        flatGrad = problem.gradient();
-                        optimal = maxAbs(flatGrad) <= r(toleranceGrad);
-                        lineSearchEvals = 1;
+                boolean stop = false;
+                while (!stop && iterations < maxIter) {
+                    NDArray dBefore = d;
+                    NDArray gradBefore = flatGrad;
+                    NDScope iteration = new NDScope();
+                    try {
+                        stop = iterate();
+                    } finally {
+                        // The direction and gradient go into the step's scope, freed when the step
+                        // ends (and read by save() should the closure have failed).
+                        NDScope.unregister(d, flatGrad);
+                        iteration.close();
+                        NDScope.register(d);
+                        NDScope.register(flatGrad);
+                    }
+                    if (dBefore != d && dBefore != state.get("d")) {
+                        dBefore.close();
+                    }
+                    if (gradBefore != flatGrad) {
+                        gradBefore.close();
                     }
                 }
-                currentEvals += lineSearchEvals;
-                funcEvals += lineSearchEvals;
-                if (iterations == maxIter || currentEvals >= maxEval || optimal) {
-                    break;
-                }
-                if (maxAbs(d.mul(FusedOps.scalar(d, t.value()))) <= r(toleranceChange)) {
-                    break;
-                }
-                if (Math.abs(loss - prevLoss) < toleranceChange) {
-                    break;
+            } finally {
+                save(d);
+            }
+            return origLoss;
+        }
+
+        /** One iteration: a direction, a step along it, a new gradient; true when the step should end. */
+        private boolean iterate() {
+            iterations++;
+            nIter++;
+            if (nIter == 1) {
+                d = flatGrad.neg();
+                length = 0;
+                start = 0;
+                hDiag = 1;
+            } else {
+                d = direction(flatGrad, state.get("prev_flat_grad"), d);
+            }
+            state.get("prev_flat_grad").set(new NDIndex("..."), flatGrad);
+            prevLoss = loss;
+            // 1. / tensor is reciprocal(tensor) * 1. in PyTorch; min(1., x) keeps 1. unless x < 1.
+            t = nIter == 1
+                    ? TorchScalar.min(TorchScalar.ONE, tensor(1 / value(flatGrad.abs().sum()).getDouble())).times(TorchScalar.of(lr))
+                    : TorchScalar.of(lr);
+            double gtd = dot(flatGrad, d);
+            if (gtd > r(-toleranceChange)) {
+                return true;
+            }
+            int lineSearchEvals;
+            boolean optimal;
+            if (strongWolfe) {
+                LineSearch search = new LineSearch(d, loss, flatGrad, gtd);
+                loss = search.fNew;
+                flatGrad = search.gNew;
+                t = search.stepLength;
+                lineSearchEvals = search.evals;
+                problem.move(t.value(), d);
+                optimal = maxAbs(flatGrad) <= r(toleranceGrad);
+            } else {
+                problem.move(t.value(), d);
+                lineSearchEvals = 0;
+                optimal = false;
+                if (iterations != maxIter) {
+                    loss = problem.evaluate();
+                    flatGrad = problem.gradient();
+                    optimal = maxAbs(flatGrad) <= r(toleranceGrad);
+                    lineSearchEvals = 1;
                 }
             }
-            save(d);
-            return origLoss;
+            currentEvals += lineSearchEvals;
+            funcEvals += lineSearchEvals;
+            return iterations == maxIter || currentEvals >= maxEval || optimal
+                    || maxAbs(d.mul(FusedOps.scalar(d, t.value()))) <= r(toleranceChange)
+                    || Math.abs(loss - prevLoss) < toleranceChange;
         }
 
         /** The two-loop recursion, after the newest pair joins the history when y.s > 1e-10. */
         private NDArray direction(NDArray flatGrad, NDArray prevFlatGrad, NDArray d) {
+            NDArray r;
+            try (NDScope ignored = new NDScope()) {
+                r = twoLoop(flatGrad, prevFlatGrad, d);
+                NDScope.unregister(r);
+            }
+            NDScope.register(r);
+            return r;
+        }
+
+        private NDArray twoLoop(NDArray flatGrad, NDArray prevFlatGrad, NDArray d) {
             NDArray y = flatGrad.sub(prevFlatGrad);
             NDArray s = d.mul(FusedOps.scalar(d, t.value()));
             double ys = dot(y, s);
@@ -341,16 +392,21 @@ public final class Lbfgs implements Stage {
                 hDiag = r(ys / dot(y, y));
             }
             NDArray q = flatGrad.neg();
+            // Each pass's temporaries (the multiply-add's several arrays) freed as it ends: history sizes reach 100.
             for (int i = length - 1; i >= 0; i--) {
                 int row = (start + i) % historySize;
-                al[row] = r(dot(oldStps.get(row), q) * ro[row]);
-                FusedOps.addScaledInPlace(q, oldDirs.get(row), -al[row]);
+                try (NDScope ignored = new NDScope()) {
+                    al[row] = r(dot(oldStps.get(row), q) * ro[row]);
+                    FusedOps.addScaledInPlace(q, oldDirs.get(row), -al[row]);
+                }
             }
             NDArray r = q.mul(FusedOps.scalar(q, hDiag));
             for (int i = 0; i < length; i++) {
                 int row = (start + i) % historySize;
-                double be = r(dot(oldDirs.get(row), r) * ro[row]);
-                FusedOps.addScaledInPlace(r, oldStps.get(row), r(al[row] - be));
+                try (NDScope ignored = new NDScope()) {
+                    double be = r(dot(oldDirs.get(row), r) * ro[row]);
+                    FusedOps.addScaledInPlace(r, oldStps.get(row), r(al[row] - be));
+                }
             }
             return r;
         }
@@ -411,7 +467,7 @@ public final class Lbfgs implements Stage {
         private record Point(double f, NDArray g, double gtd) {
         }
 
-        private Point evaluateAt(NDArray[] x, Py t, NDArray d) {
+        private Point evaluateAt(NDArray[] x, TorchScalar t, NDArray d) {
             problem.move(t.value(), d);
             double f = problem.evaluate();
             NDArray g = problem.gradient();
@@ -423,52 +479,61 @@ public final class Lbfgs implements Stage {
         private final class LineSearch {
             double fNew;
             NDArray gNew;
-            Py t;
+            TorchScalar stepLength;
             int evals;
 
+            /** The search from {@code Search.this.t}; its trial points' gradients and the saved parameters are freed as it ends. */
             LineSearch(NDArray d, double f, NDArray g, double gtd) {
+                try (NDScope ignored = new NDScope()) {
+                    search(d, f, g, gtd);
+                    NDScope.unregister(gNew);
+                }
+                NDScope.register(gNew);
+            }
+
+            private void search(NDArray d, double f, NDArray g, double gtd) {
                 NDArray[] x = problem.save();
-                Py dNorm = tensor(maxAbs(d));
-                Py step = Search.this.t;
+                TorchScalar dNorm = tensor(maxAbs(d));
+                TorchScalar step = Search.this.t;
                 Point next = evaluateAt(x, step, d);
                 evals = 1;
-                Py tPrev = Py.ZERO;
+                TorchScalar tPrev = TorchScalar.ZERO;
                 double fPrev = f;
                 NDArray gPrev = g;
-                Py gtdPrev = tensor(gtd);
-                Py gtdT = tensor(gtd);
-                Py[] bracket = null;
+                TorchScalar gtdPrev = tensor(gtd);
+                TorchScalar gtdT = tensor(gtd);
+                TorchScalar[] bracket = null;
                 double[] bracketF = null;
                 NDArray[] bracketG = null;
-                Py[] bracketGtd = null;
+                TorchScalar[] bracketGtd = null;
                 boolean done = false;
                 int iteration = 0;
                 while (iteration < MAX_LINE_SEARCH) {
-                    Py gtdNew = tensor(next.gtd);
+                    TorchScalar gtdNew = tensor(next.gtd);
                     if (armijoFails(next.f, f, step, gtdT) || (iteration > 1 && next.f >= fPrev)) {
-                        bracket = new Py[] {tPrev, step};
+                        bracket = new TorchScalar[] {tPrev, step};
                         bracketF = new double[] {fPrev, next.f};
                         bracketG = new NDArray[] {gPrev, next.g};
-                        bracketGtd = new Py[] {gtdPrev, gtdNew};
+                        bracketGtd = new TorchScalar[] {gtdPrev, gtdNew};
                         break;
                     }
-                    if (Py.lessOrEqual(gtdNew.abs(), Py.of(-C2).times(gtdT))) {
-                        bracket = new Py[] {step};
+                    if (TorchScalar.lessOrEqual(gtdNew.abs(), TorchScalar.of(-C2).times(gtdT))) {
+                        bracket = new TorchScalar[] {step};
                         bracketF = new double[] {next.f};
                         bracketG = new NDArray[] {next.g};
                         done = true;
                         break;
                     }
                     if (next.gtd >= 0) {
-                        bracket = new Py[] {tPrev, step};
+                        bracket = new TorchScalar[] {tPrev, step};
                         bracketF = new double[] {fPrev, next.f};
                         bracketG = new NDArray[] {gPrev, next.g};
-                        bracketGtd = new Py[] {gtdPrev, gtdNew};
+                        bracketGtd = new TorchScalar[] {gtdPrev, gtdNew};
                         break;
                     }
-                    Py minStep = step.plus(Py.of(0.01).times(step.minus(tPrev)));
-                    Py maxStep = step.times(Py.of(10));
-                    Py previous = step;
+                    TorchScalar minStep = step.plus(TorchScalar.of(0.01).times(step.minus(tPrev)));
+                    TorchScalar maxStep = step.times(TorchScalar.of(10));
+                    TorchScalar previous = step;
                     step = cubicInterpolate(tPrev, fPrev, gtdPrev, step, next.f, gtdNew, minStep, maxStep);
                     tPrev = previous;
                     fPrev = next.f;
@@ -479,7 +544,7 @@ public final class Lbfgs implements Stage {
                     iteration++;
                 }
                 if (iteration == MAX_LINE_SEARCH) {
-                    bracket = new Py[] {Py.ZERO, step};
+                    bracket = new TorchScalar[] {TorchScalar.ZERO, step};
                     bracketF = new double[] {f, next.f};
                     bracketG = new NDArray[] {g, next.g};
                 }
@@ -487,17 +552,17 @@ public final class Lbfgs implements Stage {
                 int low = bracketF[0] <= bracketF[bracketF.length - 1] ? 0 : 1;
                 int high = 1 - low;
                 while (!done && iteration < MAX_LINE_SEARCH) {
-                    if (Py.less(bracket[1].minus(bracket[0]).abs().times(dNorm), Py.of(toleranceChange))) {
+                    if (TorchScalar.less(bracket[1].minus(bracket[0]).abs().times(dNorm), TorchScalar.of(toleranceChange))) {
                         break;
                     }
                     step = cubicInterpolate(bracket[0], bracketF[0], bracketGtd[0], bracket[1], bracketF[1],
                             bracketGtd[1], null, null);
-                    Py top = Py.max(bracket[0], bracket[1]);
-                    Py bottom = Py.min(bracket[0], bracket[1]);
-                    Py eps = Py.of(0.1).times(top.minus(bottom));
-                    if (Py.less(Py.min(top.minus(step), step.minus(bottom)), eps)) {
-                        if (insufficientProgress || Py.lessOrEqual(top, step) || Py.lessOrEqual(step, bottom)) {
-                            step = Py.less(step.minus(top).abs(), step.minus(bottom).abs())
+                    TorchScalar top = TorchScalar.max(bracket[0], bracket[1]);
+                    TorchScalar bottom = TorchScalar.min(bracket[0], bracket[1]);
+                    TorchScalar eps = TorchScalar.of(0.1).times(top.minus(bottom));
+                    if (TorchScalar.less(TorchScalar.min(top.minus(step), step.minus(bottom)), eps)) {
+                        if (insufficientProgress || TorchScalar.lessOrEqual(top, step) || TorchScalar.lessOrEqual(step, bottom)) {
+                            step = TorchScalar.less(step.minus(top).abs(), step.minus(bottom).abs())
                                     ? top.minus(eps) : bottom.plus(eps);
                             insufficientProgress = false;
                         } else {
@@ -509,7 +574,7 @@ public final class Lbfgs implements Stage {
                     next = evaluateAt(x, step, d);
                     evals++;
                     iteration++;
-                    Py gtdNew = tensor(next.gtd);
+                    TorchScalar gtdNew = tensor(next.gtd);
                     if (armijoFails(next.f, f, step, gtdT) || next.f >= bracketF[low]) {
                         bracket[high] = step;
                         bracketF[high] = next.f;
@@ -518,9 +583,9 @@ public final class Lbfgs implements Stage {
                         low = bracketF[0] <= bracketF[1] ? 0 : 1;
                         high = 1 - low;
                     } else {
-                        if (Py.lessOrEqual(gtdNew.abs(), Py.of(-C2).times(gtdT))) {
+                        if (TorchScalar.lessOrEqual(gtdNew.abs(), TorchScalar.of(-C2).times(gtdT))) {
                             done = true;
-                        } else if (Py.lessOrEqual(Py.ZERO, gtdNew.times(bracket[high].minus(bracket[low])))) {
+                        } else if (TorchScalar.lessOrEqual(TorchScalar.ZERO, gtdNew.times(bracket[high].minus(bracket[low])))) {
                             bracket[high] = bracket[low];
                             bracketF[high] = bracketF[low];
                             bracketG[high] = bracketG[low];
@@ -532,14 +597,14 @@ public final class Lbfgs implements Stage {
                         bracketGtd[low] = gtdNew;
                     }
                 }
-                this.t = bracket[low];
+                this.stepLength = bracket[low];
                 this.fNew = bracketF[low];
                 this.gNew = bracketG[low];
             }
 
             /** {@code f_new > f + c1 * t * gtd}, with PyTorch's types: the right side is a tensor. */
-            private boolean armijoFails(double fNew, double f, Py t, Py gtd) {
-                return Py.less(Py.of(f).plus(Py.of(C1).times(t).times(gtd)), Py.of(fNew));
+            private boolean armijoFails(double fNew, double f, TorchScalar t, TorchScalar gtd) {
+                return TorchScalar.less(TorchScalar.of(f).plus(TorchScalar.of(C1).times(t).times(gtd)), TorchScalar.of(fNew));
             }
         }
 
@@ -548,106 +613,23 @@ public final class Lbfgs implements Stage {
          * their slopes, within the bounds (the points' own when {@code lower} is null), or the
          * bounds' middle when the cubic has none.
          */
-        private static Py cubicInterpolate(Py x1, double f1, Py g1, Py x2, double f2, Py g2, Py lower, Py upper) {
+        private static TorchScalar cubicInterpolate(TorchScalar x1, double f1, TorchScalar g1, TorchScalar x2, double f2, TorchScalar g2, TorchScalar lower, TorchScalar upper) {
             if (lower == null) {
-                boolean ordered = Py.lessOrEqual(x1, x2);
+                boolean ordered = TorchScalar.lessOrEqual(x1, x2);
                 lower = ordered ? x1 : x2;
                 upper = ordered ? x2 : x1;
             }
-            Py d1 = g1.plus(g2).minus(Py.of(3 * (f1 - f2)).over(x1.minus(x2)));
-            Py d2Square = d1.times(d1).minus(g1.times(g2));
-            if (Py.lessOrEqual(Py.ZERO, d2Square)) {
-                Py d2 = d2Square.sqrt();
-                Py two = Py.of(2);
-                Py minPos = Py.lessOrEqual(x1, x2)
+            TorchScalar d1 = g1.plus(g2).minus(TorchScalar.of(3 * (f1 - f2)).over(x1.minus(x2)));
+            TorchScalar d2Square = d1.times(d1).minus(g1.times(g2));
+            if (TorchScalar.lessOrEqual(TorchScalar.ZERO, d2Square)) {
+                TorchScalar d2 = d2Square.sqrt();
+                TorchScalar two = TorchScalar.of(2);
+                TorchScalar minPos = TorchScalar.lessOrEqual(x1, x2)
                         ? x2.minus(x2.minus(x1).times(g2.plus(d2).minus(d1).over(g2.minus(g1).plus(two.times(d2)))))
                         : x1.minus(x1.minus(x2).times(g1.plus(d2).minus(d1).over(g1.minus(g2).plus(two.times(d2)))));
-                return Py.min(Py.max(minPos, lower), upper);
+                return TorchScalar.min(TorchScalar.max(minPos, lower), upper);
             }
-            return lower.plus(upper).over(Py.of(2));
-        }
-    }
-
-    /**
-     * A scalar as PyTorch's Python code holds it: a Python float (a double) or a 0-dim tensor of
-     * the parameters' type ({@code single}: float32). An operation with a tensor on either side
-     * gives a tensor, computed in the tensor's type with the other side rounded to it
-     * ({@code float / tensor} as {@code reciprocal(tensor) * float}, as {@code Tensor.__rtruediv__}
-     * does); a comparison with a tensor is made in the tensor's type. Each float32 result is the
-     * exact one rounded once: double holds the sum, product, quotient or root of two floats
-     * closely enough that rounding it to float gives float arithmetic's own result.
-     */
-    private record Py(double value, boolean tensor, boolean single) {
-        static final Py ZERO = of(0);
-        static final Py ONE = of(1);
-
-        static Py of(double value) {
-            return new Py(value, false, false);
-        }
-
-        /** The tensor type of an operation of this and {@code o}, when either is a tensor: float32 or not. */
-        private boolean singleWith(Py o) {
-            return tensor ? single : o.single;
-        }
-
-        private static double round(boolean single, double x) {
-            return single ? (float) x : x;
-        }
-
-        private Py result(Py o, double exact) {
-            boolean s = singleWith(o);
-            return new Py(round(s, exact), true, s);
-        }
-
-        Py plus(Py o) {
-            return tensor || o.tensor ? result(o, in(o) + o.in(this)) : of(value + o.value);
-        }
-
-        Py minus(Py o) {
-            return tensor || o.tensor ? result(o, in(o) - o.in(this)) : of(value - o.value);
-        }
-
-        Py times(Py o) {
-            return tensor || o.tensor ? result(o, in(o) * o.in(this)) : of(value * o.value);
-        }
-
-        Py over(Py o) {
-            if (tensor) {
-                return result(o, in(o) / o.in(this));
-            }
-            return o.tensor ? result(o, round(o.single, 1 / o.value) * in(o)) : of(value / o.value);
-        }
-
-        /** This value in the type of an operation with {@code o}. */
-        private double in(Py o) {
-            return tensor || o.tensor ? round(singleWith(o), value) : value;
-        }
-
-        Py abs() {
-            return new Py(Math.abs(value), tensor, single);
-        }
-
-        /** A tensor's square root, correctly rounded. */
-        Py sqrt() {
-            return new Py(round(single, Math.sqrt(value)), true, single);
-        }
-
-        static boolean less(Py a, Py b) {
-            return a.in(b) < b.in(a);
-        }
-
-        static boolean lessOrEqual(Py a, Py b) {
-            return a.in(b) <= b.in(a);
-        }
-
-        /** Python's {@code min(a, b)}: {@code a} unless {@code b < a}. */
-        static Py min(Py a, Py b) {
-            return less(b, a) ? b : a;
-        }
-
-        /** Python's {@code max(a, b)}: {@code a} unless {@code b > a}. */
-        static Py max(Py a, Py b) {
-            return less(a, b) ? b : a;
+            return lower.plus(upper).over(TorchScalar.of(2));
         }
     }
 }

@@ -143,9 +143,13 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         checks.require(groupHyperparams.values().stream().distinct().count() <= 1, "groups", "have different values "
                 + groupHyperparams + "; " + chain.name() + " has one set of values for all parameters, as in PyTorch");
         List<Param> params = searched();
+        if (params.isEmpty()) {
+            checks.throwIfAny();
+            return Map.of();
+        }
+        NDArray first = params.get(0).array();
         for (Param p : params) {
             NDArray array = p.array();
-            NDArray first = params.get(0).array();
             checks.require(array.getDataType() == first.getDataType() && (array.getDataType() == DataType.FLOAT32
                     || array.getDataType() == DataType.FLOAT64), "parameters[" + p.name() + "]", "is "
                     + array.getDataType() + "; " + chain.name() + " updates float32 or float64 parameters, all of one "
@@ -155,10 +159,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                             + "; " + chain.name() + " needs them on one device");
         }
         checks.throwIfAny();
-        if (params.isEmpty()) {
-            return Map.of();
-        }
-        NDArray first = params.get(0).array();
         long size = params.stream().mapToLong(p -> p.array().size()).sum();
         Map<String, NDArray> state = Lbfgs.newState(stateManager(first), size, first.getDataType(), stateDevice(first),
                 buckets.get(0).hyperparams);
@@ -1215,9 +1215,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 "are " + saved.updates().keySet() + ", expected " + mine.updates().keySet());
         checks.require(saved.tensors().keySet().equals(mine.tensors().keySet()), "tensors",
                 "are " + saved.tensors().keySet() + ", expected " + mine.tensors().keySet());
-        if (!searchState.isEmpty() && saved.tensors().keySet().containsAll(searchState.keySet())) {
-            Lbfgs.checkState(saved.tensors(), searchState.get("ro").size(), checks);
-        }
+
         mine.tensors().forEach((key, array) -> {
             NDArray value = saved.tensors().get(key);
             if (value != null && (!value.getShape().equals(array.getShape())
@@ -1226,6 +1224,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                         + ", expected " + array.getDataType() + " " + array.getShape());
             }
         });
+        if (!searchState.isEmpty() && saved.tensors().keySet().containsAll(searchState.keySet())) {
+            Lbfgs.checkState(saved.tensors(), searchState.get("ro").size(), checks);
+        }
     }
 
     /** Frees the state. Parameters belong to the model and stay. */

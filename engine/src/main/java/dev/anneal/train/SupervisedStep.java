@@ -110,10 +110,23 @@ public final class SupervisedStep implements TrainingStep {
             modelType = HalfPrecision.of(block);
         }
         clear = false;
-        double value = optimizer.step(() -> {
-            optimizer.zeroGrad();
-            return lossAndGradients(block, context.store(), loss, batch, modelType, 1.0, 1f);
-        });
+        double[] first = {Double.NaN};
+        double value;
+        try {
+            value = optimizer.step(() -> {
+                optimizer.zeroGrad();
+                double evaluated = lossAndGradients(block, context.store(), loss, batch, modelType, 1.0, 1f);
+                if (Double.isNaN(first[0])) {
+                    first[0] = evaluated;
+                }
+                return evaluated;
+            });
+        } catch (ArithmeticException e) {
+            if (Double.isFinite(first[0])) {
+                throw e;
+            }
+            return first[0]; // refused before anything moved; the loop stops on a non-finite loss, as for any rule
+        }
         clear = true;
         return value;
     }

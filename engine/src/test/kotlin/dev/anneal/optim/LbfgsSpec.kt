@@ -4,24 +4,28 @@ import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDManager
 import ai.djl.ndarray.types.DataType
 import ai.djl.ndarray.types.Shape
-import dev.anneal.config.InvalidConfigException
-import dev.anneal.grad.LossScale
-import dev.anneal.param.ParameterSet
-import dev.anneal.param.Selector
-import dev.anneal.support.GradientGenerator
-import dev.anneal.support.backward
-import dev.anneal.train.SupervisedStep
-import dev.anneal.train.TrainingLoop
-import dev.anneal.train.loss.Losses
 import ai.djl.nn.Activation
 import ai.djl.nn.SequentialBlock
 import ai.djl.nn.core.Linear
 import ai.djl.training.ParameterStore
 import ai.djl.training.dataset.ArrayDataset
-import io.kotest.matchers.doubles.shouldBeLessThan
+import dev.anneal.config.InvalidConfigException
+import dev.anneal.grad.LossScale
+import dev.anneal.grad.NonFinite
+import dev.anneal.param.ParameterSet
+import dev.anneal.param.Selector
+import dev.anneal.schedule.Schedule
+import dev.anneal.schedule.Schedules
+import dev.anneal.support.GradientGenerator
+import dev.anneal.support.backward
+import dev.anneal.train.SupervisedStep
+import dev.anneal.train.TrainingLoop
+import dev.anneal.train.loss.Losses
 import io.kotest.assertions.throwables.shouldThrow
 import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.doubles.shouldBeLessThan
 import io.kotest.matchers.shouldBe
+import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
 
 /**
@@ -55,7 +59,7 @@ class LbfgsSpec : FunSpec({
         }
     }
 
-    test("a first evaluation with a NaN loss or gradient is refused and changes nothing; APPLY goes on") {
+    test("a first evaluation with a NaN loss or an infinite gradient is refused, naming it, and changes nothing") {
         val arrays = params()
         Optimizers.lbfgs().strongWolfe(true).build().compile(ParameterSet.of(arrays)).use { optimizer ->
             val rosenbrock = rosenbrockClosure(optimizer, arrays)
@@ -83,6 +87,7 @@ class LbfgsSpec : FunSpec({
         fun refusal(spec: OptimizerSpec<*>) = shouldThrow<InvalidConfigException> { spec.compile(ParameterSet.of(arrays)) }.message!!
         refusal(Optimizers.lbfgs().clipGradNorm(1.0).build()) shouldContain "optimizer.lbfgs.stages"
         refusal(Optimizers.lbfgs().lossScale(LossScale.fixed(128.0, true)).build()) shouldContain "optimizer.lbfgs.lossScale"
+        refusal(Optimizers.lbfgs().onNonFinite(NonFinite.SKIP).build()) shouldContain "optimizer.lbfgs.onNonFinite"
         refusal(Optimizers.lbfgs().group("slow", Selector.name("b")) { it.lr(0.1) }.build()) shouldContain
             "one set of values for all parameters"
         // Groups with the same values are one set of values.
@@ -95,6 +100,39 @@ class LbfgsSpec : FunSpec({
             .message shouldContain "float32 or float64"
         shouldThrow<InvalidConfigException> { Optimizers.lbfgs().historySize(2.5).build() }.message shouldContain "historySize"
         shouldThrow<InvalidConfigException> { Optimizers.lbfgs().maxIter(0.0).build() }.message shouldContain "maxIter"
+        shouldThrow<InvalidConfigException> { Optimizers.lbfgs().historySize(10_001.0).build() }.message shouldContain "up to 10000"
+        shouldThrow<InvalidConfigException> { DjlOptimizer.of(Optimizers.lbfgs().build(), SequentialBlock()) }
+            .message shouldContain "closure"
+    }
+
+    test("a scheduled maxIter must be a whole number at every step: a fractional one refuses the step, naming it") {
+        val arrays = params()
+        val maxIter = Schedules.join(listOf(Schedule.constant(2.0), Schedule.constant(2.5)), 1)
+        Optimizers.lbfgs().maxIter(maxIter).build().compile(ParameterSet.of(arrays)).use { optimizer ->
+            val rosenbrock = rosenbrockClosure(optimizer, arrays)
+            optimizer.step(rosenbrock)
+            val before = snapshot(optimizer, arrays)
+            shouldThrow<InvalidConfigException> { optimizer.step(rosenbrock) }.message shouldContain "maxIter"
+            snapshot(optimizer, arrays) shouldBe before
+        }
+    }
+
+    test("a closure that fails within a step leaves the history and counters agreeing with the moves made, and the next step runs") {
+        val arrays = params()
+        Optimizers.lbfgs().maxIter(3.0).maxEval(10.0).build().compile(ParameterSet.of(arrays)).use { optimizer ->
+            val rosenbrock = rosenbrockClosure(optimizer, arrays)
+            var calls = 0
+            shouldThrow<IllegalStateException> {
+                optimizer.step { if (++calls == 2) throw IllegalStateException("data ran out") else rosenbrock() }
+            }.message shouldContain "data ran out"
+            val state = optimizer.state().tensors()
+            state.getValue("n_iter").getDouble() shouldBe 1.0
+            state.getValue("func_evals").getDouble() shouldBe 1.0
+            optimizer.stepCount() shouldBe 0
+            optimizer.step(rosenbrock)
+            optimizer.stepCount() shouldBe 1
+            optimizer.state().tensors().getValue("n_iter").getDouble() shouldBe 4.0
+        }
     }
 
     test("a group added later is refused, and the optimizer goes on as it was") {
@@ -103,6 +141,10 @@ class LbfgsSpec : FunSpec({
         Optimizers.lbfgs().build().compile(ParameterSet.of(arrays)).use { optimizer ->
             arrays.getValue("b").setRequiresGradient(true)
             shouldThrow<InvalidConfigException> { optimizer.addGroup("rest", Selector.name("b")) { } }.message shouldContain "compile a new one"
+            arrays.getValue("b").setRequiresGradient(false)
+            val a = arrays.getValue("a").toFloatArray()
+            optimizer.step(rosenbrockClosure(optimizer, linkedMapOf("a" to arrays.getValue("a"))))
+            arrays.getValue("a").toFloatArray().toList() shouldNotBe a.toList()
         }
     }
 
@@ -113,7 +155,7 @@ class LbfgsSpec : FunSpec({
             repeat(3) { optimizer.step(rosenbrock) }
             val before = snapshot(optimizer, arrays)
             for ((key, value, says) in listOf(Triple("history_length", 5.0, "from 0 to 4"), Triple("history_start", -1.0, "from 0 to 3"),
-                    Triple("n_iter", 2.5, "whole number"), Triple("t", Double.NaN, "finite"))) {
+                    Triple("n_iter", 2.5, "whole number"), Triple("func_evals", 1e300, "to 9007199254740992"))) {
                 val saved = optimizer.state()
                 val tensors = LinkedHashMap(saved.tensors().mapValues { it.value.duplicate() })
                 tensors[key] = manager.create(value)
@@ -173,7 +215,7 @@ class LbfgsSpec : FunSpec({
         }
     }
 
-    test("parameters without a gradient count as zeros in the flat gradient, as torch's _gather_flat_grad makes them") {
+    test("a parameter the closure gives no gradient stays where it is on a first step, whose direction is -g") {
         val arrays = params()
         Optimizers.lbfgs().maxIter(1.0).build().compile(ParameterSet.of(arrays)).use { optimizer ->
             val b = arrays.getValue("b").toFloatArray()
