@@ -72,6 +72,15 @@ public class OptimizerScope<G> internal constructor() {
     }
 
     /**
+     * The order the optimizer takes its parameters in, by name (MindSpore's `order_params`): it
+     * updates them and keeps their state and checkpoint entries in this order. Every trainable
+     * parameter, once each.
+     */
+    public fun orderParams(vararg names: String) {
+        chosen("orderParams(...)").orderParams(*names)
+    }
+
+    /**
      * Clips the gradients of all parameters together to norm [maxNorm] (a number or a schedule)
      * before each update, as `torch.nn.utils.clip_grad_norm_` does: [norm] says which norm and
      * over what ([ClipGradNorm.L2] or [ClipGradNorm.INF]; `.perGroup()` for each group on its

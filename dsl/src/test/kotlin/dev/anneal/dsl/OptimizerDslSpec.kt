@@ -115,6 +115,12 @@ class OptimizerDslSpec : FunSpec({
             .group("convWeight".let { Selector.convWeight().toString() }, Selector.convWeight()) { it.lr(1e-4) }.build()
     }
 
+    test("orderParams, as MindSpore's order_params, as the Java builders put it") {
+        val spec = optimizer { sgd(lr = 0.1); orderParams("fc.bias", "fc.weight") }
+        spec shouldBe Optimizers.sgd().lr(0.1).orderParams("fc.bias", "fc.weight").build()
+        spec.order() shouldBe listOf("fc.bias", "fc.weight")
+    }
+
     test("gradient clipping in front of any optimizer, as the Java builders put it") {
         optimizer { adamW(lr = 1e-3); clipGradNorm(1.0) } shouldBe Optimizers.adamW().lr(1e-3).clipGradNorm(1.0).build()
         val maxNorm = schedule { linear(5.0, 1.0, steps = 100) }

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.config.Shown;
 import dev.anneal.grad.LossScale;
 import dev.anneal.grad.NoGradient;
 import dev.anneal.grad.NonFinite;
@@ -23,6 +24,7 @@ import dev.anneal.schedule.Schedule;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -116,10 +118,14 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         this.nonFinite = spec.nonFinite();
         this.noGradient = spec.noGradient();
         this.scaler = lossScale.start();
-        addBuckets(OptimizerSpec.DEFAULT_GROUP, defaults, grouping.rest());
-        for (int i = 0; i < spec.groups().size(); i++) {
-            GroupSpec<Hyperparams> group = spec.groups().get(i);
-            addBuckets(group.name(), defaults.overriddenBy(group.overrides()), grouping.members(i));
+        if (spec.order().isEmpty()) {
+            addBuckets(OptimizerSpec.DEFAULT_GROUP, defaults, grouping.rest());
+            for (int i = 0; i < spec.groups().size(); i++) {
+                GroupSpec<Hyperparams> group = spec.groups().get(i);
+                addBuckets(group.name(), defaults.overriddenBy(group.overrides()), grouping.members(i));
+            }
+        } else {
+            addOrderedBuckets(spec, grouping);
         }
         unmanaged = unmanagedParams();
         searchState = searchState();
@@ -176,6 +182,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         Checks checks = new Checks("optimizer");
         Grouping grouping = Grouping.resolve(spec.groups(), parameters.trainable(), parameters.all(), checks);
         checkShapes(spec.chain(), parameters.trainable(), checks);
+        checkOrder(spec.order(), parameters, checks);
         List<Selector> noWeightDecay = spec.noWeightDecay();
         for (int i = 0; i < noWeightDecay.size(); i++) {
             Selector selector = noWeightDecay.get(i);
@@ -184,6 +191,32 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         checks.throwIfAny();
         return grouping;
+    }
+
+    /**
+     * Reports an {@code orderParams} that is not every trainable parameter once: a name of no
+     * parameter, a frozen one, one given twice, or trainable ones it leaves out.
+     */
+    private static void checkOrder(List<String> order, ParameterSet parameters, Checks checks) {
+        if (order.isEmpty()) {
+            return;
+        }
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < order.size(); i++) {
+            String name = order.get(i);
+            Optional<Param> p = parameters.get(name);
+            String path = "orderParams[" + i + "]";
+            if (p.isEmpty()) {
+                checks.fail(path, "is " + Shown.quoted(name) + ", which is no parameter of the model");
+            } else if (!p.get().isTrainable()) {
+                checks.fail(path, "is " + Shown.quoted(name) + ", which is frozen; the order lists the trainable ones");
+            } else if (!seen.add(name)) {
+                checks.fail(path, "is " + Shown.quoted(name) + " again; each parameter comes once");
+            }
+        }
+        List<String> missing = parameters.trainable().stream().map(Param::name).filter(n -> !seen.contains(n)).toList();
+        checks.require(missing.isEmpty(), "orderParams", "leaves out the trainable parameters " + missing
+                + "; it must list every one");
     }
 
     /** Reports each parameter whose shape a stage cannot update (Muon's matrices only). */
@@ -243,6 +276,40 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             }
             byValues.forEach((values, params) -> addBucket(group, values, params));
         }
+    }
+
+    /**
+     * Buckets in the spec's {@link OptimizerSpec#order order}: each run of consecutive parameters
+     * with one group and one set of values is a bucket, so that updates, reductions and the state
+     * follow the order exactly.
+     */
+    private void addOrderedBuckets(OptimizerSpec<G> spec, Grouping grouping) {
+        Map<String, String> groupOf = new HashMap<>();
+        Map<String, Hyperparams> valuesOf = new HashMap<>();
+        for (int i = -1; i < spec.groups().size(); i++) {
+            String group = i < 0 ? OptimizerSpec.DEFAULT_GROUP : spec.groups().get(i).name();
+            Hyperparams h = i < 0 ? defaults : defaults.overriddenBy(spec.groups().get(i).overrides());
+            Hyperparams undecayed = h.with(Hyperparameter.WEIGHT_DECAY, Schedule.constant(0));
+            List<Param> members = i < 0 ? grouping.rest() : grouping.members(i);
+            if (!members.isEmpty()) {
+                groupHyperparams.put(group, h);
+            }
+            for (Param p : members) {
+                groupOf.put(p.name(), group);
+                valuesOf.put(p.name(), valuesFor(p, exempt(p) ? undecayed : h));
+            }
+        }
+        List<Param> run = new ArrayList<>();
+        for (String name : spec.order()) {
+            Param p = parameters.get(name).orElseThrow();
+            if (!run.isEmpty() && !(groupOf.get(name).equals(groupOf.get(run.get(0).name()))
+                    && valuesOf.get(name).equals(valuesOf.get(run.get(0).name())))) {
+                addBucket(groupOf.get(run.get(0).name()), valuesOf.get(run.get(0).name()), run);
+                run = new ArrayList<>();
+            }
+            run.add(p);
+        }
+        addBucket(groupOf.get(run.get(0).name()), valuesOf.get(run.get(0).name()), run);
     }
 
     /** The values {@code p} is updated with: its group's, as each stage sets them for it. */

@@ -11,6 +11,7 @@ import dev.anneal.grad.Swa;
 import dev.anneal.param.Selector;
 import dev.anneal.schedule.Schedule;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -44,6 +45,23 @@ public interface OptimizerBuilder<G extends Settings<G>, B extends OptimizerBuil
     default B noWeightDecayOn(Selector selector) {
         parts().noWeightDecayOn(selector);
         return (B) this;
+    }
+
+    /**
+     * The order this optimizer takes its parameters in, by name, as MindSpore's {@code order_params}
+     * group key: it updates them, folds their norms, and lists their state and checkpoint entries
+     * in this order rather than group by group. Compiling checks that it names every trainable
+     * parameter it manages, once each, and nothing else.
+     */
+    @SuppressWarnings("unchecked")
+    default B orderParams(List<String> names) {
+        parts().orderParams(names);
+        return (B) this;
+    }
+
+    /** {@link #orderParams(List)} with the names given one by one. */
+    default B orderParams(String... names) {
+        return orderParams(List.of(names));
     }
 
     /**

@@ -40,6 +40,7 @@ public final class OptimizerSpec<G extends Settings<G>> {
     private final Hyperparams defaults;
     private final List<GroupSpec<Hyperparams>> groups;
     private final List<Selector> noWeightDecay;
+    private final List<String> order;
     private final Supplier<G> newGroup;
     private final LossScale lossScale;
     private final NonFinite nonFinite;
@@ -50,10 +51,12 @@ public final class OptimizerSpec<G extends Settings<G>> {
      * @param groups        explicit groups; each trainable parameter may be selected by at most one
      * @param noWeightDecay selectors of parameters whose weight decay is forced to zero, whatever
      *                      their group; each must select some trainable parameter
+     * @param order         the parameters by name in the order the optimizer takes them; empty for
+     *                      group by group, each in model order
      */
     OptimizerSpec(Chain chain, Hyperparams defaults, List<GroupSpec<Hyperparams>> groups,
-                  List<Selector> noWeightDecay, Supplier<G> newGroup, LossScale lossScale, NonFinite nonFinite,
-                  NoGradient noGradient) {
+                  List<Selector> noWeightDecay, List<String> order, Supplier<G> newGroup, LossScale lossScale,
+                  NonFinite nonFinite, NoGradient noGradient) {
         this.chain = Objects.requireNonNull(chain, "chain");
         this.lossScale = Objects.requireNonNull(lossScale, "lossScale");
         this.nonFinite = Objects.requireNonNull(nonFinite, "nonFinite");
@@ -61,6 +64,7 @@ public final class OptimizerSpec<G extends Settings<G>> {
         this.defaults = Objects.requireNonNull(defaults, "defaults");
         this.groups = List.copyOf(groups);
         this.noWeightDecay = List.copyOf(noWeightDecay);
+        this.order = List.copyOf(order);
         this.newGroup = newGroup;
         Checks checks = new Checks("optimizer");
         chain.check(defaults, checks.at(chain.name()));
@@ -125,6 +129,11 @@ public final class OptimizerSpec<G extends Settings<G>> {
 
     public List<Selector> noWeightDecay() {
         return noWeightDecay;
+    }
+
+    /** The parameters by name in the order the optimizer takes them ({@code orderParams}); empty when not given. */
+    public List<String> order() {
+        return order;
     }
 
     /** How the loss is scaled, and whether an overflowing step is dropped. */
@@ -212,7 +221,7 @@ public final class OptimizerSpec<G extends Settings<G>> {
     private OptimizerSpec<G> mapSchedules(Chain chain, UnaryOperator<Schedule> f) {
         return new OptimizerSpec<>(chain, defaults.mapSchedules(f),
                 groups.stream().map(g -> new GroupSpec<>(g.name(), g.selector(), g.overrides().mapSchedules(f))).toList(),
-                noWeightDecay, newGroup, lossScale, nonFinite, noGradient);
+                noWeightDecay, order, newGroup, lossScale, nonFinite, noGradient);
     }
 
     /** Binds this spec to parameters, fused where possible; fails with every grouping problem at once. */
@@ -252,20 +261,20 @@ public final class OptimizerSpec<G extends Settings<G>> {
     @Override
     public boolean equals(Object o) {
         return o instanceof OptimizerSpec<?> other && chain.equals(other.chain) && defaults.equals(other.defaults)
-                && groups.equals(other.groups) && noWeightDecay.equals(other.noWeightDecay)
+                && groups.equals(other.groups) && noWeightDecay.equals(other.noWeightDecay) && order.equals(other.order)
                 && lossScale.equals(other.lossScale) && nonFinite == other.nonFinite
                 && noGradient == other.noGradient;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(chain.name(), defaults, groups, noWeightDecay, lossScale, nonFinite, noGradient);
+        return Objects.hash(chain.name(), defaults, groups, noWeightDecay, order, lossScale, nonFinite, noGradient);
     }
 
     @Override
     public String toString() {
         return "OptimizerSpec[" + chain.name() + ", defaults=" + defaults + ", groups=" + groups
-                + ", noWeightDecay=" + noWeightDecay + ", lossScale=" + lossScale + ", nonFinite=" + nonFinite
+                + ", noWeightDecay=" + noWeightDecay + ", order=" + order + ", lossScale=" + lossScale + ", nonFinite=" + nonFinite
                 + ", noGradient=" + noGradient + "]";
     }
 }

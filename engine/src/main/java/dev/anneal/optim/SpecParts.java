@@ -27,6 +27,7 @@ public final class SpecParts<G extends Settings<G>> {
     private final Supplier<G> newGroup;
     private final List<GroupSpec<Hyperparams>> groups = new ArrayList<>();
     private final List<Selector> noWeightDecay = new ArrayList<>();
+    private List<String> order = List.of();
     /** Gradient tools in front of the optimizer's chain, in the order they run, with their values. */
     private final Map<String, Stage> tools = new LinkedHashMap<>();
     private final Map<Hyperparameter<?>, Object> toolValues = new LinkedHashMap<>();
@@ -60,6 +61,11 @@ public final class SpecParts<G extends Settings<G>> {
         noWeightDecay.add(selector);
     }
 
+    /** The parameters in the order the optimizer takes them; replaces an order given before. */
+    void orderParams(List<String> names) {
+        order = List.copyOf(names);
+    }
+
     /**
      * A gradient tool that runs before the optimizer's own stages, with its values; a tool of the
      * same {@code name} given again replaces it.
@@ -89,6 +95,7 @@ public final class SpecParts<G extends Settings<G>> {
             chain = chain.withTools(List.copyOf(tools.values()), new Hyperparams(toolValues));
             defaults = new Hyperparams(toolValues).overriddenBy(defaults);
         }
-        return new OptimizerSpec<>(chain, defaults, groups, noWeightDecay, newGroup, lossScale, nonFinite, noGradient);
+        return new OptimizerSpec<>(chain, defaults, groups, noWeightDecay, order, newGroup, lossScale, nonFinite,
+                noGradient);
     }
 }
