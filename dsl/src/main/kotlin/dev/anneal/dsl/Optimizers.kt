@@ -783,7 +783,7 @@ public class LbfgsGroup internal constructor(private val group: LbfgsOptions.Gro
     public var maxIter: Number? = null
         set(value) { field = value; group.maxIter(value?.toSchedule()) }
 
-    /** The most evaluations of the closure one step makes: a whole number; 0 for maxIter * 5 / 4. */
+    /** The most evaluations of the closure one step makes: a whole number; 0 (PyTorch's None) for maxIter * 5 / 4 of the step's maxIter. */
     public var maxEval: Number? = null
         set(value) { field = value; group.maxEval(value?.toSchedule()) }
 

@@ -296,7 +296,9 @@ public final class Lbfgs implements Stage {
                         // ends (and read by save() should the closure have failed).
                         NDScope.unregister(d, flatGrad);
                         iteration.close();
-                        NDScope.register(d);
+                        if (d != state.get("d")) { // the state's own array is never a temporary
+                            NDScope.register(d);
+                        }
                         NDScope.register(flatGrad);
                     }
                     if (dBefore != d && dBefore != state.get("d")) {

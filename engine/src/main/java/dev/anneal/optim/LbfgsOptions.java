@@ -32,12 +32,12 @@ public abstract class LbfgsOptions<S extends LbfgsOptions<S>> extends Settings<S
         return set(Lbfgs.MAX_ITER, value);
     }
 
-    /** The most evaluations of the closure one step makes: a whole number; 0 for maxIter * 5 / 4. */
+    /** The most evaluations of the closure one step makes: a whole number; 0 (PyTorch's None) for maxIter * 5 / 4 of the step's maxIter. */
     public final S maxEval(double value) {
         return set(Lbfgs.MAX_EVAL, value);
     }
 
-    /** The most evaluations of the closure one step makes: a whole number; 0 for maxIter * 5 / 4. */
+    /** The most evaluations of the closure one step makes: a whole number; 0 (PyTorch's None) for maxIter * 5 / 4 of the step's maxIter. */
     public final S maxEval(Schedule value) {
         return set(Lbfgs.MAX_EVAL, value);
     }
