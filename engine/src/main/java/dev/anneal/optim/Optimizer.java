@@ -131,27 +131,51 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         searchState = searchState();
     }
 
-    /**
-     * The state of a searching rule, over all parameters as one flat vector, after checking what
-     * it needs: its stage alone, one set of values, float32 or float64 parameters of one type on
-     * one device. The state lives beside them, or on the host when offloaded.
-     */
+    /** The state of a searching rule, over all parameters as one flat vector ({@link #checkSearch} passed); empty for any other rule. */
     private Map<String, NDArray> searchState() {
-        if (!searches()) {
+        List<Param> params = searched();
+        if (!searches() || params.isEmpty()) {
             return Map.of();
         }
-        Checks checks = new Checks("optimizer." + chain.name());
+        NDArray first = params.get(0).array();
+        long size = params.stream().mapToLong(p -> p.array().size()).sum();
+        Map<String, NDArray> state = Lbfgs.newState(stateManager(first), size, first.getDataType(), stateDevice(first),
+                buckets.get(0).hyperparams);
+        NDScope.unregister(state.values().toArray(new NDArray[0]));
+        return state;
+    }
+
+    /**
+     * Reports what a searching rule cannot run with, before anything is allocated: other stages
+     * beside it, loss scaling, SKIP, groups with different values, parameters that are not all
+     * float32 or all float64 on one device.
+     */
+    private static void checkSearch(OptimizerSpec<?> spec, Grouping grouping, Checks all) {
+        Chain chain = spec.chain();
+        if (chain.stages().stream().noneMatch(Stage::searches)) {
+            return;
+        }
+        Checks checks = all.at(chain.name());
         checks.require(chain.stages().size() == 1, "stages", "are " + chain + "; " + chain.name()
                 + " moves all parameters along its own direction and takes no gradient tools or weight averages");
-        checks.require(!lossScale.scales(), "lossScale", "is set; " + chain.name() + " takes no loss scaling");
-        checks.require(nonFinite != NonFinite.SKIP, "onNonFinite", "is SKIP; " + chain.name()
+        checks.require(!spec.lossScale().scales(), "lossScale", "is set; " + chain.name() + " takes no loss scaling");
+        checks.require(spec.nonFinite() != NonFinite.SKIP, "onNonFinite", "is SKIP; " + chain.name()
                 + " can only stop on a non-finite first evaluation (STOP) or go on (APPLY)");
-        checks.require(groupHyperparams.values().stream().distinct().count() <= 1, "groups", "have different values "
-                + groupHyperparams + "; " + chain.name() + " has one set of values for all parameters, as in PyTorch");
-        List<Param> params = searched();
+        Map<String, Hyperparams> values = new LinkedHashMap<>();
+        List<Param> params = new ArrayList<>(grouping.rest());
+        if (!grouping.rest().isEmpty()) {
+            values.put(OptimizerSpec.DEFAULT_GROUP, spec.defaults());
+        }
+        for (int i = 0; i < spec.groups().size(); i++) {
+            if (!grouping.members(i).isEmpty()) {
+                values.put(spec.groups().get(i).name(), spec.defaults().overriddenBy(spec.groups().get(i).overrides()));
+                params.addAll(grouping.members(i));
+            }
+        }
+        checks.require(values.values().stream().distinct().count() <= 1, "groups", "have different values "
+                + values + "; " + chain.name() + " has one set of values for all parameters, as in PyTorch");
         if (params.isEmpty()) {
-            checks.throwIfAny();
-            return Map.of();
+            return;
         }
         NDArray first = params.get(0).array();
         for (Param p : params) {
@@ -164,12 +188,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                     "is on " + array.getDevice() + ", the first on " + first.getDevice()
                             + "; " + chain.name() + " needs them on one device");
         }
-        checks.throwIfAny();
-        long size = params.stream().mapToLong(p -> p.array().size()).sum();
-        Map<String, NDArray> state = Lbfgs.newState(stateManager(first), size, first.getDataType(), stateDevice(first),
-                buckets.get(0).hyperparams);
-        NDScope.unregister(state.values().toArray(new NDArray[0]));
-        return state;
     }
 
     /** The parameters a searching rule moves, in the order of its flat vector: groups' order, each in model order. */
@@ -183,6 +201,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         Grouping grouping = Grouping.resolve(spec.groups(), parameters.trainable(), parameters.all(), checks);
         checkShapes(spec.chain(), parameters.trainable(), checks);
         checkOrder(spec.order(), parameters, checks);
+        checkSearch(spec, grouping, checks);
         List<Selector> noWeightDecay = spec.noWeightDecay();
         for (int i = 0; i < noWeightDecay.size(); i++) {
             Selector selector = noWeightDecay.get(i);

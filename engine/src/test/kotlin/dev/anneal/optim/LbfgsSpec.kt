@@ -90,6 +90,10 @@ class LbfgsSpec : FunSpec({
         refusal(Optimizers.lbfgs().onNonFinite(NonFinite.SKIP).build()) shouldContain "optimizer.lbfgs.onNonFinite"
         refusal(Optimizers.lbfgs().group("slow", Selector.name("b")) { it.lr(0.1) }.build()) shouldContain
             "one set of values for all parameters"
+        // Found by the checks that run before anything is allocated, as every selection problem is.
+        shouldThrow<InvalidConfigException> {
+            Optimizers.lbfgs().clipGradNorm(1.0).build().checkOver(ParameterSet.of(arrays))
+        }.message shouldContain "optimizer.lbfgs.stages"
         // Groups with the same values are one set of values.
         Optimizers.lbfgs().group("same", Selector.name("b")) { it.lr(1.0) }.build().compile(ParameterSet.of(arrays)).close()
         val mixed = linkedMapOf("a" to params().getValue("a"), "b" to params(DataType.FLOAT64).getValue("b"))
