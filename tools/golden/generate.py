@@ -154,6 +154,8 @@ DEFAULTS = {
                   "weightDecay": 0.0, "maximize": False},
     "muon": {"lr": 1e-3, "weightDecay": 0.1, "momentum": 0.95, "nesterov": True, "nsA": 3.4445, "nsB": -4.775,
              "nsC": 2.0315, "eps": 1e-7, "nsSteps": 5.0, "matchRmsAdamW": False},
+    "prodigy": {"lr": 1.0, "beta1": 0.9, "beta2": 0.999, "beta3": 0.0, "eps": 1e-8, "d0": 1e-6, "dCoef": 1.0,
+                "weightDecay": 0.0, "safeguardWarmup": False},
     "lars": {"lr": 0.1, "momentum": 0.9, "weightDecay": 0.0, "nesterov": False, "lossScale": 1.0, "coefficient": 1e-3,
              "eps": 1e-5, "useClip": False, "trustRatio": True},
 }
@@ -174,6 +176,8 @@ REFERENCES = {
     "yogi": "Optax's yogi (scale_by_yogi) written out in float32 torch ops",
     "novograd": "Optax's novograd (scale_by_novograd) written out in float32 torch ops, each gradient's norm summed in float64",
     "ademamix": "Optax's contrib.ademamix with the paper's alpha and beta3 warmups, written out in float32 torch ops",
+    "prodigy": "Optax's contrib.prodigy written out in float32 numpy ops, its two sums over all tensors folded in "
+               "float64 and rounded to float32, d kept when the denominator is 0",
     "adan": "Optax's adan (scale_by_adan, add_decayed_weights) written out in float32 torch ops",
     "ftrl": "MindSpore's nn.FTRL (ApplyFtrl, TensorFlow's kernel) after its decay_weight and scale_grad, written out in float32 torch ops",
     "proximaladagrad": "MindSpore's nn.ProximalAdagrad (ApplyProximalAdagrad) after its decay_weight and scale_grad, written out in float32 torch ops",
@@ -800,7 +804,55 @@ class ScheduleFreeSgd(ScheduleFree):
     adaptive = False
 
 
-WRITTEN_RULES = {"schedulefreeadamw": ScheduleFree, "schedulefreesgd": ScheduleFreeSgd,
+# Prodigy: Optax's contrib.prodigy. d (estim_lr) and r (numerator_weighted) are one float32 each for
+# all tensors; the step's two sums, over every tensor with a gradient, are folded in float64 and
+# rounded to float32, as Anneal takes them. Every other operation is float32, one rounding each, in
+# Optax's order; dlr is formed in float64 and rounded once. Where Optax would divide 0 by 0 (every
+# gradient so far zero) d stays, as the authors' prodigyopt skips such a step.
+class Prodigy(WrittenRule):
+    @torch.no_grad()
+    def step(self):
+        f32 = np.float32
+        first = self.param_groups[0]
+        for key in ("lr", "beta1", "beta2", "beta3", "d0", "dCoef", "safeguardWarmup"):
+            assert all(g[key] == first[key] for g in self.param_groups), key
+        if not hasattr(self, "d"):
+            self.d, self.r, self.t = f32(first["d0"]), f32(0), 0
+        self.t += 1
+        t, d, d0 = self.t, self.d, f32(first["d0"])
+        b1, b2 = first["beta1"], first["beta2"]
+        b3 = f32(first["beta3"] or math.sqrt(b2))
+        dlr = f32(float(d) * first["lr"] * (math.sqrt(1 - b2 ** t) / (1 - b1 ** t)))
+        scale = d if first["safeguardWarmup"] else dlr
+        live = [(g, p) for g in self.param_groups for p in g["params"] if p.grad is not None]
+        numerator, denominator = 0.0, 0.0
+        for g, p in live:
+            w, grad = p.detach().numpy(), p.grad.numpy()
+            state = self.state.setdefault(id(p), {"count": 0})
+            if state["count"] == 0:
+                for name in ("m", "v", "s"):
+                    state[name] = np.zeros_like(w)
+                state["p0"] = w.copy()
+            numerator += (grad * (state["p0"] - w)).astype(np.float64).sum()
+            s_next = b3 * state["s"] + ((grad * d) * scale) / d0
+            denominator += np.abs(s_next).astype(np.float64).sum()
+        self.r = b3 * self.r + ((d / d0) * dlr) * f32(numerator)
+        estimate = (f32(first["dCoef"]) * self.r) / f32(denominator)
+        d_next = np.maximum(d, estimate) if f32(denominator) > 0 else d
+        for g, p in live:
+            w, grad = p.detach().numpy(), p.grad.numpy()
+            state = self.state[id(p)]
+            state["count"] += 1
+            dg = grad * d
+            state["m"] = f32(b1) * state["m"] + f32(1 - b1) * dg
+            state["v"] = f32(b2) * state["v"] + (f32(1 - b2) * dg) * dg
+            state["s"] = b3 * state["s"] + ((grad * d) * scale) / d0
+            update = (-dlr * state["m"]) / (np.sqrt(state["v"]) + d_next * f32(g["eps"]))
+            w[...] = w + (update - (f32(g["weightDecay"]) * dlr) * w)
+        self.d = d_next
+
+
+WRITTEN_RULES = {"prodigy": Prodigy, "schedulefreeadamw": ScheduleFree, "schedulefreesgd": ScheduleFreeSgd,
                  "lion": Lion, "adabelief": AdaBelief, "yogi": Yogi, "novograd": NovoGrad, "ftrl": Ftrl, "proximaladagrad": ProximalAdagrad,
                  "adamweightdecay": AdamWeightDecay, "mindsporeadam": MindSporeAdam, "lazyadam": LazyAdam, "adan": Adan,
                  "ademamix": AdEMAMix, "lamb": Lamb, "lars": Lars, "muon": Muon, "adafactor": Adafactor}
@@ -1473,6 +1525,38 @@ CASES = {
                         1: {"beta2": ("step", 0.999, 0.9, 50), "weightDecay": ("linear", 0.0, 0.01)}}),
         dict(name="embed-lr-0.02", set="embed", opts={"lr": 0.02}),
     ],
+    "prodigy": [
+        dict(name="defaults", set="conv", pull=1.0),
+        dict(name="defaults-mlp", set="mlp"),
+        dict(name="lr-0.5", set="embed", pull=1.0, opts={"lr": 0.5}),
+        dict(name="d0-1e-3", set="tiny", pull=1.0, opts={"d0": 1e-3}),
+        dict(name="d0-1e-2-coef-2", set="wide", pull=1.0, opts={"d0": 1e-2, "dCoef": 2.0}),
+        dict(name="coef-0.5", set="conv", pull=1.0, opts={"dCoef": 0.5}),
+        dict(name="beta3-0.9", set="mlp", pull=1.0, opts={"beta3": 0.9}),
+        dict(name="betas-0.95-0.99", set="embed", opts={"beta1": 0.95, "beta2": 0.99}),
+        dict(name="beta1-0-no-momentum", set="tiny", pull=1.0, opts={"beta1": 0.0}),
+        dict(name="eps-1e-4", set="wide", pull=1.0, opts={"eps": 1e-4}),
+        dict(name="weight-decay-0.1", set="conv", pull=1.0, opts={"weightDecay": 0.1}),
+        dict(name="safeguard-warmup", set="mlp", pull=1.0, opts={"safeguardWarmup": True}),
+        dict(name="safeguard-warmup-scheduled-lr", set="embed", pull=1.0, opts={"safeguardWarmup": True},
+             scheduled={0: {"lr": ("linear", 0.01, 1.0)}}),
+        dict(name="scheduled-lr-cosine", set="tiny", pull=1.0, scheduled={0: {"lr": ("cosine", 1.0, 0.0)}}),
+        dict(name="grad-scale-100-init-scale-10", set="wide", pull=1.0, grad_scale=100.0, init_scale=10.0),
+        dict(name="grad-scale-1e-4", set="conv", pull=1.0, grad_scale=1e-4),
+        dict(name="init-scale-0", set="mlp", pull=1.0, init_scale=0.0, opts={"d0": 1e-4}),
+        dict(name="two-groups-no-decay-on-biases", set="mlp", pull=1.0, opts={"weightDecay": 0.05},
+             groups=G((["fc1.weight", "fc2.weight"], {}), (["fc1.bias", "fc2.bias", "temperature"], {"weightDecay": 0.0}))),
+        dict(name="three-groups-eps-decay", set="embed", pull=1.0,
+             groups=G((["embed.weight"], {"eps": 1e-4}),
+                      (["head.weight"], {"weightDecay": 0.01}),
+                      (["head.bias"], {}))),
+        dict(name="two-groups-scheduled-lr-and-decay", set="conv", pull=1.0,
+             groups=G((["conv.weight"], {}), (["conv.bias", "scale"], {"eps": 1e-6})),
+             scheduled={0: {"lr": ("cosine", 1.0, 0.1), "weightDecay": ("linear", 0.0, 0.01)},
+                        1: {"lr": ("cosine", 1.0, 0.1)}}),
+        dict(name="param-without-gradient-steps-3-10", set="mlp", pull=1.0, frozen={"fc2.weight": (3, 10)}),
+        dict(name="param-without-gradient-steps-1-5", set="tiny", pull=1.0, frozen={"v": (1, 5)}),
+    ],
     "ademamix": [
         dict(name="lr-1e-3", set="conv"),
         dict(name="lr-1e-2", set="mlp", opts={"lr": 1e-2}),
@@ -1973,7 +2057,8 @@ SEED_BASE = {"sgd": 1, "adam": 101, "adamw": 201, "momentum": 301, "lion": 401, 
              "nadam": 1401, "nadamw": 1501, "asgd": 1601,
              "adabelief": 1701, "yogi": 1801, "ftrl": 1901, "proximaladagrad": 2001, "adamweightdecay": 2101,
              "mindsporeadam": 2201, "adan": 2301, "ademamix": 2401, "sparseadam": 2501, "lazyadam": 2601,
-             "schedulefreeadamw": 2701, "schedulefreesgd": 2801, "novograd": 2901, "lamb": 3001, "lars": 3101, "muon": 3201, "adafactor": 3301}
+             "schedulefreeadamw": 2701, "schedulefreesgd": 2801, "novograd": 2901, "lamb": 3001, "lars": 3101, "muon": 3201, "adafactor": 3301,
+             "prodigy": 3401}
 
 
 # ---------------------------------------------------------------------------
@@ -2044,8 +2129,11 @@ def build_case(fixture, index, spec):
     scales = []
     averages = {}
     sparse = spec.get("sparse")
+    # "pull" adds pull * w to each gradient (a bowl around zero under the noise), so that there is a
+    # distance to travel: what makes Prodigy's estimate grow.
+    pull = float(spec.get("pull", 0.0))
     trajectory = run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip,
-                               steps, scaler, nan, scales, averages, sparse)
+                               steps, scaler, nan, scales, averages, sparse, pull)
 
     return {
         "name": spec["name"],
@@ -2055,6 +2143,7 @@ def build_case(fixture, index, spec):
             "loss_scale": [s for s, _ in scales], "skipped": [t for t, (_, bad) in enumerate(scales, 1) if bad]}
            if scaler is not None else {}),
         **({"sparse": sparse} if sparse else {}),
+        **({"pull": pull} if pull else {}),
         "seed": seed,
         "grad_scale": grad_scale,
         "init_scale": init_scale,
@@ -2147,7 +2236,7 @@ def kept_rows(sparse, step, p_index, shape):
 
 
 def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, scheduled, clip=None,
-                  steps=STEPS, scaler_options=None, nan=None, scales=None, averages=None, sparse=None):
+                  steps=STEPS, scaler_options=None, nan=None, scales=None, averages=None, sparse=None, pull=0.0):
     tensors = {}
     for p in params:
         t = torch.from_numpy(p["init"].copy()).reshape(p["shape"])
@@ -2206,6 +2295,8 @@ def run_reference(opt_name, seed, grad_scale, params, defaults, groups, frozen, 
                 tensors[p["name"]].grad = None
                 continue
             grad = gen_values(seed, step, p_index, p["n"], grad_scale)
+            if pull:
+                grad = grad + np.float32(pull) * tensors[p["name"]].detach().numpy().reshape(-1)
             if sparse:
                 rows = kept_rows(sparse, step, p_index, p["shape"])
                 # +0.0, as an untouched row of an embedding's gradient holds (-0.0 would read as no gradient).

@@ -20,6 +20,7 @@ import dev.anneal.optim.MomentumOptions
 import dev.anneal.optim.MuonOptions
 import dev.anneal.optim.NAdamOptions
 import dev.anneal.optim.Optimizers
+import dev.anneal.optim.ProdigyOptions
 import dev.anneal.optim.ProximalAdagradOptions
 import dev.anneal.optim.RmsPropOptions
 import dev.anneal.optim.RpropOptions
@@ -1118,6 +1119,74 @@ public fun OptimizerScope<AdaBeliefGroup>.novoGrad(
         .weightDecay(weightDecay.toSchedule())
         .maximize(maximize)
     choose("novoGrad", builder, ::AdaBeliefGroup)
+}
+
+/** Prodigy as Optax's `contrib.prodigy` computes it: AdamW whose step size estimates the distance to a solution, with Optax's defaults; lr scales the estimate (1, or a schedule from 1). */
+public fun OptimizerScope<ProdigyGroup>.prodigy(
+    lr: Number = 1.0,
+    beta1: Number = 0.9,
+    beta2: Number = 0.999,
+    beta3: Number = 0.0,
+    eps: Number = 1.0E-8,
+    d0: Number = 1.0E-6,
+    dCoef: Number = 1.0,
+    weightDecay: Number = 0.0,
+    safeguardWarmup: Boolean = false,
+) {
+    val builder = Optimizers.prodigy()
+        .lr(lr.toSchedule())
+        .beta1(beta1.toSchedule())
+        .beta2(beta2.toSchedule())
+        .beta3(beta3.toSchedule())
+        .eps(eps.toSchedule())
+        .d0(d0.toSchedule())
+        .dCoef(dCoef.toSchedule())
+        .weightDecay(weightDecay.toSchedule())
+        .safeguardWarmup(safeguardWarmup)
+    choose("prodigy", builder, ::ProdigyGroup)
+}
+
+/**
+ * A group's values under Prodigy; what is left unset comes from the optimizer. Each value is a number
+ * or a schedule, each flag a boolean.
+ */
+@AnnealDsl
+public class ProdigyGroup internal constructor(private val group: ProdigyOptions.Group) {
+    /** The learning rate. */
+    public var lr: Number? = null
+        set(value) { field = value; group.lr(value?.toSchedule()) }
+
+    /** The first moment's decay. */
+    public var beta1: Number? = null
+        set(value) { field = value; group.beta1(value?.toSchedule()) }
+
+    /** The second moment's decay. */
+    public var beta2: Number? = null
+        set(value) { field = value; group.beta2(value?.toSchedule()) }
+
+    /** The decay of the distance estimate's running sums; 0 for sqrt(beta2), Optax's default. */
+    public var beta3: Number? = null
+        set(value) { field = value; group.beta3(value?.toSchedule()) }
+
+    /** A small constant that keeps the denominator away from zero. */
+    public var eps: Number? = null
+        set(value) { field = value; group.eps(value?.toSchedule()) }
+
+    /** The first, deliberately small, estimate of the distance to a solution (Optax's estim_lr0). */
+    public var d0: Number? = null
+        set(value) { field = value; group.d0(value?.toSchedule()) }
+
+    /** Multiplies each new estimate of the distance (Optax's estim_lr_coef). */
+    public var dCoef: Number? = null
+        set(value) { field = value; group.dCoef(value?.toSchedule()) }
+
+    /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
+    public var weightDecay: Number? = null
+        set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    /** Leaves the learning rate out of the estimate's denominator, so that a warmup cannot inflate it. */
+    public var safeguardWarmup: Boolean? = null
+        set(value) { field = value; group.safeguardWarmup(value) }
 }
 
 /** Proximal Adagrad as MindSpore's `nn.ProximalAdagrad` computes it, with MindSpore's defaults; `lossScale` is the static scale the gradients carry. */

@@ -121,6 +121,16 @@ class OptimizerDslSpec : FunSpec({
         spec.order() shouldBe listOf("fc.bias", "fc.weight")
     }
 
+    test("Prodigy as its users write it: lr a cosine from 1, decay on the weights only, as the Java builders put it") {
+        val cosine = schedule { warmup(steps = 50) then cosine(steps = 950, peak = 1.0) }
+        optimizer {
+            prodigy(lr = cosine, weightDecay = 0.01, safeguardWarmup = true)
+            noWeightDecayOn(oneDimensional)
+            group("bias") { eps = 1e-6 }
+        } shouldBe Optimizers.prodigy().lr(cosine.schedule).weightDecay(0.01).safeguardWarmup(true)
+            .noWeightDecayOn(Selector.oneDimensional()).group("bias") { it.eps(1e-6) }.build()
+    }
+
     test("gradient clipping in front of any optimizer, as the Java builders put it") {
         optimizer { adamW(lr = 1e-3); clipGradNorm(1.0) } shouldBe Optimizers.adamW().lr(1e-3).clipGradNorm(1.0).build()
         val maxNorm = schedule { linear(5.0, 1.0, steps = 100) }

@@ -313,20 +313,20 @@ public final class Chain {
      * the weight, the gradient the stages before it leave and its share of {@code state}.
      */
     NDArray measure(List<Stage> stages, int at, NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step,
-                    long count) {
+                    long count, int which) {
         int first = stateCount(stages.subList(0, at), h);
         Stage stage = stages.get(at);
         NDArray[] own = Arrays.copyOfRange(state, first, first + stage.stateNames(h).size());
-        return stage.measure(weight, grad, own, h, step, count);
+        return stage.measure(weight, grad, own, h, step, count, which);
     }
 
     /** The same on the fused path: stage {@code at}'s measure kernel over its share of all the state blocks. */
-    ElementKernel measure(List<Stage> stages, int at, Hyperparams h, long step, long count) {
+    ElementKernel measure(List<Stage> stages, int at, Hyperparams h, long step, long count, int which) {
         int first = stateCount(stages.subList(0, at), h);
         Stage stage = stages.get(at);
         int[] range = {first, first + stage.stateNames(h).size()};
         int total = stateCount(stages, h);
-        ElementKernel measure = stage.measure(h, step, count);
+        ElementKernel measure = stage.measure(h, step, count, which);
         return (w, g, state, n) -> measure.apply(w, g, slice(state, range, total), n);
     }
 
@@ -426,9 +426,10 @@ public final class Chain {
         List<Integer> positions = new ArrayList<>();
         for (int p = 0; p < stages.size(); p++) {
             List<Reduction> reductions = stages.get(p).reductions(h);
-            if (reductions.stream().filter(r -> r.measure() == Reduction.Measure.STAGE).count() > 1) {
+            boolean shared = !stages.get(p).sharedNames().isEmpty();
+            if (shared && reductions.stream().anyMatch(r -> r.scope() != Reduction.Scope.OPTIMIZER)) {
                 throw new IllegalStateException(this + ": " + stages.get(p).getClass().getSimpleName()
-                        + " declares more than one reduction of its own measure");
+                        + " keeps optimizer-wide scalars, so its reductions must cover the whole optimizer");
             }
             if (!reductions.isEmpty()) {
                 for (Stage before : stages.subList(0, p)) {

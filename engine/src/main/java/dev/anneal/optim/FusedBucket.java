@@ -132,20 +132,23 @@ final class FusedBucket implements AutoCloseable {
     /**
      * The {@code reductions} of one stage over the {@code live} parameters, changing nothing: the
      * gradients as {@code before} (gradient stages; null for none, which saves looking them up for
-     * every parameter) leaves them, the weights, or what {@code measure} computes from those and
-     * the state. Each work item folds its blocks in order, and the items' partials are combined in
-     * order, per parameter and in all, so the totals do not depend on the threads. With
-     * {@code check} the same read also tells whether a gradient as it comes in holds NaN or
-     * infinity; no reductions only checks.
+     * every parameter) leaves them, the weights, or what {@code measures} (one per
+     * {@link Reduction.Measure#STAGE} reduction, in order) compute from those and the state. Each
+     * work item folds its blocks in order, and the items' partials are combined in order, per
+     * parameter and in all, so the totals do not depend on the threads. With {@code check} the
+     * same read also tells whether a gradient as it comes in holds NaN or infinity; no reductions
+     * only checks.
      */
-    Folded reduce(long[] updates, boolean[] live, SlotKernels before, SlotKernels measure, List<Reduction> reductions,
-                  boolean check) {
+    Folded reduce(long[] updates, boolean[] live, SlotKernels before, List<SlotKernels> measures,
+                  List<Reduction> reductions, boolean check) {
         ElementKernel[] befores = new ElementKernel[params.size()];
-        ElementKernel[] measures = new ElementKernel[params.size()];
+        ElementKernel[][] measured = new ElementKernel[params.size()][];
         for (int slot = 0; slot < params.size(); slot++) {
             if (live[slot]) {
-                befores[slot] = before == null ? null : before.kernel(slot, updates[slot] + 1);
-                measures[slot] = measure == null ? null : measure.kernel(slot, updates[slot] + 1);
+                long count = updates[slot] + 1;
+                int s = slot;
+                befores[slot] = before == null ? null : before.kernel(slot, count);
+                measured[slot] = measures.stream().map(m -> m.kernel(s, count)).toArray(ElementKernel[]::new);
             }
         }
         Reduction[] folds = reductions.toArray(new Reduction[0]);
@@ -155,7 +158,7 @@ final class FusedBucket implements AutoCloseable {
             int[] item = work[i];
             int slot = item[0];
             if (live[slot]) {
-                nonFinite[i] = fold(befores[slot], measures[slot], buffers[slot], blocks[slot], item[1], item[2], folds,
+                nonFinite[i] = fold(befores[slot], measured[slot], buffers[slot], blocks[slot], item[1], item[2], folds,
                         check, partials, i);
             }
         });
@@ -182,18 +185,19 @@ final class FusedBucket implements AutoCloseable {
     }
 
     /** Folds one work item into {@code partials[r][index]} for each reduction; returns whether {@code check} found NaN or infinity. */
-    private static boolean fold(ElementKernel before, ElementKernel measure, Buffers b, int block, int from, int to,
+    private static boolean fold(ElementKernel before, ElementKernel[] measures, Buffers b, int block, int from, int to,
                                 Reduction[] reductions, boolean check, double[][] partials, int index) {
-        int states = measure == null ? 0 : b.state.length;
-        float[][] scratch = scratch(states + 1, block);
+        int states = measures.length == 0 ? 0 : b.state.length;
+        float[][] scratch = scratch(states + 2, block);
         float[] weight = scratch[0];
         float[] grad = scratch[1];
-        float[] lanes = scratch[2 + states];
+        float[] values = scratch[2 + states];
+        float[] lanes = scratch[3 + states];
         float[][] state = new float[states][];
         for (int s = 0; s < states; s++) {
             state[s] = scratch[2 + s];
         }
-        boolean weights = before != null || measure != null
+        boolean weights = before != null || measures.length > 0
                 || Arrays.stream(reductions).anyMatch(r -> r.measure() == Reduction.Measure.WEIGHT);
         int width = Math.min(block, to - from);
         if (check) {
@@ -215,21 +219,19 @@ final class FusedBucket implements AutoCloseable {
             if (before != null) {
                 before.apply(weight, grad, NO_STATE, n);
             }
-            for (int r = 0; r < reductions.length; r++) {
-                switch (reductions[r].measure()) {
-                    case GRADIENT -> acc[r] = reductions[r].fold().block(acc[r], grad, n);
-                    case WEIGHT -> acc[r] = reductions[r].fold().block(acc[r], weight, n);
-                    case STAGE -> { }
-                }
+            for (int s = 0; s < states; s++) {
+                b.state[s].get(i, state[s], 0, n);
             }
-            if (measure != null) {
-                for (int s = 0; s < states; s++) {
-                    b.state[s].get(i, state[s], 0, n);
-                }
-                measure.apply(weight, grad, state, n);
-                for (int r = 0; r < reductions.length; r++) {
-                    if (reductions[r].measure() == Reduction.Measure.STAGE) {
-                        acc[r] = reductions[r].fold().block(acc[r], grad, n);
+            int which = 0;
+            for (int r = 0; r < reductions.length; r++) {
+                Reduction.Fold fold = reductions[r].fold();
+                switch (reductions[r].measure()) {
+                    case GRADIENT -> acc[r] = fold.block(acc[r], grad, n);
+                    case WEIGHT -> acc[r] = fold.block(acc[r], weight, n);
+                    case STAGE -> {
+                        System.arraycopy(grad, 0, values, 0, n);
+                        measures[which++].apply(weight, values, state, n);
+                        acc[r] = fold.block(acc[r], values, n);
                     }
                 }
             }

@@ -107,7 +107,7 @@ public final class Lamb implements Stage {
     }
 
     @Override
-    public NDArray measure(NDArray w, NDArray g, NDArray[] state, Hyperparams h, long t, long count) {
+    public NDArray measure(NDArray w, NDArray g, NDArray[] state, Hyperparams h, long t, long count, int which) {
         Scalars s = Scalars.of(h, t, count);
         NDArray[] c = corrected(g, state[0], state[1], s, false);
         NDArray rsqrt = NDArrays.div(FusedOps.scalar(c[1], 1), FusedOps.sqrt(c[1].add(s.eps)));
@@ -115,7 +115,7 @@ public final class Lamb implements Stage {
     }
 
     @Override
-    public ElementKernel measure(Hyperparams h, long t, long count) {
+    public ElementKernel measure(Hyperparams h, long t, long count, int which) {
         Scalars s = Scalars.of(h, t, count);
         return (w, g, state, n) -> {
             float[] m = state[0];

@@ -22,6 +22,7 @@ import dev.anneal.param.Selector;
 import dev.anneal.schedule.Schedule;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -102,6 +103,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private boolean closed;
     /** The optimizer-wide state of a rule that {@link Stage#searches searches} (L-BFGS); empty for any other. */
     private final Map<String, NDArray> searchState;
+    /** The chain's optimizer-wide scalars ({@link Stage#sharedNames}), in stage order; null for none or before any parameter is managed. */
+    private Scalars shared;
     /** The thread inside a step, a clearing of gradients, a swap of averages or a restore, if any. */
     private final AtomicReference<Thread> busy = new AtomicReference<>();
 
@@ -129,6 +132,50 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         unmanaged = unmanagedParams();
         searchState = searchState();
+        startShared();
+    }
+
+    /** The chain's optimizer-wide scalars at their starts, with the first group's values ({@link #checkOptimizerWide} passed). */
+    private void startShared() {
+        List<String> names = chain.stages().stream().flatMap(s -> s.sharedNames().stream()).toList();
+        if (names.isEmpty() || buckets.isEmpty() || shared != null) {
+            return;
+        }
+        Hyperparams h = buckets.get(0).hyperparams;
+        NDManager manager = stateManager(buckets.get(0).slots.get(0).param.array());
+        Scalars scalars = new Scalars(names, new float[names.size()], new NDArray[names.size()]);
+        int i = 0;
+        for (Stage stage : chain.stages()) {
+            for (String name : stage.sharedNames()) {
+                scalars.values[i] = (float) stage.startsAt(name, h);
+                scalars.tensors[i] = manager.create(scalars.values[i]);
+                scalars.tensors[i].setName(name);
+                i++;
+            }
+        }
+        NDScope.unregister(scalars.tensors);
+        shared = scalars;
+    }
+
+    /**
+     * Reports a group whose value of a hyperparameter that a stage's optimizer-wide scalars read
+     * ({@link Stage#optimizerWide}) differs from the first group's: {@code values} by group name,
+     * groups with members only, the first first.
+     */
+    private static void checkOptimizerWide(Chain chain, Map<String, Hyperparams> values, Checks checks) {
+        if (values.isEmpty()) {
+            return;
+        }
+        Map.Entry<String, Hyperparams> first = values.entrySet().iterator().next();
+        for (Stage stage : chain.stages()) {
+            for (Hyperparameter<?> h : stage.optimizerWide()) {
+                values.forEach((group, v) -> checks.at(GroupSpec.path(group)).require(
+                        Objects.equals(v.get(h), first.getValue().get(h)), h.name(), "is " + v.get(h) + " where group \""
+                                + first.getKey() + "\" has " + first.getValue().get(h) + "; " + chain.typeName()
+                                + " keeps one " + String.join(" and ", stage.sharedNames()) + " for all parameters, "
+                                + "so " + h.name() + " must be the same in all groups"));
+            }
+        }
     }
 
     /** The state of a searching rule, over all parameters as one flat vector ({@link #checkSearch} passed); empty for any other rule. */
@@ -161,16 +208,10 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         checks.require(!spec.lossScale().scales(), "lossScale", "is set; " + chain.name() + " takes no loss scaling");
         checks.require(spec.nonFinite() != NonFinite.SKIP, "onNonFinite", "is SKIP; " + chain.name()
                 + " can only stop on a non-finite first evaluation (STOP) or go on (APPLY)");
-        Map<String, Hyperparams> values = new LinkedHashMap<>();
+        Map<String, Hyperparams> values = valuesOfGroups(spec, grouping);
         List<Param> params = new ArrayList<>(grouping.rest());
-        if (!grouping.rest().isEmpty()) {
-            values.put(OptimizerSpec.DEFAULT_GROUP, spec.defaults());
-        }
         for (int i = 0; i < spec.groups().size(); i++) {
-            if (!grouping.members(i).isEmpty()) {
-                values.put(spec.groups().get(i).name(), spec.defaults().overriddenBy(spec.groups().get(i).overrides()));
-                params.addAll(grouping.members(i));
-            }
+            params.addAll(grouping.members(i));
         }
         checks.require(values.values().stream().distinct().count() <= 1, "groups", "have different values "
                 + values + "; " + chain.name() + " has one set of values for all parameters, as in PyTorch");
@@ -190,6 +231,20 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
     }
 
+    /** Each group's values by name, the default group first, groups with members only. */
+    private static Map<String, Hyperparams> valuesOfGroups(OptimizerSpec<?> spec, Grouping grouping) {
+        Map<String, Hyperparams> values = new LinkedHashMap<>();
+        if (!grouping.rest().isEmpty()) {
+            values.put(OptimizerSpec.DEFAULT_GROUP, spec.defaults());
+        }
+        for (int i = 0; i < spec.groups().size(); i++) {
+            if (!grouping.members(i).isEmpty()) {
+                values.put(spec.groups().get(i).name(), spec.defaults().overriddenBy(spec.groups().get(i).overrides()));
+            }
+        }
+        return values;
+    }
+
     /** The parameters a searching rule moves, in the order of its flat vector: groups' order, each in model order. */
     private List<Param> searched() {
         return buckets.stream().flatMap(b -> b.slots.stream()).map(Slot::param).toList();
@@ -202,6 +257,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         checkShapes(spec.chain(), parameters.trainable(), checks);
         checkOrder(spec.order(), parameters, checks);
         checkSearch(spec, grouping, checks);
+        checkOptimizerWide(spec.chain(), valuesOfGroups(spec, grouping), checks);
         List<Selector> noWeightDecay = spec.noWeightDecay();
         for (int i = 0; i < noWeightDecay.size(); i++) {
             Selector selector = noWeightDecay.get(i);
@@ -275,9 +331,16 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 .filter(p -> !slotsByParam.containsKey(p.name())).toList();
         Grouping grouping = Grouping.resolve(List.of(group), candidates, parameters.all(), checks);
         checkShapes(chain, grouping.members(0), checks);
+        Hyperparams values = defaults.overriddenBy(group.overrides());
+        if (!grouping.members(0).isEmpty()) {
+            Map<String, Hyperparams> all = new LinkedHashMap<>(groupHyperparams);
+            all.put(group.name(), values);
+            checkOptimizerWide(chain, all, checks);
+        }
         checks.throwIfAny();
-        addBuckets(group.name(), defaults.overriddenBy(group.overrides()), grouping.members(0));
+        addBuckets(group.name(), values, grouping.members(0));
         unmanaged = unmanagedParams();
+        startShared();
     }
 
     private void addBuckets(String group, Hyperparams hyperparams, List<Param> members) {
@@ -487,6 +550,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         step = next;
         gradNorm = passes.norm();
+        if (passes.shared() != null) {
+            System.arraycopy(passes.shared(), 0, shared.values, 0, shared.values.length);
+        }
         scaler = lossScale.after(scaler, true);
         for (int i = 0; i < buckets.size(); i++) {
             Bucket bucket = buckets.get(i);
@@ -547,6 +613,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         int offset = base.size();
         base.addAll(chain.stages());
+        bindShared(base, offset);
         List<List<List<Stage>>> passes = new ArrayList<>();
         List<List<Integer>> reducing = new ArrayList<>();
         Set<Integer> positions = new TreeSet<>();
@@ -563,6 +630,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             }
         }
         double norm = Double.NaN;
+        float[] sharedAfter = null;
         for (int p : positions) {
             Stage stage = base.get(p);
             Map<List<Object>, Double> totals = new HashMap<>();
@@ -603,11 +671,29 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             }
             for (int i = 0; i < buckets.size(); i++) {
                 if (partials[i] != null) {
-                    reduce(buckets.get(i), passes.get(i), p, stage, partials[i], totals, next);
+                    Stage reduced = reduce(buckets.get(i), passes.get(i), p, stage, partials[i], totals, next);
+                    if (sharedAfter == null && !stage.sharedNames().isEmpty()) {
+                        sharedAfter = reduced.sharedAfter();
+                    }
                 }
             }
         }
-        return new Passes(passes, norm);
+        return new Passes(passes, norm, sharedAfter);
+    }
+
+    /** Puts each stage of {@code base} from {@code offset} on that keeps optimizer-wide scalars in its place bound to their values. */
+    private void bindShared(List<Stage> base, int offset) {
+        if (shared == null) {
+            return;
+        }
+        int at = 0;
+        for (int p = offset; p < base.size(); p++) {
+            int n = base.get(p).sharedNames().size();
+            if (n > 0) {
+                base.set(p, base.get(p).withShared(Arrays.copyOfRange(shared.values, at, at + n)));
+                at += n;
+            }
+        }
     }
 
     /**
@@ -635,9 +721,10 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     /**
      * Puts the reducing stage at {@code p} of a bucket's lists in their place for this step: one
-     * stage for the bucket, or one per parameter when a reduction is per tensor.
+     * stage for the bucket, which it returns, or one per parameter when a reduction is per tensor
+     * (then null).
      */
-    private static void reduce(Bucket bucket, List<List<Stage>> bySlot, int p, Stage stage, FusedBucket.Folded partial,
+    private static Stage reduce(Bucket bucket, List<List<Stage>> bySlot, int p, Stage stage, FusedBucket.Folded partial,
                                Map<List<Object>, Double> totals, long next) {
         List<Reduction> reductions = stage.reductions(bucket.hyperparams);
         if (reductions.stream().noneMatch(r -> r.scope() == Reduction.Scope.TENSOR)) {
@@ -649,7 +736,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             Set<List<Stage>> lists = Collections.newSetFromMap(new IdentityHashMap<>());
             lists.addAll(bySlot);
             lists.forEach(stages -> stages.set(p, reduced));
-            return;
+            return reduced;
         }
         for (Slot slot : bucket.slots) {
             if (bucket.live[slot.index]) {
@@ -663,6 +750,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 bySlot.set(slot.index, stages);
             }
         }
+        return null;
     }
 
     /** A stage reduced over one parameter's own totals; a refusal names the parameter. */
@@ -681,8 +769,12 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         ElementKernel kernel;
     }
 
-    /** Each parameter's stages for one step, by bucket and slot, and the norm of the first reduction over all gradients (NaN for none). */
-    private record Passes(List<List<List<Stage>>> stages, double norm) {
+    /**
+     * Each parameter's stages for one step, by bucket and slot, the norm of the first reduction
+     * over all gradients (NaN for none), and the optimizer-wide scalars after the step (null when
+     * they stay).
+     */
+    private record Passes(List<List<List<Stage>>> stages, double norm, float[] shared) {
     }
 
     /** Which of a bucket's parameters this step updates: trainable, with a gradient. */
@@ -728,12 +820,15 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
     private FusedBucket.Folded partial(Bucket bucket, List<List<Stage>> bySlot, int at, long next,
                                        List<Reduction> reductions, boolean check) {
         Hyperparams h = bucket.hyperparams;
-        boolean measures = reductions.stream().anyMatch(r -> r.measure() == Reduction.Measure.STAGE);
+        int measures = (int) reductions.stream().filter(r -> r.measure() == Reduction.Measure.STAGE).count();
         if (bucket.fused != null) {
             FusedBucket.SlotKernels before = at == 0 || reductions.isEmpty() ? null
                     : kernels(bySlot, (stages, count) -> chain.kernel(stages.subList(0, at), h, next, count));
-            FusedBucket.SlotKernels measure = measures
-                    ? kernels(bySlot, (stages, count) -> chain.measure(stages, at, h, next, count)) : null;
+            List<FusedBucket.SlotKernels> measure = new ArrayList<>();
+            for (int which = 0; which < measures; which++) {
+                int w = which;
+                measure.add(kernels(bySlot, (stages, count) -> chain.measure(stages, at, h, next, count, w)));
+            }
             return bucket.fused.reduce(bucket.updates, bucket.live, before, measure, reductions, check);
         }
         double[] totals = new double[reductions.size()];
@@ -754,14 +849,16 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                     NDArray g = chain.apply(stages.subList(0, at), working, grad, new NDArray[0], h, next, count);
                     // The measure reads the state where it lives (on the host when offloaded).
                     Device store = slot.state.length > 0 ? slot.state[0].getDevice() : working.getDevice();
-                    NDArray measured = measures ? chain.measure(stages, at, working.toDevice(store, false),
-                            g.toDevice(store, false), slot.state, h, next, count) : null;
+                    NDArray storedWeight = measures > 0 ? working.toDevice(store, false) : null;
+                    NDArray storedGrad = measures > 0 ? g.toDevice(store, false) : null;
+                    int which = 0;
                     for (int r = 0; r < reductions.size(); r++) {
                         Reduction reduction = reductions.get(r);
                         NDArray values = switch (reduction.measure()) {
                             case GRADIENT -> g;
                             case WEIGHT -> working;
-                            case STAGE -> measured;
+                            case STAGE -> chain.measure(stages, at, storedWeight, storedGrad, slot.state, h, next, count,
+                                    which++);
                         };
                         perSlot[r][slot.index] = values.size() == 0 ? 0 : reduction.fold().tensor(values);
                         totals[r] = reduction.fold().combine(totals[r], perSlot[r][slot.index]);
@@ -1242,6 +1339,12 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             }
         }
         tensors.putAll(searchState);
+        if (shared != null) {
+            for (int i = 0; i < shared.values.length; i++) {
+                shared.tensors[i].set(new float[] {shared.values[i]});
+                tensors.put(shared.names.get(i), shared.tensors[i]);
+            }
+        }
         return new OptimizerState(chain.name(), step, skipped, scaler, updates, tensors);
     }
 
@@ -1264,6 +1367,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 for (int i = 0; i < slot.scalars.values.length; i++) {
                     slot.scalars.values[i] = slot.scalars.tensors[i].toFloatArray()[0];
                 }
+            }
+        }
+        if (shared != null) {
+            for (int i = 0; i < shared.values.length; i++) {
+                shared.values[i] = shared.tensors[i].toFloatArray()[0];
             }
         }
         step = saved.step();
@@ -1312,6 +1420,23 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         });
         if (!searchState.isEmpty() && saved.tensors().keySet().containsAll(searchState.keySet())) {
             Lbfgs.checkState(saved.tensors(), searchState.get("ro").size(), checks);
+        }
+        if (shared != null && checks.violations().isEmpty()) {
+            checkShared(saved, checks);
+        }
+    }
+
+    /** Reports optimizer-wide scalars in {@code saved} that are not finite or that their stage cannot continue from. */
+    private void checkShared(OptimizerState saved, Checks checks) {
+        for (Stage stage : chain.stages()) {
+            List<String> names = stage.sharedNames();
+            float[] values = new float[names.size()];
+            for (int i = 0; i < names.size(); i++) {
+                values[i] = saved.tensors().get(names.get(i)).toFloatArray()[0];
+                checks.require(Float.isFinite(values[i]), "tensors[\"" + names.get(i) + "\"]",
+                        "is " + values[i] + "; an optimizer-wide scalar must be finite");
+            }
+            stage.checkShared(values, checks.at("tensors"));
         }
     }
 

@@ -11,7 +11,8 @@ import java.util.Map;
 /**
  * Everything an optimizer needs to continue exactly where it stopped: the step counter, the steps
  * it dropped, where its loss scale stands, each parameter's update count, and the state tensors
- * keyed {@code "<parameter name>/<state name>"} (names, never DJL's run-specific ids).
+ * keyed {@code "<parameter name>/<state name>"} (names, never DJL's run-specific ids), with the
+ * optimizer-wide ones (L-BFGS's history, Prodigy's distance estimate) under their own names.
  */
 public record OptimizerState(String optimizer, long step, long skippedSteps, LossScale.State lossScale,
                              Map<String, Long> updates, Map<String, NDArray> tensors) {

@@ -123,6 +123,11 @@ public final class Optimizers {
         return new AdaBeliefOptions.Builder(NovoGrad.NOVOGRAD);
     }
 
+    /** Prodigy as Optax's {@code contrib.prodigy} computes it: AdamW whose step size estimates the distance to a solution, with Optax's defaults; lr scales the estimate (1, or a schedule from 1). */
+    public static ProdigyOptions.Builder prodigy() {
+        return new ProdigyOptions.Builder(Prodigy.PRODIGY);
+    }
+
     /** Proximal Adagrad as MindSpore's {@code nn.ProximalAdagrad} computes it, with MindSpore's defaults; {@code lossScale} is the static scale the gradients carry. */
     public static ProximalAdagradOptions.Builder proximalAdagrad() {
         return new ProximalAdagradOptions.Builder(ProximalAdagrad.PROXIMAL_ADAGRAD);
@@ -175,6 +180,6 @@ public final class Optimizers {
 
     /** Every optimizer's chain, for tools and tests that go through them all. */
     public static List<Chain> chains() {
-        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adafactor.ADAFACTOR, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lamb.LAMB, Lars.LARS, MindSporeAdam.LAZY_ADAM, Lbfgs.LBFGS, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, Muon.MUON, NAdam.NADAM, NAdam.NADAMW, NovoGrad.NOVOGRAD, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
+        return List.of(AdaBelief.ADABELIEF, Adadelta.ADADELTA, Adafactor.ADAFACTOR, Adagrad.ADAGRAD, Adam.ADAM, Adam.ADAMW, AdamWeightDecay.ADAM_WEIGHT_DECAY, Adamax.ADAMAX, Adan.ADAN, Ademamix.ADEMAMIX, Asgd.ASGD, Ftrl.FTRL, Lamb.LAMB, Lars.LARS, MindSporeAdam.LAZY_ADAM, Lbfgs.LBFGS, Lion.LION, MindSporeAdam.MINDSPORE_ADAM, Momentum.NN_MOMENTUM, Muon.MUON, NAdam.NADAM, NAdam.NADAMW, NovoGrad.NOVOGRAD, Prodigy.PRODIGY, ProximalAdagrad.PROXIMAL_ADAGRAD, RAdam.RADAM, RAdam.RADAMW, RmsProp.RMSPROP, Rprop.RPROP, ScheduleFree.SCHEDULE_FREE_ADAMW, ScheduleFree.SCHEDULE_FREE_SGD, Sgd.SGD, SparseAdam.SPARSE_ADAM, Yogi.YOGI);
     }
 }

@@ -190,20 +190,58 @@ public interface Stage {
     }
 
     /**
-     * For a {@link Reduction.Measure#STAGE} reduction, on the generic path: the values to fold,
-     * computed from the weight, the gradient and this stage's state as they are before the step,
-     * as a new array; {@code weight} and {@code state} must not change.
+     * For the {@code which}-th {@link Reduction.Measure#STAGE} reduction (0 for the first this
+     * stage declares), on the generic path: the values to fold, computed from the weight, the
+     * gradient and this stage's state as they are before the step, as a new array; {@code weight},
+     * {@code grad} and {@code state} must not change.
      */
-    default NDArray measure(NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step, long count) {
+    default NDArray measure(NDArray weight, NDArray grad, NDArray[] state, Hyperparams h, long step, long count,
+                            int which) {
         throw new IllegalStateException(getClass().getSimpleName() + " declares no measure");
     }
 
     /**
-     * The same as {@link #measure(NDArray, NDArray, NDArray[], Hyperparams, long, long)} on the
-     * fused path: a kernel that leaves the values in {@code grad}, over scratch copies of the
-     * weight and state (which are not written back).
+     * The same as {@link #measure(NDArray, NDArray, NDArray[], Hyperparams, long, long, int)} on
+     * the fused path: a kernel that leaves the values in {@code grad}, a scratch copy of the
+     * gradient, and leaves the weight and state blocks as they are.
      */
-    default ElementKernel measure(Hyperparams h, long step, long count) {
+    default ElementKernel measure(Hyperparams h, long step, long count, int which) {
         throw new IllegalStateException(getClass().getSimpleName() + " declares no measure");
+    }
+
+    /**
+     * Names of this stage's optimizer-wide scalars (Prodigy's distance estimate): one float32
+     * value for all the parameters it updates, starting at {@link #startsAt} with the values of
+     * the first group, kept in the state under these names. Such a stage reduces over the
+     * {@link Reduction.Scope#OPTIMIZER optimizer}, takes its scalars with {@link #withShared}
+     * and gives their next values with {@link #sharedAfter}.
+     */
+    default List<String> sharedNames() {
+        return List.of();
+    }
+
+    /**
+     * The hyperparameters that must have one value in every group because the optimizer-wide
+     * scalars read them (Prodigy's learning rate and betas); checked when the optimizer compiles.
+     */
+    default List<Hyperparameter<?>> optimizerWide() {
+        return List.of();
+    }
+
+    /** This stage for one step with its optimizer-wide scalars at {@code values} (in {@link #sharedNames} order). */
+    default Stage withShared(float[] values) {
+        return this;
+    }
+
+    /**
+     * The optimizer-wide scalars after this step, for the stage {@link #reduced} made of one
+     * {@link #withShared} gave; the optimizer keeps them once the step is taken.
+     */
+    default float[] sharedAfter() {
+        throw new IllegalStateException(getClass().getSimpleName() + " keeps no optimizer-wide scalars");
+    }
+
+    /** Reports optimizer-wide scalars read from a saved state that this stage cannot continue from. */
+    default void checkShared(float[] values, Checks c) {
     }
 }

@@ -46,12 +46,15 @@ class ConformanceStateSpec : FunSpec({
                             }
                         }
                         // State follows the parameter's type; a rule's per-tensor scalars are float32, as PyTorch
-                        // keeps them; L-BFGS's Python floats and counters are float64.
+                        // keeps them, and so are optimizer-wide ones (Prodigy's); L-BFGS's Python floats and
+                        // counters are float64.
                         val chain = GoldenSpecs.chain(row.name)
                         val scalars = chain.scalarNames(chain.defaults()).toSet()
+                        val shared = chain.stages().flatMap { it.sharedNames() }.toSet()
                         optimizer.state().tensors().forEach { (key, state) ->
                             val expected = when {
                                 '/' !in key && key in Lbfgs.FLOAT64_SCALARS -> DataType.FLOAT64
+                                '/' !in key && key in shared -> DataType.FLOAT32
                                 key.substringAfter('/') in scalars -> DataType.FLOAT32
                                 else -> type
                             }

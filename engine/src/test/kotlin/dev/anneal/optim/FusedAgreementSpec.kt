@@ -108,7 +108,8 @@ private val clippers: List<Stage> = listOf(ClipGradNorm.L2, ClipGradNorm.INF, Cl
 
 /**
  * A random spec of a random engine optimizer, in one case of three behind a clipping stage: every
- * hyperparameter drawn from its range, groups that override a random part of them, and perhaps
+ * hyperparameter drawn from its range, groups that override a random part of those a group may
+ * hold, and perhaps
  * an exemption from weight decay. Drawn again while the optimizer refuses the combination (SGD's
  * Nesterov without momentum).
  */
@@ -125,12 +126,14 @@ private fun randomSpec(random: Random, params: Int, hasVectors: Boolean): Optimi
         }
         builder.build()
     }
+    // What the optimizer-wide scalars read (Prodigy's lr and betas) is one value for all groups.
+    val perGroup = chain.hyperparameters() - chain.stages().flatMap { it.optimizerWide() }.toSet()
     while (true) {
         val builder = chain.options()
         chain.hyperparameters().forEach { builder.set(it.name(), draw(random, it)) }
         repeat(random.nextInt(0, minOf(3, params) + 1)) { i ->
             builder.group("g$i", Selector.name("p$i")) { g ->
-                chain.hyperparameters().filter { random.nextBoolean() }.forEach { g.set(it.name(), draw(random, it)) }
+                perGroup.filter { random.nextBoolean() }.forEach { g.set(it.name(), draw(random, it)) }
             }
         }
         val decays = Hyperparameter.WEIGHT_DECAY in chain.hyperparameters()

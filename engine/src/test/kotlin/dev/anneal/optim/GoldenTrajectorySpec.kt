@@ -14,7 +14,9 @@ import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.collections.shouldContainAll
 import dev.anneal.schedule.Schedule
+import kotlin.math.max
 import kotlin.math.pow
+import kotlin.math.sqrt
 
 /**
  * Every optimizer against its reference trajectories (tools/golden/): 100 steps, parameters
@@ -142,6 +144,9 @@ class GoldenTrajectorySpec : FunSpec({
             },
             Mistake("LAMB without its trust ratio, Adam with MindSpore's rounding", "lamb", "defaults") { wrong ->
                 { plainLamb(it, trustRatio = !wrong) }
+            },
+            Mistake("Prodigy whose distance estimate never grows, Adam on d0 * g stepped by d0", "prodigy", "defaults") { wrong ->
+                { plainProdigy(it, estimate = !wrong) }
             },
             Mistake("LARS without its trust ratio, plain Momentum", "lars", "coefficient-0.02") { wrong ->
                 { plainLars(it, trustRatio = !wrong) }
@@ -495,6 +500,44 @@ private fun plainLamb(arrays: Map<String, NDArray>, trustRatio: Boolean): () -> 
             w.subi(mh.div(vh.sqrt().addi(1e-6f)).muli(ratio * 1e-3f))
             g.muli(0)
         }
+    }
+}
+
+/**
+ * Optax's Prodigy with its defaults (lr 1, betas 0.9 and 0.999, beta3 sqrt(0.999), eps 1e-8, d0
+ * 1e-6): Adam on d * g, stepped by d * sqrt(1 - beta2^t) / (1 - beta1^t), where d grows to the
+ * weighted correlation of the gradients with the distance travelled, r / sum |s|; d stays at d0
+ * when told.
+ */
+private fun plainProdigy(arrays: Map<String, NDArray>, estimate: Boolean): () -> Unit {
+    val m = arrays.mapValues { it.value.zerosLike() }
+    val v = arrays.mapValues { it.value.zerosLike() }
+    val s = arrays.mapValues { it.value.zerosLike() }
+    val start = arrays.mapValues { it.value.duplicate() }
+    val beta3 = sqrt(0.999)
+    var d = 1e-6
+    var r = 0.0
+    var t = 0
+    return {
+        t++
+        val dlr = d * sqrt(1 - 0.999.pow(t)) / (1 - 0.9.pow(t))
+        var travelled = 0.0
+        var sums = 0.0
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            travelled += g.mul(start.getValue(name).sub(w)).sum().getFloat()
+            sums += s.getValue(name).muli(beta3.toFloat()).addi(g.mul((dlr * d / 1e-6).toFloat())).abs().sum().getFloat()
+        }
+        r = beta3 * r + d / 1e-6 * dlr * travelled
+        val next = if (estimate && sums > 0) max(d, r / sums) else d
+        for ((name, w) in arrays) {
+            val g = w.gradient
+            m.getValue(name).muli(0.9f).addi(g.mul((0.1 * d).toFloat()))
+            v.getValue(name).muli(0.999f).addi(g.mul(g).muli((0.001 * d * d).toFloat()))
+            w.subi(m.getValue(name).mul(dlr.toFloat()).divi(v.getValue(name).sqrt().addi((next * 1e-8).toFloat())))
+            g.muli(0)
+        }
+        d = next
     }
 }
 

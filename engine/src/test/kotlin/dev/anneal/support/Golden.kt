@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDManager
 import ai.djl.ndarray.types.Shape
 import com.google.gson.JsonObject
+import dev.anneal.schedule.Precomputed
 import dev.anneal.schedule.Schedule
 import com.google.gson.JsonParser
 import kotlin.math.abs
@@ -53,7 +54,8 @@ class GoldenCase(fixture: String, private val json: JsonObject) {
         ?.mapValues { (_, entries) ->
             entries.associate { e ->
                 val values = e["values"].asJsonArray.map { it.asDouble }.toDoubleArray()
-                e["option"].asString to Schedule { step -> values[(step - 1).toInt()] }
+                // Precomputed compares by value, as equal schedules in two groups must.
+                e["option"].asString to Precomputed(values)
             }
         } ?: emptyMap()
 
@@ -79,8 +81,17 @@ class GoldenCase(fixture: String, private val json: JsonObject) {
     fun keepsRow(paramIndex: Int, step: Int, row: Int): Boolean =
         sparse == null || (step + 2 * row + 3 * paramIndex) % sparse.first < sparse.second
 
-    fun gradient(paramIndex: Int, step: Int): FloatArray {
+    /** `pull` times the weights is added to each gradient (float32): a bowl around zero under the noise. */
+    private val pull: Float = json["pull"]?.asFloat ?: 0f
+
+    /** The gradient of parameter [paramIndex] at [step], where its weights before the step are [weights]. */
+    fun gradient(paramIndex: Int, step: Int, weights: FloatArray): FloatArray {
         val values = GradientGenerator.values(seed, step.toLong(), paramIndex, params[paramIndex].init.size, gradScale)
+        if (pull != 0f) {
+            for (i in values.indices) {
+                values[i] = values[i] + pull * weights[i]
+            }
+        }
         if (sparse != null) {
             val shape = params[paramIndex].shape
             val rowLength = if (shape.isEmpty() || shape[0] == 0L) values.size else values.size / shape[0].toInt()
@@ -152,7 +163,8 @@ fun replay(
             }
             Engine.getInstance().newGradientCollector().use { collector ->
                 val terms = live.map { (i, p) ->
-                    arrays.getValue(p.name).mul(deliver(manager.create(case.gradient(i, t), Shape(*p.shape)))).sum()
+                    val weights = arrays.getValue(p.name)
+                    weights.mul(deliver(manager.create(case.gradient(i, t, weights.toFloatArray()), Shape(*p.shape)))).sum()
                 }
                 collector.backward(terms.reduce { a, b -> a.add(b) })
             }
