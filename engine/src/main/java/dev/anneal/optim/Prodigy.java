@@ -10,7 +10,7 @@ import java.util.List;
 
 /**
  * Prodigy (Mishchenko and Defazio, 2023, "Prodigy: An Expeditiously Adaptive Parameter-Free
- * Learner"), as Optax's {@code contrib.prodigy} computes it: AdamW whose step size is an estimate
+ * Learner"), following Optax's {@code contrib.prodigy}: AdamW whose step size is an estimate
  * d of the distance from the first weights w0 to a solution, grown from {@code d0} as the
  * gradients show how far the weights have come. At the optimizer's t-th step, with g each
  * tensor's gradient and the sums over every tensor the step updates:
@@ -36,7 +36,8 @@ import java.util.List;
  * d stays, as {@code prodigyopt} skips such a step. Optax has no reference on this machine, so
  * the rounding is that of its operations written out one by one in float32: every product,
  * quotient and sum rounded on its own, the root correctly rounded; the step's scalars (dlr) are
- * formed in float64 and rounded once. The bias correction counts the optimizer's steps, as
+ * formed in float64 and rounded once, where Optax forms the bias correction in float32 (its dlr
+ * differs by about 1e-5 relative). d0 is a constant. The bias correction counts the optimizer's steps, as
  * Optax's {@code count}; the learning rate is read at the step. Defaults are Optax's (lr 1, betas
  * 0.9 and 0.999, beta3 sqrt(beta2), eps 1e-8, d0 1e-6, dCoef 1, no decay).
  */
@@ -128,6 +129,11 @@ public final class Prodigy implements Stage {
     @Override
     public void checkShared(float[] values, Checks c) {
         c.require(values[0] > 0, "[\"estim_lr\"]", "is " + values[0] + "; the distance estimate is positive");
+    }
+
+    @Override
+    public void check(Hyperparams h, Checks c) {
+        h.requireConstant(D0, c, "the distance estimate and its running sums");
     }
 
     @Override

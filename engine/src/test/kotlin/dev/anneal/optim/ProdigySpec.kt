@@ -58,6 +58,13 @@ class ProdigySpec : FunSpec({
             .compile(ParameterSet.of(params)).close()
     }
 
+    test("a scheduled d0 is refused, naming it: the estimate starts at it once") {
+        val e = shouldThrow<InvalidConfigException> {
+            Optimizers.prodigy().d0(dev.anneal.schedule.Schedule { 1e-6 }).build()
+        }
+        e.message shouldContain "prodigy.d0 must be a constant"
+    }
+
     test("a group added later with another learning rate is refused and the optimizer goes on as it was; one with the same joins") {
         val params = parameters(manager, shapes)
         params.getValue("b").setRequiresGradient(false)
