@@ -114,6 +114,12 @@ public class PipelineScope internal constructor() {
      */
     public var resumeFrom: Path? = null
 
+    /**
+     * A folder for the run's `metrics.csv`, `metrics.jsonl`, `config.json`, charts and
+     * `diagnosis.txt` (the engine's `RunFolder`), made if missing; null (the default) writes none.
+     */
+    public var runFolder: Path? = null
+
     private var checkpoints: CheckpointPolicy? = null
 
     private val engine = EnginePipeline.builder()
@@ -162,6 +168,7 @@ public class PipelineScope internal constructor() {
         val rule = step
         engine.model(block).data(data).validation(validation).loss(loss).epochs(epochs)
             .prefetch(Dispatchers.IO.asExecutor(), prefetch).checkpoints(checkpoints).resumeFrom(resumeFrom)
+            .runFolder(runFolder)
             .accumulate(accumulate, accumulateMode, accumulateEndOfEpoch).precision(precision)
             .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!, precision).rule(batch) } })
         stepsPerEpoch?.let { engine.stepsPerEpoch(it) }

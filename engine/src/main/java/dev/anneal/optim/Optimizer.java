@@ -981,6 +981,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         return ++step;
     }
 
+    /** The rule's name, as error paths and saved states give it: {@code "adamw"}. */
+    public String name() {
+        return chain.name();
+    }
+
     /** Whether a parameter of this name is managed by a group. */
     boolean manages(String paramName) {
         return slotsByParam.containsKey(paramName);

@@ -92,6 +92,13 @@ public final class Schedules {
             return pieces;
         }
 
+        /** The pieces and where they start: what a run folder's configuration shows. */
+        @Override
+        public String toString() {
+            return pieces.size() == 1 ? pieces.get(0).toString()
+                    : "Join[pieces=" + pieces + ", boundaries=" + Arrays.toString(boundaries) + "]";
+        }
+
         @Override
         public long validSteps() {
             long start = boundaries.length == 0 ? 0 : boundaries[boundaries.length - 1];

@@ -106,6 +106,11 @@ public record Timeline(List<Phase> phases) implements Schedule {
                 public long validSteps() {
                     return n;
                 }
+
+                @Override
+                public String toString() {
+                    return phase.toString();
+                }
             });
             if (i < boundaries.length) {
                 start += n;

@@ -16,6 +16,7 @@ import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.OptimizerSpec;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.param.Selector;
+import dev.anneal.run.RunFolder;
 import dev.anneal.state.CheckpointPolicy;
 import dev.anneal.train.metric.Metric;
 
@@ -70,6 +71,7 @@ public final class Pipeline implements AutoCloseable {
     private final List<Supplier<? extends Callback>> callbacks;
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
+    private final Path runFolder;
     private final Accumulation accumulation;
     private final DataType precision;
     /** Float32 throughout: no mixed precision. */
@@ -115,6 +117,7 @@ public final class Pipeline implements AutoCloseable {
         this.callbacks = List.copyOf(b.callbacks);
         this.checkpoints = b.checkpoints;
         this.resumeFrom = b.resumeFrom;
+        this.runFolder = b.runFolder;
     }
 
     public static Builder builder() {
@@ -163,6 +166,9 @@ public final class Pipeline implements AutoCloseable {
         }
         metrics.forEach(builder::metric);
         callbacks.forEach(make -> builder.callback(make.get()));
+        if (runFolder != null) {
+            builder.callback(RunFolder.create(runFolder, optimizers()));
+        }
         if (checkpoints != null) {
             builder.checkpoints(checkpoints);
         }
@@ -302,6 +308,7 @@ public final class Pipeline implements AutoCloseable {
         private final List<Supplier<? extends Callback>> callbacks = new ArrayList<>();
         private CheckpointPolicy checkpoints;
         private Path resumeFrom;
+        private Path runFolder;
         private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
         private DataType precision = DEFAULT_PRECISION;
 
@@ -428,6 +435,12 @@ public final class Pipeline implements AutoCloseable {
         /** A checkpoint written by a run of the same model and optimizers, to continue from; null starts afresh. */
         public Builder resumeFrom(Path checkpoint) {
             this.resumeFrom = checkpoint;
+            return this;
+        }
+
+        /** A {@link RunFolder} to write the run's metrics, configuration, charts and diagnosis into; null for none. */
+        public Builder runFolder(Path dir) {
+            this.runFolder = dir;
             return this;
         }
 

@@ -56,6 +56,13 @@ public sealed interface TrainingEvent {
     record Checkpointed(int epoch, long batch, long step, java.nio.file.Path file) implements TrainingEvent {
     }
 
+    /**
+     * A row of the run's {@link History}: after the {@link BatchEnd} of every logged step (each
+     * {@code logEvery}-th step, and an epoch's last), and after each {@link EpochEnd}.
+     */
+    record Logged(History.Row row) implements TrainingEvent {
+    }
+
     /** The loop stopped before its last epoch: cancelled, or a callback asked. */
     record Stopped(int epoch, long step, String reason) implements TrainingEvent {
     }

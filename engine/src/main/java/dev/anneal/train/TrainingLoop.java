@@ -74,6 +74,8 @@ import java.util.function.BooleanSupplier;
 public final class TrainingLoop {
     /** The name of the optimizer given with {@link Builder#optimizer(Optimizer)}. */
     public static final String DEFAULT_OPTIMIZER = "default";
+    /** Steps between two logged step rows of the {@link History} by default. */
+    public static final long DEFAULT_LOG_EVERY = 10;
 
     private final Block block;
     private final Map<String, Optimizer<?>> optimizers;
@@ -93,6 +95,7 @@ public final class TrainingLoop {
     /** The step this loop made, null for a step of the caller's own. */
     private final SupervisedStep supervised;
     private final Accumulation accumulation;
+    private final long logEvery;
 
     private TrainingLoop(Builder b) {
         Checks c = new Checks("trainingLoop");
@@ -109,6 +112,7 @@ public final class TrainingLoop {
         c.require(b.train != null, "train", "is required");
         c.require(b.manager != null, "manager", "is required");
         c.require(b.epochs >= 1, "epochs", "must be at least 1, got " + b.epochs);
+        c.require(b.logEvery >= 1, "logEvery", "must be at least 1 step, got " + b.logEvery);
         c.require(b.metrics.isEmpty() || b.validation != null, "metrics", "need a validation set to measure on");
         Set<String> metricNames = new HashSet<>();
         for (Metric metric : b.metrics) {
@@ -148,6 +152,7 @@ public final class TrainingLoop {
         this.prefetchDepth = b.prefetchDepth;
         this.checkpoints = b.checkpoints;
         this.resumeFrom = b.resumeFrom;
+        this.logEvery = b.logEvery;
     }
 
     public static Builder builder() {
@@ -242,6 +247,9 @@ public final class TrainingLoop {
         double meanLoss = Double.NaN;
         Map<String, Double> measured = Map.of();
         int completed = startEpoch;
+        History history = new History();
+        long runStart = System.nanoTime();
+        long logged = -1;
         if (supervised != null) {
             supervised.begin(context);
         }
@@ -296,6 +304,11 @@ public final class TrainingLoop {
                         emit(new TrainingEvent.BatchEnd(epoch, epochs, batch, batches, first.stepCount(), value,
                                 lossSum / trained, (System.nanoTime() - batchStart) / 1e6, learningRate(),
                                 first.gradNorm(), first.lossScale(), first.skippedSteps()), control);
+                        long now = first.stepCount();
+                        if (now != logged && (now % logEvery == 0 || !data.iterator.hasNext())) {
+                            log(history, stepRow(epoch, value, lossSum / trained, runStart), control);
+                            logged = now;
+                        }
                     }
                     if (checkpoints != null && settled() && (owed || checkpoints.dueAtStep(first.stepCount()))) {
                         checkpoint(epoch, batch, model, control);
@@ -321,6 +334,11 @@ public final class TrainingLoop {
             completed++;
             emit(new TrainingEvent.EpochEnd(epoch, epochs, first.stepCount(), batch, meanLoss,
                     (System.nanoTime() - start) / 1e6, measured.getOrDefault("accuracy", Double.NaN)), control);
+            Map<String, Double> figures = new LinkedHashMap<>();
+            figures.put(History.TRAIN_LOSS, meanLoss);
+            measured.forEach((name, value) -> figures.put(History.VALIDATION + name, value));
+            figures.put(History.TIME, (System.nanoTime() - runStart) / 1e9);
+            log(history, new History.Row(History.Kind.EPOCH, epoch, first.stepCount(), figures), control);
             if (checkpoints != null && checkpoints.dueAtEpochEnd(epoch)) {
                 if (settled()) {
                     checkpoint(epoch + 1, 0, model, control);
@@ -336,7 +354,46 @@ public final class TrainingLoop {
             emit(new TrainingEvent.Stopped(completed, first.stepCount(), stop[0]), reason -> { });
         }
         return new TrainingResult(completed, first.stepCount(), meanLoss,
-                measured.getOrDefault("accuracy", Double.NaN), stop[0], measured);
+                measured.getOrDefault("accuracy", Double.NaN), stop[0], measured, history);
+    }
+
+    private void log(History history, History.Row row, Callback.Control control) {
+        history.add(row);
+        emit(new TrainingEvent.Logged(row), control);
+    }
+
+    /**
+     * A logged step's row: the batch's loss, the epoch's mean so far, every group's numeric
+     * hyperparameters as {@code <name>/<group>} ({@code lr/conv}), the gradient norm under
+     * clipping, and the loss scale and skipped steps where scaling or skipping is on. With several
+     * optimizers each group is {@code <optimizer>.<group>} and each optimizer's own figures are
+     * {@code <figure>/<optimizer>}.
+     */
+    private History.Row stepRow(int epoch, double loss, double meanLoss, long runStart) {
+        Map<String, Double> values = new LinkedHashMap<>();
+        values.put(History.LOSS, loss);
+        values.put(History.MEAN_LOSS, meanLoss);
+        optimizers.forEach((name, optimizer) -> {
+            boolean several = optimizers.size() > 1;
+            for (String group : optimizer.groups()) {
+                String who = several ? name + "." + group : group;
+                optimizer.currentValues(group).forEach((key, value) -> {
+                    if (value instanceof Number n) {
+                        values.put(key + "/" + who, n.doubleValue());
+                    }
+                });
+            }
+            String own = several ? "/" + name : "";
+            if (!Double.isNaN(optimizer.gradNorm())) {
+                values.put("grad_norm" + own, optimizer.gradNorm());
+            }
+            if (optimizer.lossScale() != 1 || optimizer.skippedSteps() > 0) {
+                values.put("loss_scale" + own, (double) optimizer.lossScale());
+                values.put("skipped_steps" + own, (double) optimizer.skippedSteps());
+            }
+        });
+        values.put(History.TIME, (System.nanoTime() - runStart) / 1e9);
+        return new History.Row(History.Kind.STEP, epoch, first.stepCount(), values);
     }
 
     /** Whether the gradients hold nothing a checkpoint would lose; a step of the caller's own answers for itself. */
@@ -500,6 +557,7 @@ public final class TrainingLoop {
         private Dataset validation;
         private final List<Metric> metrics = new ArrayList<>();
         private int epochs = 1;
+        private long logEvery = DEFAULT_LOG_EVERY;
         private final List<Callback> callbacks = new ArrayList<>();
         private NDManager manager;
         private BooleanSupplier cancelled = () -> false;
@@ -586,6 +644,12 @@ public final class TrainingLoop {
 
         public Builder epochs(int epochs) {
             this.epochs = epochs;
+            return this;
+        }
+
+        /** Steps between two step rows of the run's {@link History} ({@link #DEFAULT_LOG_EVERY}); an epoch's last step is always logged. */
+        public Builder logEvery(long steps) {
+            this.logEvery = steps;
             return this;
         }
 

@@ -11,10 +11,12 @@ package dev.anneal.train;
  *                           end), NaN without a validation set
  * @param stopReason         why it stopped early, or null when it ran every epoch
  * @param metrics            the last validation's figures by name, empty without a validation set
+ * @param history            every row this run logged (not those of the run it resumed from)
  */
 public record TrainingResult(int epochs, long steps, double meanLoss, double validationAccuracy, String stopReason,
-                             java.util.Map<String, Double> metrics) {
+                             java.util.Map<String, Double> metrics, History history) {
     public TrainingResult {
         metrics = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
+        java.util.Objects.requireNonNull(history, "history");
     }
 }

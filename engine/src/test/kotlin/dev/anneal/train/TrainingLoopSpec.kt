@@ -62,7 +62,32 @@ class TrainingLoopSpec : FunSpec({
             batches.map { it.step } shouldContainExactly (1L..16L).toList()
             batches.all { it.batches == 8L && it.lr == 0.1 } shouldBe true
             events.filterIsInstance<TrainingEvent.EpochEnd>().map { it.epoch } shouldContainExactly listOf(0, 1)
-            result shouldBe TrainingResult(2, 16, result.meanLoss, Double.NaN, null, emptyMap())
+            result shouldBe TrainingResult(2, 16, result.meanLoss, Double.NaN, null, emptyMap(), result.history)
+        }
+    }
+
+    test("the history logs every 10th step and each epoch's last, with the batch loss and every group's values, and each epoch") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m)
+            val events = mutableListOf<TrainingEvent>()
+            val (result, _) = loop(m, block, data, 2, Callback { e, _ -> events += e })
+            val batches = events.filterIsInstance<TrainingEvent.BatchEnd>().associateBy { it.step }
+            val steps = result.history.steps()
+            steps.map { it.step } shouldContainExactly listOf(8L, 10L, 16L)
+            steps.map { it.epoch } shouldContainExactly listOf(0, 1, 1)
+            for (row in steps) {
+                row.get(History.LOSS) shouldBe batches.getValue(row.step).loss
+                row.get(History.MEAN_LOSS) shouldBe batches.getValue(row.step).meanLoss
+                row.get("lr/default") shouldBe 0.1
+                row.get("momentum/default") shouldBe 0.9
+                row.values.containsKey("grad_norm") shouldBe false // no clipping
+            }
+            val epochs = events.filterIsInstance<TrainingEvent.EpochEnd>()
+            result.history.epochs().map { it.get(History.TRAIN_LOSS) } shouldContainExactly epochs.map { it.meanLoss }
+            result.history.epochs().map { it.step } shouldContainExactly listOf(8L, 16L)
+            // Each row is also an event, right after what it logs.
+            events.filterIsInstance<TrainingEvent.Logged>().map { it.row } shouldContainExactly
+                listOf(steps[0], result.history.epochs()[0], steps[1], steps[2], result.history.epochs()[1])
         }
     }
 

@@ -13,6 +13,8 @@ import dev.anneal.optim.MomentumOptions;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.Optimizers;
 import dev.anneal.param.ParameterSet;
+import dev.anneal.run.Diagnosis;
+import dev.anneal.run.RunFolder;
 import dev.anneal.state.CheckpointPolicy;
 import dev.anneal.train.HalfPrecision;
 import dev.anneal.train.LossMonitor;
@@ -23,6 +25,8 @@ import dev.anneal.train.TrainingEvent;
 import dev.anneal.train.TrainingLoop;
 import dev.anneal.train.TrainingResult;
 import dev.anneal.train.loss.Losses;
+import dev.anneal.train.metric.MeanLoss;
+import dev.anneal.train.metric.TopK;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -63,6 +67,7 @@ public final class FashionMnistLeNet {
             out.println(header(job, train.size(), test.size()));
 
             double accuracy;
+            Diagnosis diagnosis;
             MomentumOptions.Builder recipe = Optimizers.momentum().lr(0.01).momentum(0.9);
             if (job.clip() != null) {
                 recipe.clipGradNorm(job.clip());
@@ -77,6 +82,7 @@ public final class FashionMnistLeNet {
                 TrainingLoop.Builder loop = TrainingLoop.builder()
                         .block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
                         .train(train).validation(test).epochs(job.epochs()).accumulate(job.accumulate())
+                        .metric(TopK.accuracy()).metric(new MeanLoss(Losses.softmaxCrossEntropy()))
                         .manager(model.getNDManager());
                 if (checkpoints != null) {
                     loop.checkpoints(CheckpointPolicy.everyEpochs(checkpoints, 1).keep(3));
@@ -91,6 +97,9 @@ public final class FashionMnistLeNet {
                 if (System.console() != null && out == System.out) {
                     loop.callback(new ProgressBar(System.err)); // on a terminal only, off the log
                 }
+                if (job.runFolder() != null) {
+                    loop.callback(RunFolder.create(job.runFolder(), optimizer));
+                }
                 TrainingResult result = loop
                         .callback(new LossMonitor(out, 500))
                         .callback(new TimeMonitor(out))
@@ -101,8 +110,10 @@ public final class FashionMnistLeNet {
                         })
                         .build().run();
                 accuracy = result.validationAccuracy();
+                diagnosis = Diagnosis.of(result);
             }
             out.printf(Locale.ROOT, "test accuracy: %.4f%n", accuracy);
+            out.println(diagnosisLine(diagnosis));
             return accuracy;
         }
     }
@@ -116,6 +127,10 @@ public final class FashionMnistLeNet {
         return String.format(Locale.ROOT, "LeNet-5 on Fashion-MNIST from %s: %d training, %d test images%n"
                 + "Momentum lr 0.01, momentum 0.9, batch %d, %d epochs, seed %d%s", job.dataDir(), trainSize, testSize,
                 BATCH_SIZE, job.epochs(), job.seed(), job.options());
+    }
+
+    static String diagnosisLine(Diagnosis diagnosis) {
+        return "diagnosis: " + diagnosis.text();
     }
 
     static String epochLine(TrainingEvent.EpochEnd e) {

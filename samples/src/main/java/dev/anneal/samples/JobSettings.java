@@ -26,9 +26,10 @@ import java.util.Objects;
  *                    ({@link Accumulation}); 1 steps on every batch
  * @param lossScale   the loss scaling, {@link LossScale#none()} for none
  * @param precision   FLOAT32, or FLOAT16 for mixed precision (the model in float16, float32 masters)
+ * @param runFolder   where to write the run's metrics, configuration, charts and diagnosis; null for none
  */
 public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, Double clip, int accumulate,
-                          LossScale lossScale, DataType precision) {
+                          LossScale lossScale, DataType precision, Path runFolder) {
     public JobSettings {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(lossScale, "lossScale");
@@ -37,27 +38,32 @@ public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, 
 
     /** The job as it runs with no other option. */
     public JobSettings(Path dataDir, int epochs, int seed) {
-        this(dataDir, epochs, seed, null, null, Accumulation.DEFAULT_BATCHES, LossScale.none(), Pipeline.DEFAULT_PRECISION);
+        this(dataDir, epochs, seed, null, null, Accumulation.DEFAULT_BATCHES, LossScale.none(), Pipeline.DEFAULT_PRECISION,
+                null);
     }
 
     public JobSettings withCheckpoints(Path dir) {
-        return new JobSettings(dataDir, epochs, seed, dir, clip, accumulate, lossScale, precision);
+        return new JobSettings(dataDir, epochs, seed, dir, clip, accumulate, lossScale, precision, runFolder);
     }
 
     public JobSettings withClip(Double maxNorm) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm, accumulate, lossScale, precision);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm, accumulate, lossScale, precision, runFolder);
     }
 
     public JobSettings withAccumulate(int batches) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, batches, lossScale, precision);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, batches, lossScale, precision, runFolder);
     }
 
     public JobSettings withLossScale(LossScale scale) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, scale, precision);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, scale, precision, runFolder);
+    }
+
+    public JobSettings withRunFolder(Path dir) {
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, lossScale, precision, dir);
     }
 
     public JobSettings withPrecision(DataType type) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, lossScale, type);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, lossScale, type, runFolder);
     }
 
     /**

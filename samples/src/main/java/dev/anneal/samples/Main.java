@@ -39,6 +39,9 @@ public final class Main {
             new Option("--checkpoints", "DIR", "write a checkpoint into DIR after each epoch (the newest 3 stay), and"
                     + " resume from the newest one there: run again with more --epochs to continue; DIR is created"
                     + " if missing"),
+            new Option("--out", "DIR", "write the run's folder into DIR: metrics.csv and metrics.jsonl (a row per"
+                    + " 10 steps and per epoch), config.json, PNG charts of the losses, the validation accuracy and the"
+                    + " learning rate, and diagnosis.txt; DIR is created if missing (default: none)"),
             new Option("--clip", "MAXNORM", "clip the gradients to this total L2 norm before each update, as PyTorch's"
                     + " clip_grad_norm_: a positive number from " + CommandLine.SMALLEST + " to " + CommandLine.LARGEST
                     + " (default: no clipping)"),
@@ -55,7 +58,7 @@ public final class Main {
             Option.flag("--java", "run the same job written with the Java builders instead of the Kotlin pipeline"));
 
     static final String USAGE = """
-            usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--java]
+            usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--out DIR] [--java]
                           [--clip MAXNORM] [--accumulate K] [--loss-scale SCALE] [--precision TYPE]
                    anneal schedule '<schedule>' --steps N [--steps-per-epoch N] [--csv FILE [--every N]] [--png FILE]
                    anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
@@ -127,7 +130,8 @@ public final class Main {
         DataType precision = precision(line.text("--precision"));
         Path data = dataDir(line.path("--data"));
         Path checkpoints = line.writableFolder("--checkpoints");
-        return new JobSettings(data, epochs, seed).withCheckpoints(checkpoints).withClip(clip)
+        Path runFolder = line.writableFolder("--out");
+        return new JobSettings(data, epochs, seed).withCheckpoints(checkpoints).withRunFolder(runFolder).withClip(clip)
                 .withAccumulate(accumulate).withLossScale(lossScale).withPrecision(precision);
     }
 

@@ -11,6 +11,7 @@ import dev.anneal.dsl.momentum
 import dev.anneal.dsl.pipeline
 import dev.anneal.dsl.steps
 import dev.anneal.model.LeNet5
+import dev.anneal.run.Diagnosis
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.loss.Losses
 import java.io.PrintStream
@@ -50,7 +51,8 @@ class FashionMnistPipeline(private val job: JobSettings, private val out: PrintS
                     epochs = job.epochs
                     accumulate = job.accumulate
                     precision = job.precision
-                    metrics { accuracy() }
+                    metrics { accuracy(); loss() }
+                    runFolder = job.runFolder
                     checkpoints?.let { dir ->
                         resumeFrom = latestCheckpoint(dir, out::println)?.also { out.println(FashionMnistLeNet.resumeLine(it)) }
                     }
@@ -63,9 +65,10 @@ class FashionMnistPipeline(private val job: JobSettings, private val out: PrintS
                     }
                 }
                 // Blocking, on this thread: libtorch trains slower on a thread other than the one that built the model.
-                val accuracy = run.use { it.run().validationAccuracy }
-                out.printf(Locale.ROOT, "test accuracy: %.4f%n", accuracy)
-                return accuracy
+                val result = run.use { it.run() }
+                out.printf(Locale.ROOT, "test accuracy: %.4f%n", result.validationAccuracy)
+                out.println(FashionMnistLeNet.diagnosisLine(Diagnosis.of(result)))
+                return result.validationAccuracy
             }
         }
     }

@@ -102,6 +102,9 @@ class CommandLineSpec : FunSpec({
         Mistake("--checkpoints that is a file", "--checkpoints must be a folder Anneal can write to", false, "--checkpoints", file.toString()),
         Mistake("--checkpoints under a file", "--checkpoints must be a folder Anneal can write to", false, "--checkpoints", "$file/checkpoints"),
         Mistake("--checkpoints without a value", "--checkpoints needs a value", false, "--checkpoints"),
+        Mistake("--out that is a file", "--out must be a folder Anneal can write to", false, "--out", file.toString()),
+        Mistake("--out under a file", "--out must be a folder Anneal can write to", false, "--out", "$file/runs/a"),
+        Mistake("--out without a value", "--out needs a value", false, "--out"),
         Mistake("--clip -1", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"-1\"", true, "--clip", "-1"),
         Mistake("--clip that is a word", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"x\"", false, "--clip", "x"),
         Mistake("--clip NaN", "anneal: --clip must be a positive number from 1.2E-38 to 3.4E38, got \"NaN\"", false, "--clip", "NaN"),
@@ -213,6 +216,9 @@ class CommandLineSpec : FunSpec({
             JobSettings(data, 3, Main.DEFAULT_SEED).withClip(1.0).withAccumulate(2).withLossScale(LossScale.dynamic())
         job("--precision", "fp16").precision() shouldBe DataType.FLOAT16
         job("--precision", "fp32") shouldBe job()
+        val runs = java.nio.file.Files.createTempDirectory("out").resolve("runs/a")
+        job("--out", runs.toString()).runFolder() shouldBe runs
+        java.nio.file.Files.isDirectory(runs) shouldBe true
         job("--clip=.25", "--accumulate=1875", "--loss-scale=1024").let {
             it.clip() shouldBe 0.25
             it.accumulate() shouldBe 1875

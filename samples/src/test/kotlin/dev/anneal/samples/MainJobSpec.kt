@@ -9,6 +9,7 @@ import io.kotest.matchers.ints.shouldBeGreaterThanOrEqual
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.shouldNotBe
 import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldStartWith
 import java.io.ByteArrayOutputStream
 import java.io.PrintStream
 import java.nio.file.Files
@@ -49,11 +50,19 @@ class MainJobSpec : FunSpec({
         recipe(JobSettings(subset, 1, 42).withLossScale(LossScale.none())) shouldBe "Momentum lr 0.01, momentum 0.9, batch 32, 1 epochs, seed 42"
     }
 
-    test("the pipeline reaches at least 0.70 test accuracy in one epoch on the shipped subset, with MindSpore's lines") {
-        val (accuracy, output) = kotlinRun(job(42))
+    test("the pipeline reaches at least 0.70 test accuracy in one epoch on the shipped subset, with MindSpore's lines, a diagnosis and a run folder") {
+        val folder = Files.createTempDirectory("lenet-run").resolve("runs/a")
+        val (accuracy, output) = kotlinRun(job(42).withRunFolder(folder))
         accuracy shouldBeGreaterThanOrEqual 0.70
         output shouldContain "Epoch:[  0/  1], step:[  297/  297], loss:["
-        output.trim().lines().last() shouldBe "test accuracy: %.4f".format(java.util.Locale.ROOT, accuracy)
+        val (accuracyLine, diagnosisLine) = output.trim().lines().takeLast(2)
+        accuracyLine shouldBe "test accuracy: %.4f".format(java.util.Locale.ROOT, accuracy)
+        diagnosisLine shouldStartWith "diagnosis: learning - the training loss went from "
+        diagnosisLine shouldBe "diagnosis: " + Files.readString(folder.resolve("diagnosis.txt")).trim()
+        Files.list(folder).use { files -> files.map { it.fileName.toString() }.toList().sorted() } shouldBe listOf(
+            "config.json", "diagnosis.txt", "loss.png", "metrics.csv", "metrics.jsonl", "step-loss.png", "validation.png")
+        // One row per 10 steps and the epoch's last, then the epoch's: 29 + 1 + 1.
+        Files.readAllLines(folder.resolve("metrics.csv")).size shouldBe 1 + 30 + 1
     }
 
     test("the Java sample prints the same numbers as the Kotlin pipeline for the same seed; another seed differs") {
