@@ -1,2 +1,2 @@
-/** Line charts of a run's history, drawn with XChart and written as PNG files. */
+/** Line charts drawn with XChart and rendered as PNG images. */
 package dev.anneal.plot;

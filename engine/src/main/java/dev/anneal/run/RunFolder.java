@@ -5,7 +5,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import dev.anneal.optim.AuditRow;
 import dev.anneal.optim.Optimizer;
-import dev.anneal.plot.Charts;
+import dev.anneal.plot.LineChart;
 import dev.anneal.schedule.Schedule;
 import dev.anneal.train.Callback;
 import dev.anneal.train.History;
@@ -123,7 +123,7 @@ public final class RunFolder implements Callback {
         }
         write(dir.resolve(METRICS_CSV), csv.toString());
         write(dir.resolve(METRICS_JSONL), jsonl.toString());
-        Charts.all(history).forEach((name, chart) -> write(dir.resolve(name + ".png"), Charts.png(chart)));
+        Charts.all(history).forEach((name, chart) -> write(dir.resolve(name + ".png"), LineChart.png(chart)));
     }
 
     /** Every row, steps and epochs in the order they were logged: an epoch's row after its steps. */

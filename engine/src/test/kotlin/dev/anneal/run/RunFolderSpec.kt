@@ -9,7 +9,7 @@ import ai.djl.training.dataset.ArrayDataset
 import com.google.gson.JsonParser
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet
-import dev.anneal.plot.Charts
+import dev.anneal.plot.LineChart
 import dev.anneal.schedule.Phase
 import dev.anneal.schedule.Duration
 import dev.anneal.schedule.Timeline
@@ -116,10 +116,10 @@ class RunFolderSpec : FunSpec({
         charts.keys.toList() shouldContainExactly listOf("loss", "validation", "step-loss", "step-lr")
         for ((name, chart) in charts) {
             val file = dir.resolve("$name.png")
-            Files.readAllBytes(file).contentEquals(Charts.png(chart)) shouldBe true
+            Files.readAllBytes(file).contentEquals(LineChart.png(chart)) shouldBe true
             val image = ImageIO.read(file.toFile())
-            image.width shouldBe Charts.WIDTH
-            image.height shouldBe Charts.HEIGHT
+            image.width shouldBe LineChart.WIDTH
+            image.height shouldBe LineChart.HEIGHT
             // A drawn line: many pixels that are neither white nor grey.
             var coloured = 0
             for (px in 0 until image.width) for (py in 0 until image.height) {

@@ -86,6 +86,20 @@ class PreviewSpec : FunSpec({
         dir.listDirectoryEntries() shouldBe listOf(file)
     }
 
+    test("the PNG is XChart's line chart of the values at up to 1,800 steps, the first and the last among them") {
+        val dir = createTempDirectory()
+        val file = dir.resolve("lr.png")
+        Preview(mapOf("lr" to lr), 10_000).writePng(file)
+        val image = javax.imageio.ImageIO.read(file.toFile())
+        image.width shouldBe dev.anneal.plot.LineChart.WIDTH
+        image.height shouldBe dev.anneal.plot.LineChart.HEIGHT
+        val steps = (0 until 1800).map { i -> 1 + Math.round(9999 * i.toDouble() / 1799) }
+        val expected = dev.anneal.plot.LineChart.of("Over 10000 steps", "step", "lr",
+            mapOf("lr" to arrayOf(steps.map { it.toDouble() }.toDoubleArray(), steps.map { lr.at(it) }.toDoubleArray())), false)
+        Files.readAllBytes(file).contentEquals(dev.anneal.plot.LineChart.png(expected)) shouldBe true
+        dir.listDirectoryEntries() shouldBe listOf(file)
+    }
+
     test("a long run is written every n-th step, with the first and the last") {
         val dir = createTempDirectory()
         val steps = 1_000_000_000_000_000_000

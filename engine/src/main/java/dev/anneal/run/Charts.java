@@ -1,14 +1,9 @@
-package dev.anneal.plot;
+package dev.anneal.run;
 
+import dev.anneal.plot.LineChart;
 import dev.anneal.train.History;
-import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
-import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.markers.SeriesMarkers;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -21,11 +16,9 @@ import java.util.Set;
  * each logged step with its running average ({@code step-loss.png}), and one chart for every
  * other figure that changes from step to step (a scheduled learning rate, the gradient norm, the
  * loss scale), one line per group ({@code step-lr.png}). Points that are NaN or infinite are left
- * out of a line. {@link dev.anneal.run.RunFolder} writes them.
+ * out of a line. {@link RunFolder} writes them ({@link LineChart#png}).
  */
 public final class Charts {
-    public static final int WIDTH = 900;
-    public static final int HEIGHT = 520;
     /**
      * The weight of the running average over the step losses, TensorBoard's smoothing: {@code s =
      * w s + (1 - w) x}, divided by {@code 1 - w^n} so that it does not start at zero.
@@ -45,7 +38,7 @@ public final class Charts {
         if (history.columns(History.Kind.EPOCH).contains(validation)) {
             series.put("validation", byEpoch(history, validation));
         }
-        return lines("Loss per epoch", "epoch", "loss", series, true);
+        return LineChart.of("Loss per epoch", "epoch", "loss", series, true);
     }
 
     /** Every validation figure but the loss, by epoch; null when the run had none. */
@@ -58,9 +51,9 @@ public final class Charts {
         }
         if (series.size() == 1) {
             String name = series.keySet().iterator().next();
-            return lines("Validation " + name + " per epoch", "epoch", name, series, true);
+            return LineChart.of("Validation " + name + " per epoch", "epoch", name, series, true);
         }
-        return series.isEmpty() ? null : lines("Validation per epoch", "epoch", "value", series, true);
+        return series.isEmpty() ? null : LineChart.of("Validation per epoch", "epoch", "value", series, true);
     }
 
     /** Each logged step's loss and its running average ({@link #SMOOTHING}), by step. */
@@ -69,7 +62,7 @@ public final class Charts {
         Map<String, double[][]> series = new LinkedHashMap<>();
         series.put("loss", raw);
         series.put("smoothed", new double[][] {raw[0], smoothed(raw[1])});
-        return lines("Loss per step", "step", "loss", series, false);
+        return LineChart.of("Loss per step", "step", "loss", series, false);
     }
 
     /**
@@ -90,7 +83,7 @@ public final class Charts {
         Map<String, XYChart> charts = new LinkedHashMap<>();
         byFigure.forEach((figure, series) -> {
             if (series.values().stream().anyMatch(points -> changes(points[1]))) {
-                charts.put(figure, lines(figure + " per step", "step", figure, series, false));
+                charts.put(figure, LineChart.of(figure + " per step", "step", figure, series, false));
             }
         });
         return charts;
@@ -110,57 +103,6 @@ public final class Charts {
         charts.values().removeIf(chart -> chart == null
                 || chart.getSeriesCollection().stream().allMatch(s -> s.getXData().length == 0));
         return charts;
-    }
-
-    /** {@code chart} as a PNG image. */
-    public static byte[] png(XYChart chart) {
-        try {
-            return BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot draw the chart " + chart.getTitle(), e);
-        }
-    }
-
-    /**
-     * A line chart of {@code series} (name to {@code {x, y}}), {@link #WIDTH} by {@link #HEIGHT};
-     * with {@code markers}, each point marked (epochs are few). The legend shows unless the one
-     * line is named as the axis; the y labels have four significant digits.
-     */
-    public static XYChart lines(String title, String xTitle, String yTitle, Map<String, double[][]> series,
-                                boolean markers) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xTitle)
-                .yAxisTitle(yTitle).build();
-        chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
-        chart.getStyler().setLegendVisible(series.size() > 1 || !series.containsKey(yTitle));
-        chart.getStyler().setYAxisDecimalPattern(decimalPattern(series));
-        series.forEach((name, points) -> {
-            double[][] finite = finite(points);
-            if (finite[0].length > 0) {
-                XYSeries line = chart.addSeries(name, finite[0], finite[1]);
-                line.setMarker(markers ? SeriesMarkers.CIRCLE : SeriesMarkers.NONE);
-            }
-        });
-        return chart;
-    }
-
-    /**
-     * Plain decimals with four significant digits for values from 0.001 to 10,000, otherwise
-     * scientific ({@code 3.2E-5}): XChart's own labels print a double's every digit.
-     */
-    private static String decimalPattern(Map<String, double[][]> series) {
-        double largest = 0;
-        for (double[][] points : series.values()) {
-            for (double y : points[1]) {
-                if (Double.isFinite(y)) {
-                    largest = Math.max(largest, Math.abs(y));
-                }
-            }
-        }
-        if (largest == 0 || (largest >= 1e-3 && largest < 1e4)) {
-            int digits = largest == 0 ? 0 : Math.max(0, 3 - (int) Math.floor(Math.log10(largest)));
-            return digits == 0 ? "0" : "0." + "#".repeat(digits);
-        }
-        return "0.###E0";
     }
 
     private static double[][] byEpoch(History history, String column) {
@@ -184,24 +126,6 @@ public final class Charts {
         for (int i = 0; i < points.size(); i++) {
             out[0][i] = points.get(i)[0];
             out[1][i] = points.get(i)[1];
-        }
-        return out;
-    }
-
-    /** The points whose x and y are both finite. */
-    private static double[][] finite(double[][] points) {
-        int n = 0;
-        for (int i = 0; i < points[0].length; i++) {
-            if (Double.isFinite(points[0][i]) && Double.isFinite(points[1][i])) {
-                n++;
-            }
-        }
-        double[][] out = new double[2][n];
-        for (int i = 0, j = 0; i < points[0].length; i++) {
-            if (Double.isFinite(points[0][i]) && Double.isFinite(points[1][i])) {
-                out[0][j] = points[0][i];
-                out[1][j++] = points[1][i];
-            }
         }
         return out;
     }
