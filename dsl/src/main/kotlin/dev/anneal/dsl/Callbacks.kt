@@ -7,6 +7,7 @@ import dev.anneal.state.CheckpointPolicy
 import dev.anneal.train.Callback
 import dev.anneal.train.Callbacks
 import dev.anneal.train.LossMonitor
+import dev.anneal.train.Monitor
 import dev.anneal.train.ProgressBar
 import dev.anneal.train.TimeMonitor
 import dev.anneal.train.TrainingEvent
@@ -42,12 +43,21 @@ public class CallbacksScope internal constructor(
     }
 
     /**
-     * Stops when validation accuracy has not improved by more than [minDelta] for [patience]
-     * epochs; with [restoreBest], puts back the parameters of the best epoch.
+     * Stops when the epoch figure [monitor] (`val_accuracy`, `val_loss`, `train_loss`, ...) has
+     * not improved by more than [minDelta] in the direction [mode] for [patience] epochs; with
+     * [restoreBest], puts back the parameters of the best epoch. A figure the run does not
+     * measure is refused before training.
      */
-    public fun earlyStopping(patience: Epochs, minDelta: Double = 0.0, restoreBest: Boolean = true) {
-        Callbacks.earlyStopping(patience.count, minDelta, null) // refuses bad values where they are written
-        makers += { model -> Callbacks.earlyStopping(patience.count, minDelta, if (restoreBest) ParameterSet.of(model) else null) }
+    public fun earlyStopping(
+        patience: Epochs,
+        monitor: String = "val_accuracy",
+        mode: Monitor.Mode = Monitor.Mode.MAX,
+        minDelta: Double = 0.0,
+        restoreBest: Boolean = true,
+    ) {
+        val watched = Monitor(monitor, mode, minDelta)
+        Callbacks.earlyStopping(watched, patience.count, null) // refuses bad values where they are written
+        makers += { model -> Callbacks.earlyStopping(watched, patience.count, if (restoreBest) ParameterSet.of(model) else null) }
     }
 
     /** Stops at the first loss that is NaN or infinite. */
@@ -55,9 +65,13 @@ public class CallbacksScope internal constructor(
         makers += { Callbacks.stopOnNaN() }
     }
 
-    /** Feeds each epoch's validation accuracy to [plateau] (made with `plateau(..., mode = MAX)`). */
-    public fun plateauOnAccuracy(plateau: Plateau) {
-        makers += { Callbacks.plateauOnAccuracy(plateau) }
+    /**
+     * Feeds each epoch's figure [monitor] to [plateau]: `plateau(p, monitor = "val_loss")` for one
+     * made with `mode = MIN`, `"val_accuracy"` for one with `MAX`. A figure the run does not
+     * measure is refused before training.
+     */
+    public fun plateau(plateau: Plateau, monitor: String) {
+        makers += { Callbacks.plateau(plateau, monitor) }
     }
 
     /** One CSV row per epoch. */

@@ -105,6 +105,20 @@ class PipelineSpec : FunSpec({
         }
     }
 
+    test("early stopping on val_loss: refused before training without the loss among the metrics, watched with it") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m, limit = 160)
+            fun run(withLoss: Boolean) = supervised(block, data, runEpochs = 5) {
+                validation = data
+                metrics { accuracy(); if (withLoss) loss() }
+                callbacks { earlyStopping(1.epochs, monitor = "val_loss", mode = dev.anneal.train.Monitor.Mode.MIN, minDelta = 10.0) }
+            }.use { it.run() }
+            shouldThrow<InvalidConfigException> { run(withLoss = false) }.message shouldContain
+                "earlyStopping.monitor is \"val_loss\", which this run does not measure; it measures [train_loss, val_accuracy]"
+            run(withLoss = true).stopReason shouldContain "no improvement of val_loss on"
+        }
+    }
+
     context("cancelled from outside after N batches, the parameters are those of exactly the steps counted") {
         withData(3, 17, 45) { n ->
             NDManager.newBaseManager().use { m ->
@@ -257,7 +271,7 @@ class PipelineSpec : FunSpec({
                 metrics { accuracy(); topK(2); loss() }
                 callbacks { jsonLog(log) }
             }
-            val events = runBlocking { run.events().filter { it !is TrainingEvent.BatchEnd && it !is TrainingEvent.Logged }.toList() }
+            val events = runBlocking { run.events().filter { it is TrainingEvent.Validated || it is TrainingEvent.EpochEnd }.toList() }
             events.map { it::class.simpleName } shouldContainExactly listOf("Validated", "EpochEnd", "Validated", "EpochEnd")
             (events[2] as TrainingEvent.Validated).metrics.keys.toList() shouldContainExactly listOf("accuracy", "top2", "loss")
             val optimizer = run.optimizers.getValue("default")

@@ -34,11 +34,19 @@ public final class Callbacks {
         };
     }
 
-    /** Feeds each epoch's validation accuracy to plateau control (set it to max mode). */
-    public static Callback plateauOnAccuracy(Plateau plateau) {
+    /**
+     * Feeds each epoch's {@code figure} ({@code val_loss}, {@code val_accuracy}; set the plateau's
+     * mode to match) to plateau control. A figure the run does not measure is refused before
+     * training.
+     */
+    public static Callback plateau(Plateau plateau, String figure) {
+        java.util.Objects.requireNonNull(plateau, "plateau");
         return (event, control) -> {
-            if (event instanceof TrainingEvent.EpochEnd e && !Double.isNaN(e.validationAccuracy())) {
-                plateau.observe(e.validationAccuracy(), e.step());
+            if (event instanceof TrainingEvent.Started started) {
+                Monitor.requireMeasured("plateau", figure, started.figures());
+            } else if (event instanceof TrainingEvent.Logged logged && logged.row().kind() == History.Kind.EPOCH
+                    && !Double.isNaN(logged.row().get(figure))) {
+                plateau.observe(logged.row().get(figure), logged.row().step());
             }
         };
     }
@@ -97,27 +105,32 @@ public final class Callbacks {
     }
 
     /**
-     * Early stopping on validation accuracy: stops when it has not improved by more than
-     * {@code minDelta} for {@code patience} epochs, and, if asked, puts back the parameters of the
-     * best epoch.
+     * Early stopping, as Keras's {@code EarlyStopping}: stops when the {@code monitor}ed epoch
+     * figure has not improved for {@code patience} epochs, and, if asked, puts back the parameters
+     * of the best epoch. A figure the run does not measure (a validation figure without a
+     * validation set, a metric it does not take) is refused before training.
      */
-    public static Callback earlyStopping(int patience, double minDelta, ParameterSet restoreBestOf) {
+    public static Callback earlyStopping(Monitor monitor, int patience, ParameterSet restoreBestOf) {
+        java.util.Objects.requireNonNull(monitor, "monitor");
         Checks c = new Checks("earlyStopping");
         c.require(patience >= 0, "patience", "must be at least 0, got " + patience);
-        c.nonNegative("minDelta", minDelta);
         c.throwIfAny();
         return new Callback() {
-            private double best = Double.NEGATIVE_INFINITY;
+            private double best = monitor.worst();
             private int waited;
             private Map<String, NDArray> bestValues;
 
             @Override
             public void on(TrainingEvent event, Control control) {
-                if (!(event instanceof TrainingEvent.EpochEnd e) || Double.isNaN(e.validationAccuracy())) {
+                if (event instanceof TrainingEvent.Started started) {
+                    Monitor.requireMeasured("earlyStopping", monitor.figure(), started.figures());
+                }
+                if (!(event instanceof TrainingEvent.Logged logged) || logged.row().kind() != History.Kind.EPOCH) {
                     return;
                 }
-                if (e.validationAccuracy() > best + minDelta) {
-                    best = e.validationAccuracy();
+                double value = logged.row().get(monitor.figure());
+                if (monitor.improves(value, best)) {
+                    best = value;
                     waited = 0;
                     if (restoreBestOf != null) {
                         if (bestValues != null) {
@@ -138,7 +151,8 @@ public final class Callbacks {
                         bestValues.values().forEach(NDArray::close);
                         bestValues = null;
                     }
-                    control.stop(String.format(Locale.ROOT, "no improvement on %.4f for %d epochs", best, waited));
+                    control.stop(String.format(Locale.ROOT, "no improvement of %s on %.4f for %d epochs", monitor.figure(),
+                            best, waited));
                 }
             }
         };

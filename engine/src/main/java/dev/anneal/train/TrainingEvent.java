@@ -1,10 +1,23 @@
 package dev.anneal.train;
 
 /**
- * What a training loop reports to its callbacks, in order: batches, then each epoch's validation
- * and end, with checkpoints as they are written.
+ * What a training loop reports to its callbacks, in order: its start, batches, then each epoch's
+ * validation and end, with checkpoints as they are written.
  */
 public sealed interface TrainingEvent {
+    /**
+     * Before the first batch: what a callback must know to refuse a setting before anything
+     * trains (a figure to watch that the run does not measure).
+     *
+     * @param figures the figures every epoch row of the {@link History} has: {@code train_loss},
+     *                then {@code val_<name>} for each validation metric
+     */
+    record Started(int epochs, java.util.List<String> figures) implements TrainingEvent {
+        public Started {
+            figures = java.util.List.copyOf(figures);
+        }
+    }
+
     /**
      * After each batch: one optimizer step, or with {@link Accumulation} one micro-batch, so that
      * {@code step} moves once per group of k batches.

@@ -250,6 +250,11 @@ public final class TrainingLoop {
         History history = new History();
         long runStart = System.nanoTime();
         long logged = -1;
+        List<String> epochFigures = new ArrayList<>(List.of(History.TRAIN_LOSS));
+        if (validation != null) {
+            metrics.forEach(m -> epochFigures.add(History.VALIDATION + m.name()));
+        }
+        emit(new TrainingEvent.Started(epochs, epochFigures), control);
         if (supervised != null) {
             supervised.begin(context);
         }

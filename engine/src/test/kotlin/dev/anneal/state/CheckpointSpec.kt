@@ -242,7 +242,7 @@ class CheckpointSpec : FunSpec({
 
             fun loop(vararg callbacks: Callback, configure: (TrainingLoop.Builder) -> Unit = {}): TrainingLoop.Builder {
                 val b = TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
-                    .train(train).validation(validation).epochs(3).manager(m).callback(Callbacks.plateauOnAccuracy(plateau))
+                    .train(train).validation(validation).epochs(3).manager(m).callback(Callbacks.plateau(plateau, "val_accuracy"))
                 callbacks.forEach { b.callback(it) }
                 configure(b)
                 return b

@@ -21,6 +21,10 @@ import io.kotest.matchers.string.shouldMatch
 import java.io.ByteArrayOutputStream
 import java.io.PrintStream
 
+/** The epoch row a loop would log at [e], with [figure] at [value]. */
+private fun epochRow(e: TrainingEvent.EpochEnd, figure: String, value: Double) =
+    TrainingEvent.Logged(History.Row(History.Kind.EPOCH, e.epoch, e.step, mapOf(History.TRAIN_LOSS to e.meanLoss, figure to value)))
+
 class TrainingLoopSpec : FunSpec({
     val samples = 128
     val batchSize = 16L
@@ -199,21 +203,18 @@ class TrainingLoopSpec : FunSpec({
         NDManager.newBaseManager().use { m ->
             val (block, data) = setUp(m)
             val accuracies = listOf(0.5, 0.7, 0.69, 0.71, 0.65)
-            val early = Callbacks.earlyStopping(1, 0.02, ParameterSet.of(block))
+            val early = Callbacks.earlyStopping(Monitor("val_accuracy", Monitor.Mode.MAX, 0.02), 1, ParameterSet.of(block))
             val atEpoch = mutableMapOf<Int, List<List<Int>>>()
             val (result, _) = loop(m, block, data, 5, { e, control ->
                 if (e is TrainingEvent.EpochEnd) {
                     atEpoch[e.epoch] = block.parameters.values().map { it.array.toFloatArray().bits() }
-                    early.on(
-                        TrainingEvent.EpochEnd(e.epoch, e.epochs, e.step, e.batches, e.meanLoss, e.millis, accuracies[e.epoch]),
-                        control,
-                    )
+                    early.on(epochRow(e, "val_accuracy", accuracies[e.epoch]), control)
                 }
             })
             // Epoch 1 is the best (0.71 is not better by more than 0.02); epochs 2 and 3 use up the
             // patience, and the run stops at the end of epoch 3, the fourth completed.
             result.epochs shouldBe 4
-            result.stopReason shouldBe "no improvement on 0.7000 for 2 epochs"
+            result.stopReason shouldBe "no improvement of val_accuracy on 0.7000 for 2 epochs"
             block.parameters.values().map { it.array.toFloatArray().bits() } shouldBe atEpoch.getValue(1)
         }
     }
@@ -223,15 +224,66 @@ class TrainingLoopSpec : FunSpec({
             val (block, data) = setUp(m)
             val plateau = dev.anneal.schedule.Plateau(dev.anneal.schedule.Schedule.constant(0.1),
                 dev.anneal.schedule.Plateau.Mode.MAX, 0.5, 0, 0.0, dev.anneal.schedule.Plateau.ThresholdMode.ABS, 0, 0.0, 0.0)
-            val feed = Callbacks.plateauOnAccuracy(plateau)
+            val feed = Callbacks.plateau(plateau, "val_accuracy")
             val accuracies = listOf(0.6, 0.6, 0.6)
             loop(m, block, data, 3, { e, control ->
                 if (e is TrainingEvent.EpochEnd) {
-                    feed.on(TrainingEvent.EpochEnd(e.epoch, e.epochs, e.step, e.batches, e.meanLoss, e.millis, accuracies[e.epoch]), control)
+                    feed.on(epochRow(e, "val_accuracy", accuracies[e.epoch]), control)
                 }
             })
             plateau.scale() shouldBe 0.25 // epochs 1 and 2 did not improve on 0.6
             plateau.at(25) shouldBe 0.025
+        }
+    }
+
+    test("early stopping and plateau control watch any epoch figure: val_loss going down, train_loss") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m)
+            val plateau = dev.anneal.schedule.Plateau(dev.anneal.schedule.Schedule.constant(0.1),
+                dev.anneal.schedule.Plateau.Mode.MIN, 0.5, 0, 0.0, dev.anneal.schedule.Plateau.ThresholdMode.ABS, 0, 0.0, 0.0)
+            val fed = mutableListOf<Double>()
+            val optimizer = Optimizers.sgd().lr(0.1).build().compile(ParameterSet.of(block))
+            val result = optimizer.use {
+                TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(it).train(data)
+                    .validation(data).metric(dev.anneal.train.metric.MeanLoss(Losses.softmaxCrossEntropy())).epochs(6).manager(m)
+                    .callback(Callbacks.plateau(plateau, "val_loss"))
+                    .callback { e, _ -> if (e is TrainingEvent.Logged && e.row.kind == History.Kind.EPOCH) fed += e.row.get("val_loss") }
+                    // A minimum change no epoch reaches: the run stops once the patience of 1 is spent.
+                    .callback(Callbacks.earlyStopping(Monitor("train_loss", Monitor.Mode.MIN, 10.0), 1, null))
+                    .build().run()
+            }
+            result.epochs shouldBe 3 // the first epoch sets the best; two more without improvement spend the patience of 1
+            result.stopReason shouldBe "no improvement of train_loss on %.4f for 2 epochs".format(java.util.Locale.ROOT,
+                result.history.epochs()[0].get(History.TRAIN_LOSS))
+            fed shouldContainExactly result.history.epochs().map { it.get("val_loss") }
+            plateau.scale() shouldBe (if (fed[1] < fed[0]) 1.0 else 0.5)
+        }
+    }
+
+    test("a watched figure the run does not measure is refused before training, saying what it measures") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m)
+            val before = block.parameters.values().map { it.array.toFloatArray().bits() }
+            val optimizer = Optimizers.sgd().lr(0.1).build().compile(ParameterSet.of(block))
+            optimizer.use {
+                val noLoss = io.kotest.assertions.throwables.shouldThrow<dev.anneal.config.InvalidConfigException> {
+                    TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(it).train(data)
+                        .validation(data).epochs(2).manager(m)
+                        .callback(Callbacks.earlyStopping(Monitor.of("val_loss", Monitor.Mode.MIN), 1, null)).build().run()
+                }
+                noLoss.message shouldBe "earlyStopping.monitor is \"val_loss\", which this run does not measure; it measures " +
+                    "[train_loss, val_accuracy] (add the metric on the validation set, such as metrics { loss() } for val_loss)"
+                val noValidation = io.kotest.assertions.throwables.shouldThrow<dev.anneal.config.InvalidConfigException> {
+                    TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(it).train(data)
+                        .epochs(2).manager(m).callback(Callbacks.plateau(dev.anneal.schedule.Plateau(
+                            dev.anneal.schedule.Schedule.constant(0.1), dev.anneal.schedule.Plateau.Mode.MAX, 0.5, 0, 0.0,
+                            dev.anneal.schedule.Plateau.ThresholdMode.ABS, 0, 0.0, 0.0), "val_accuracy")).build().run()
+                }
+                noValidation.message shouldBe "plateau.monitor is \"val_accuracy\", which this run does not measure; it " +
+                    "measures [train_loss] (it has no validation set: give it one for val_ figures)"
+                it.stepCount() shouldBe 0
+            }
+            block.parameters.values().map { it.array.toFloatArray().bits() } shouldBe before
         }
     }
 
