@@ -27,8 +27,8 @@ import java.util.Set;
 /**
  * A run's folder, as Keras's CSVLogger and TensorBoard's log directory and Lightning's
  * {@code lightning_logs/version_N} give one: {@code config.json} (every optimizer's groups, their
- * parameters and their hyperparameters and schedules as resolved, written when the folder is
- * made), {@code metrics.csv} and {@code metrics.jsonl} (every row of the run's {@link History},
+ * parameters and their hyperparameters and schedules as resolved when the folder is made, written
+ * at the first step, so that a run refused before training leaves the folder empty), {@code metrics.csv} and {@code metrics.jsonl} (every row of the run's {@link History},
  * steps and epochs in the order they were logged), the {@link Charts} as PNG files, and, when the
  * run ends, {@code diagnosis.txt} ({@link Diagnosis}). The metrics and charts are rewritten
  * after every epoch and when the run stops, each file whole or not at all, so the folder always
@@ -40,13 +40,20 @@ public final class RunFolder implements Callback {
     public static final String METRICS_JSONL = "metrics.jsonl";
     public static final String DIAGNOSIS = "diagnosis.txt";
 
+    /** One JSON object per line, non-finite figures as null. */
+    private static final com.google.gson.Gson LINES = new GsonBuilder().serializeNulls().create();
+
     private final Path dir;
+    /** config.json's text, written at the first step: a run refused before training writes nothing. */
+    private final String config;
+    private boolean configWritten;
     private final History history = new History();
     private int epochs;
     private Diagnosis diagnosis;
 
-    private RunFolder(Path dir) {
+    private RunFolder(Path dir, String config) {
         this.dir = dir;
+        this.config = config;
     }
 
     /** A folder at {@code dir} (made if missing; the files named above are replaced) for a run of one optimizer. */
@@ -54,12 +61,18 @@ public final class RunFolder implements Callback {
         return create(dir, Map.of("default", optimizer));
     }
 
-    /** A folder at {@code dir} for a run of these optimizers, by name; writes {@code config.json} now. */
+    /**
+     * A folder at {@code dir} for a run of these optimizers, by name, made now (so that a folder
+     * that cannot be made is an error before training); the files come with the run's first step.
+     */
     public static RunFolder create(Path dir, Map<String, ? extends Optimizer<?>> optimizers) {
-        RunFolder folder = new RunFolder(dir);
-        write(dir.resolve(CONFIG), new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot make the run folder " + dir, e);
+        }
+        return new RunFolder(dir, new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create()
                 .toJson(config(optimizers)) + "\n");
-        return folder;
     }
 
     /** Where the files are. */
@@ -79,7 +92,10 @@ public final class RunFolder implements Callback {
 
     @Override
     public void on(TrainingEvent event, Control control) {
-        if (event instanceof TrainingEvent.EpochEnd e) {
+        if (event instanceof TrainingEvent.BatchEnd && !configWritten) {
+            write(dir.resolve(CONFIG), config);
+            configWritten = true;
+        } else if (event instanceof TrainingEvent.EpochEnd e) {
             epochs = e.epochs();
         } else if (event instanceof TrainingEvent.Logged logged) {
             history.add(logged.row());
@@ -119,7 +135,7 @@ public final class RunFolder implements Callback {
             // JSON has no NaN: a figure that is not finite is written as null.
             row.values().forEach((name, value) -> line.add(name, Double.isFinite(value)
                     ? new com.google.gson.JsonPrimitive(value) : com.google.gson.JsonNull.INSTANCE));
-            jsonl.append(new GsonBuilder().serializeNulls().create().toJson(line)).append('\n');
+            jsonl.append(LINES.toJson(line)).append('\n');
         }
         write(dir.resolve(METRICS_CSV), csv.toString());
         write(dir.resolve(METRICS_JSONL), jsonl.toString());

@@ -43,7 +43,7 @@ class RunFolderSpec : FunSpec({
     val manager = NDManager.newBaseManager()
     afterSpec { manager.close() }
 
-    fun train(dir: Path, epochs: Int = 3, stopAt: Long? = null): Pair<TrainingResult, RunFolder> {
+    fun train(dir: Path, epochs: Int = 3, stopAt: Long? = null, extra: Callback? = null): Pair<TrainingResult, RunFolder> {
         val block = SequentialBlock().add(Linear.builder().setUnits(3).build())
         block.initialize(manager, DataType.FLOAT32, Shape(16, 4))
         block.parameters.values().forEachIndexed { i, p ->
@@ -57,6 +57,7 @@ class RunFolderSpec : FunSpec({
         val folder = RunFolder.create(dir, optimizer)
         val loop = TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
             .train(data).validation(data).epochs(epochs).manager(manager).logEvery(2).callback(folder)
+        extra?.let { loop.callback(it) }
         stopAt?.let { at -> loop.callback(Callback { e, c -> if (e is TrainingEvent.BatchEnd && e.step == at) c.stop("enough") }) }
         return optimizer.use { loop.build().run() } to folder
     }
@@ -148,6 +149,15 @@ class RunFolderSpec : FunSpec({
         cut.stopReason shouldBe "enough"
         cutFolder.diagnosis() shouldBe Diagnosis.of(cut)
         readCsv(stopped.resolve(RunFolder.METRICS_CSV)).steps().last().step shouldBe 12
+    }
+
+    test("a run refused before training leaves its folder empty") {
+        val dir = tempdir().toPath().resolve("refused")
+        shouldThrow<dev.anneal.config.InvalidConfigException> {
+            train(dir, extra = dev.anneal.train.Callbacks.earlyStopping(
+                dev.anneal.train.Monitor.of("val_loss", dev.anneal.train.Monitor.Mode.MIN), 1, null))
+        }.message shouldContain "val_loss"
+        Files.list(dir).use { it.count() } shouldBe 0L
     }
 
     test("a folder that cannot be made is an error naming the path, before training") {
