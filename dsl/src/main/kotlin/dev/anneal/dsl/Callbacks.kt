@@ -8,6 +8,7 @@ import dev.anneal.train.Callback
 import dev.anneal.train.Callbacks
 import dev.anneal.train.LossMonitor
 import dev.anneal.train.Monitor
+import dev.anneal.terminal.Terminal
 import dev.anneal.train.ProgressBar
 import dev.anneal.train.TimeMonitor
 import dev.anneal.train.TrainingEvent
@@ -22,24 +23,25 @@ public class CallbacksScope internal constructor(
 ) {
     /**
      * MindSpore's loss monitor line every [every] steps and at each epoch's last batch:
-     * `Epoch:[  0/ 10], step:[ 1875/ 1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01000`.
+     * `Epoch:[ 0/10], step:[1875/1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01`.
      */
-    public fun lossMonitor(every: Steps = 1.steps, out: PrintStream = System.out) {
+    public fun lossMonitor(every: Steps = 1.steps, out: PrintStream = Terminal.out()) {
         val monitor = LossMonitor(out, every.count)
         makers += { monitor }
     }
 
     /** MindSpore's time monitor: each epoch's time and time per step. */
-    public fun timeMonitor(out: PrintStream = System.out) {
+    public fun timeMonitor(out: PrintStream = Terminal.out()) {
         makers += { TimeMonitor(out) }
     }
 
     /**
-     * A progress bar redrawn in place: steps done, rate, time left, current loss and lr. By
-     * default only when the program runs on a terminal, so logs stay clean.
+     * A progress bar redrawn in place, cut to the terminal's width: steps done, rate, time left,
+     * current loss and lr. Only when the program runs on a terminal, so logs stay clean; text
+     * printed meanwhile (`println`, the monitors) goes above it.
      */
-    public fun progressBar(out: PrintStream = System.err, onlyOnTerminal: Boolean = true) {
-        if (!onlyOnTerminal || System.console() != null) makers += { ProgressBar(out) }
+    public fun progressBar() {
+        makers += { ProgressBar.onTerminal() }
     }
 
     /**

@@ -19,6 +19,7 @@ import dev.anneal.state.CheckpointPolicy
 import dev.anneal.train.Accumulation
 import dev.anneal.train.Callback
 import dev.anneal.train.HalfPrecision
+import dev.anneal.train.Monitor
 import dev.anneal.train.Pipeline as EnginePipeline
 import dev.anneal.train.TrainingEvent
 import dev.anneal.train.TrainingLoop
@@ -115,10 +116,17 @@ public class PipelineScope internal constructor() {
     public var resumeFrom: Path? = null
 
     /**
-     * A folder for the run's `metrics.csv`, `metrics.jsonl`, `config.json`, charts and
-     * `diagnosis.txt` (the engine's `RunFolder`), made if missing; null (the default) writes none.
+     * A folder for the run's `metrics.csv`, `metrics.jsonl`, `config.json`, charts,
+     * `diagnosis.txt` and the checkpoints `best.anneal` and `final.anneal` (the engine's
+     * `RunFolder`), made if missing; null (the default) writes none.
      */
     public var runFolder: Path? = null
+
+    /**
+     * The figure `best.anneal` is kept by: `Monitor("val_accuracy", Monitor.Mode.MAX)`; null (the
+     * default) takes `val_loss` when the validation measures the loss, else `train_loss`.
+     */
+    public var bestBy: Monitor? = null
 
     private var checkpoints: CheckpointPolicy? = null
 
@@ -169,6 +177,7 @@ public class PipelineScope internal constructor() {
         engine.model(block).data(data).validation(validation).loss(loss).epochs(epochs)
             .prefetch(Dispatchers.IO.asExecutor(), prefetch).checkpoints(checkpoints).resumeFrom(resumeFrom)
             .runFolder(runFolder)
+            .bestBy(bestBy)
             .accumulate(accumulate, accumulateMode, accumulateEndOfEpoch).precision(precision)
             .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!, precision).rule(batch) } })
         stepsPerEpoch?.let { engine.stepsPerEpoch(it) }
@@ -225,6 +234,19 @@ public class Pipeline internal constructor(private val engine: EnginePipeline) :
 
     /** The run's events as a cold flow; collecting runs the training, and stopping the collection stops it. */
     public fun events(): Flow<TrainingEvent> = flow { emitAll(loop().events()) }
+
+    /**
+     * The pipeline's metrics (accuracy when none are named) over [data], the validation set by
+     * default, with the model in inference mode: `evaluate()["accuracy"]`, as Keras's `evaluate`.
+     */
+    public fun evaluate(data: Dataset? = null): Map<String, Double> =
+        if (data == null) engine.evaluate() else engine.evaluate(data)
+
+    /** The model's output for [input], in inference mode, in the input's manager: Keras's `predict`. */
+    public fun predict(input: NDArray): NDArray = engine.predict(input)
+
+    /** The model's outputs for [inputs], in inference mode. */
+    public fun predict(inputs: NDList): NDList = engine.predict(inputs)
 
     /** Frees the optimizers' state. */
     override fun close() {

@@ -105,6 +105,57 @@ class PipelineSpec : FunSpec({
         }
     }
 
+    test("the run folder keeps the best epoch by val_loss when the validation measures it, by train_loss without, or by bestBy") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m, limit = 160)
+            /** The epoch the kept best checkpoint resumes at, and the one the history says is best by [figure]. */
+            fun kept(figure: String, max: Boolean, extra: PipelineScope.() -> Unit): Pair<Int, Int> {
+                val dir = Files.createTempDirectory("pipeline-best")
+                val result = supervised(block, data, runEpochs = 4) { runFolder = dir; extra() }.use { it.run() }
+                val values = result.history.epochs().map { it.get(figure) }
+                val best = values.indices.let { if (max) it.maxBy { e -> values[e] } else it.minBy { e -> values[e] } }
+                NDManager.newBaseManager().use { reading ->
+                    dev.anneal.state.CheckpointFile.read(dir.resolve("final.anneal"), reading).epoch() shouldBe 4
+                    return dev.anneal.state.CheckpointFile.read(dir.resolve("best.anneal"), reading).epoch() to best + 1
+                }
+            }
+            kept("train_loss", max = false) { }.let { (kept, best) -> kept shouldBe best }
+            kept("val_loss", max = false) { validation = data; metrics { loss() } }.let { (kept, best) -> kept shouldBe best }
+            // The worst loss as the best: the first epoch's, where a default would keep a later one.
+            kept("train_loss", max = true) { bestBy = dev.anneal.train.Monitor.of("train_loss", dev.anneal.train.Monitor.Mode.MAX) }
+                .let { (kept, best) -> kept shouldBe best; kept shouldBe 1 }
+        }
+    }
+
+    test("evaluate gives the last epoch's validation figures; predict's outputs give the same accuracy, counted by hand") {
+        NDManager.newBaseManager().use { m ->
+            val (block, data) = setUp(m, limit = 160)
+            val run = supervised(block, data, runEpochs = 2) { validation = data; metrics { accuracy(); loss() } }
+            val result = run.run()
+            val figures = run.evaluate()
+            figures shouldBe result.metrics
+            figures.keys.toList() shouldContainExactly listOf("accuracy", "loss")
+            var right = 0L
+            var all = 0L
+            m.newSubManager().use { reading ->
+                for (batch in data.getData(reading)) {
+                    val labels = batch.labels.singletonOrThrow().toFloatArray()
+                    val guessed = run.predict(batch.data.singletonOrThrow()).argMax(1).toLongArray()
+                    right += labels.indices.count { guessed[it] == labels[it].toLong() }
+                    all += labels.size
+                    batch.close()
+                }
+            }
+            figures["accuracy"] shouldBe right.toDouble() / all
+            run.evaluate(data) shouldBe figures
+            run.close()
+            val none = supervised(block, data, runEpochs = 1)
+            shouldThrow<InvalidConfigException> { none.evaluate() }.message shouldContain "pipeline.validation is needed to evaluate"
+            // No metric named: accuracy, as a run measures.
+            none.evaluate(data).keys.toList() shouldContainExactly listOf("accuracy")
+        }
+    }
+
     test("early stopping on val_loss: refused before training without the loss among the metrics, watched with it") {
         NDManager.newBaseManager().use { m ->
             val (block, data) = setUp(m, limit = 160)

@@ -1,5 +1,9 @@
 package dev.anneal.config;
 
+import java.math.BigDecimal;
+import java.math.MathContext;
+import java.util.Locale;
+
 /**
  * How a message shows a value it was given: quoted, with control characters escaped and a long
  * value cut, so that a message stays one short line however hostile the input (a 120 KB
@@ -20,6 +24,21 @@ public final class Shown {
     public static String quoted(String value) {
         return value.length() <= MOST ? "\"" + escape(value, true) + "\""
                 : "\"" + escape(value.substring(0, MOST), true) + "...\" (" + value.length() + " characters)";
+    }
+
+    /**
+     * A figure at a glance: four significant digits between 0.001 and 10,000 ({@code 0.4123},
+     * {@code 0.01}), two in scientific notation outside ({@code 3.2e-05}), where a fixed number of
+     * decimals would print a late cosine's lr as {@code 0.00000}.
+     */
+    public static String figure(double value) {
+        if (value == 0 || !Double.isFinite(value)) {
+            return value == 0 ? "0" : Double.toString(value);
+        }
+        if (Math.abs(value) >= 1e-3 && Math.abs(value) < 1e4) {
+            return new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros().toPlainString();
+        }
+        return String.format(Locale.ROOT, "%.1e", value);
     }
 
     /** {@code text}, cut after its first characters when long: for a word inside a message's own quotes. */

@@ -30,7 +30,8 @@ import java.util.Set;
  * parameters and their hyperparameters and schedules as resolved when the folder is made, written
  * at the first step, so that a run refused before training leaves the folder empty), {@code metrics.csv} and {@code metrics.jsonl} (every row of the run's {@link History},
  * steps and epochs in the order they were logged), the {@link Charts} as PNG files, and, when the
- * run ends, {@code diagnosis.txt} ({@link Diagnosis}). The metrics and charts are rewritten
+ * run ends, {@code diagnosis.txt} ({@link Diagnosis}); a {@link dev.anneal.train.Pipeline} adds the
+ * checkpoints {@value #BEST} and {@value #FINAL}. The metrics and charts are rewritten
  * after every epoch and when the run stops, each file whole or not at all, so the folder always
  * holds a readable picture of the run so far. Add it to a loop as a {@link Callback}.
  */
@@ -39,6 +40,10 @@ public final class RunFolder implements Callback {
     public static final String METRICS_CSV = "metrics.csv";
     public static final String METRICS_JSONL = "metrics.jsonl";
     public static final String DIAGNOSIS = "diagnosis.txt";
+    /** The checkpoint of the best epoch, which the loop keeps ({@link dev.anneal.train.TrainingLoop.Builder#bestCheckpoint}). */
+    public static final String BEST = "best.anneal";
+    /** The checkpoint of the run's end ({@link dev.anneal.train.TrainingLoop.Builder#finalCheckpoint}). */
+    public static final String FINAL = "final.anneal";
 
     /** One JSON object per line, non-finite figures as null. */
     private static final com.google.gson.Gson LINES = new GsonBuilder().serializeNulls().create();

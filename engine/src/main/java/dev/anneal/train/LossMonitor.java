@@ -1,5 +1,7 @@
 package dev.anneal.train;
 
+import dev.anneal.config.Shown;
+
 import java.io.PrintStream;
 import java.util.Locale;
 
@@ -8,10 +10,11 @@ import java.util.Locale;
  * at a glance, every {@code every} steps and at each epoch's last step:
  *
  * <pre>
- * Epoch:[  0/ 10], step:[ 1875/ 1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01000
+ * Epoch:[ 0/10], step:[1875/1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01
  * </pre>
  *
- * The loss is this step's, then the epoch's mean so far. {@link TimeMonitor} prints the epoch's
+ * The loss is this step's, then the epoch's mean so far. The counts are padded to their totals'
+ * widths, not to MindSpore's fixed ones, so that a line fits 80 columns. {@link TimeMonitor} prints the epoch's
  * time.
  */
 public final class LossMonitor implements Callback {
@@ -34,9 +37,11 @@ public final class LossMonitor implements Callback {
     }
 
     static String batchLine(TrainingEvent.BatchEnd b) {
-        return String.format(Locale.ROOT, "Epoch:[%3d/%3d], step:[%5d/%5d], loss:[%.3f/%.3f], time:%.3f ms, lr:%.5f",
-                b.epoch(), b.epochs(), b.batch(), b.batches(), b.loss(), b.meanLoss(), b.millis(), b.lr())
-                + gradientFigures(b);
+        String epochs = Integer.toString(b.epochs());
+        String batches = Long.toString(b.batches());
+        return String.format(Locale.ROOT, "Epoch:[%" + epochs.length() + "d/%s], step:[%" + batches.length()
+                + "d/%s], loss:[%.3f/%.3f], time:%.3f ms, lr:%s", b.epoch(), epochs, b.batch(), batches, b.loss(),
+                b.meanLoss(), b.millis(), Shown.figure(b.lr())) + gradientFigures(b);
     }
 
     /** The clipping norm, the loss scale and the skipped steps, when there is clipping, scaling or a skip. */

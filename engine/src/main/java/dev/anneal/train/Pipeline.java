@@ -1,10 +1,13 @@
 package dev.anneal.train;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.loss.Loss;
@@ -72,6 +75,7 @@ public final class Pipeline implements AutoCloseable {
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
     private final Path runFolder;
+    private final Monitor bestBy;
     private final Accumulation accumulation;
     private final DataType precision;
     /** Float32 throughout: no mixed precision. */
@@ -118,6 +122,7 @@ public final class Pipeline implements AutoCloseable {
         this.checkpoints = b.checkpoints;
         this.resumeFrom = b.resumeFrom;
         this.runFolder = b.runFolder;
+        this.bestBy = b.bestBy;
     }
 
     public static Builder builder() {
@@ -167,7 +172,7 @@ public final class Pipeline implements AutoCloseable {
         metrics.forEach(builder::metric);
         callbacks.forEach(make -> builder.callback(make.get()));
         if (runFolder != null) {
-            builder.callback(RunFolder.create(runFolder, optimizers()));
+            builder.runFolder(runFolder, bestBy);
         }
         if (checkpoints != null) {
             builder.checkpoints(checkpoints);
@@ -184,6 +189,34 @@ public final class Pipeline implements AutoCloseable {
     /** Trains on the calling thread until every epoch has run or a callback stops it. */
     public TrainingResult run() throws IOException, TranslateException {
         return loop().build().run();
+    }
+
+    /**
+     * The pipeline's metrics (accuracy when none are named) over {@code data}, with the model in
+     * inference mode, by name: Keras's {@code evaluate}. Not during a run: the metrics are the run's.
+     */
+    public Map<String, Double> evaluate(Dataset data) throws IOException, TranslateException {
+        Objects.requireNonNull(data, "data");
+        return Evaluation.measure(model, data, Evaluation.orAccuracy(metrics), new ParameterStore(manager(), false), manager());
+    }
+
+    /** {@link #evaluate(Dataset)} over the validation set. */
+    public Map<String, Double> evaluate() throws IOException, TranslateException {
+        if (validation == null) {
+            throw new InvalidConfigException("pipeline.validation", "is needed to evaluate without a dataset: "
+                    + "give one to evaluate(data), or set the pipeline's validation");
+        }
+        return evaluate(validation);
+    }
+
+    /** The model's outputs for {@code inputs}, in inference mode, in the inputs' manager: Keras's {@code predict}. */
+    public NDList predict(NDList inputs) {
+        return Evaluation.predict(model, inputs, new ParameterStore(manager(), false));
+    }
+
+    /** The model's one output for one input array. */
+    public NDArray predict(NDArray input) {
+        return predict(new NDList(input)).singletonOrThrow();
     }
 
     /** Frees the optimizers' state; a later run compiles them afresh. */
@@ -309,6 +342,7 @@ public final class Pipeline implements AutoCloseable {
         private CheckpointPolicy checkpoints;
         private Path resumeFrom;
         private Path runFolder;
+        private Monitor bestBy;
         private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
         private DataType precision = DEFAULT_PRECISION;
 
@@ -438,9 +472,21 @@ public final class Pipeline implements AutoCloseable {
             return this;
         }
 
-        /** A {@link RunFolder} to write the run's metrics, configuration, charts and diagnosis into; null for none. */
+        /**
+         * A {@link RunFolder} to write the run's metrics, configuration, charts and diagnosis into,
+         * with the best epoch's checkpoint ({@link #bestBy}) and the final one; null for none.
+         */
         public Builder runFolder(Path dir) {
             this.runFolder = dir;
+            return this;
+        }
+
+        /**
+         * The figure the run folder's best checkpoint is kept by; null for the loop's default
+         * ({@link TrainingLoop.Builder#runFolder}).
+         */
+        public Builder bestBy(Monitor monitor) {
+            this.bestBy = monitor;
             return this;
         }
 

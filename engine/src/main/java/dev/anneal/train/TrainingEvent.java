@@ -79,4 +79,8 @@ public sealed interface TrainingEvent {
     /** The loop stopped before its last epoch: cancelled, or a callback asked. */
     record Stopped(int epoch, long step, String reason) implements TrainingEvent {
     }
+
+    /** The loop ends with {@code cause}, thrown once every callback has been told. */
+    record Failed(Throwable cause) implements TrainingEvent {
+    }
 }

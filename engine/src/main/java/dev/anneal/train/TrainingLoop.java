@@ -1,9 +1,6 @@
 package dev.anneal.train;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
@@ -19,11 +16,11 @@ import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.WeightAverage;
 import dev.anneal.param.ParameterSet;
+import dev.anneal.run.RunFolder;
 import dev.anneal.state.Checkpoint;
 import dev.anneal.state.CheckpointFile;
 import dev.anneal.state.CheckpointPolicy;
 import dev.anneal.train.metric.Metric;
-import dev.anneal.train.metric.TopK;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -91,6 +88,9 @@ public final class TrainingLoop {
     private final Executor prefetchExecutor;
     private final int prefetchDepth;
     private final CheckpointPolicy checkpoints;
+    private final Path bestCheckpoint;
+    private final Monitor bestBy;
+    private final Path finalCheckpoint;
     private final Path resumeFrom;
     /** The step this loop made, null for a step of the caller's own. */
     private final SupervisedStep supervised;
@@ -143,14 +143,29 @@ public final class TrainingLoop {
         this.step = b.step != null ? b.step : supervised;
         this.train = b.train;
         this.validation = b.validation;
-        this.metrics = b.metrics.isEmpty() && b.validation != null ? List.of(TopK.accuracy()) : List.copyOf(b.metrics);
+        this.metrics = b.validation != null ? Evaluation.orAccuracy(b.metrics) : List.copyOf(b.metrics);
         this.epochs = b.epochs;
-        this.callbacks = List.copyOf(b.callbacks);
+        List<Callback> told = new ArrayList<>(b.callbacks);
+        if (b.runFolder != null) {
+            told.add(RunFolder.create(b.runFolder, optimizers));
+        }
+        this.callbacks = List.copyOf(told);
         this.manager = b.manager;
         this.cancelled = b.cancelled;
         this.prefetchExecutor = b.prefetchExecutor;
         this.prefetchDepth = b.prefetchDepth;
         this.checkpoints = b.checkpoints;
+        if (b.runFolder != null) {
+            this.bestCheckpoint = b.runFolder.resolve(RunFolder.BEST);
+            this.bestBy = b.runFolderBestBy != null ? b.runFolderBestBy : Monitor.of(metrics.stream()
+                    .anyMatch(m -> m.name().equals("loss")) && validation != null ? History.VALIDATION + "loss"
+                    : History.TRAIN_LOSS, Monitor.Mode.MIN);
+            this.finalCheckpoint = b.runFolder.resolve(RunFolder.FINAL);
+        } else {
+            this.bestCheckpoint = b.bestCheckpoint;
+            this.bestBy = b.bestBy;
+            this.finalCheckpoint = b.finalCheckpoint;
+        }
         this.resumeFrom = b.resumeFrom;
         this.logEvery = b.logEvery;
     }
@@ -208,7 +223,8 @@ public final class TrainingLoop {
         };
         String[] stop = {null};
         Callback.Control control = reason -> stop[0] = Objects.requireNonNull(reason, "reason");
-        ParameterSet model = checkpoints != null || resumeFrom != null ? ParameterSet.of(block) : null;
+        ParameterSet model = checkpoints != null || resumeFrom != null || bestCheckpoint != null || finalCheckpoint != null
+                ? ParameterSet.of(block) : null;
         int startEpoch = 0;
         long skip = 0;
         // A checkpoint is read and checked first, and put into the model and optimizers only once
@@ -222,6 +238,13 @@ public final class TrainingLoop {
                 }
             }
             return train(model, pending, startEpoch, skip, context, control, stop, cancelled);
+        } catch (IOException | TranslateException | RuntimeException | Error e) {
+            try {
+                emit(new TrainingEvent.Failed(e), reason -> { });
+            } catch (RuntimeException alsoFailed) {
+                e.addSuppressed(alsoFailed);
+            }
+            throw e;
         }
     }
 
@@ -254,7 +277,13 @@ public final class TrainingLoop {
         if (validation != null) {
             metrics.forEach(m -> epochFigures.add(History.VALIDATION + m.name()));
         }
+        if (bestCheckpoint != null) {
+            Monitor.requireMeasured("trainingLoop.bestCheckpoint", bestBy.figure(), epochFigures);
+        }
         emit(new TrainingEvent.Started(epochs, epochFigures), control);
+        double best = bestBy != null ? bestBy.worst() : Double.NaN;
+        int atEpoch = startEpoch; // where the run is, for the final checkpoint
+        long atBatch = skip;
         if (supervised != null) {
             supervised.begin(context);
         }
@@ -306,6 +335,8 @@ public final class TrainingLoop {
                         lossSum += value;
                         trained++;
                         batch++;
+                        atEpoch = epoch;
+                        atBatch = batch;
                         emit(new TrainingEvent.BatchEnd(epoch, epochs, batch, batches, first.stepCount(), value,
                                 lossSum / trained, (System.nanoTime() - batchStart) / 1e6, learningRate(),
                                 first.gradNorm(), first.lossScale(), first.skippedSteps()), control);
@@ -343,7 +374,14 @@ public final class TrainingLoop {
             figures.put(History.TRAIN_LOSS, meanLoss);
             measured.forEach((name, value) -> figures.put(History.VALIDATION + name, value));
             figures.put(History.TIME, (System.nanoTime() - runStart) / 1e9);
-            log(history, new History.Row(History.Kind.EPOCH, epoch, first.stepCount(), figures), control);
+            History.Row row = new History.Row(History.Kind.EPOCH, epoch, first.stepCount(), figures);
+            log(history, row, control);
+            atEpoch = epoch + 1;
+            atBatch = 0;
+            if (bestCheckpoint != null && settled() && bestBy.improves(row.get(bestBy.figure()), best)) {
+                best = row.get(bestBy.figure());
+                keep(bestCheckpoint, atEpoch, 0, model, control);
+            }
             if (checkpoints != null && checkpoints.dueAtEpochEnd(epoch)) {
                 if (settled()) {
                     checkpoint(epoch + 1, 0, model, control);
@@ -354,6 +392,9 @@ public final class TrainingLoop {
         }
         if (startEpoch >= epochs && validation != null) {
             measured = validate(context.store()); // resumed at its end: nothing to train, the restored model's figures
+        }
+        if (finalCheckpoint != null && settled() && startEpoch < epochs) {
+            keep(finalCheckpoint, atEpoch, atBatch, model, control);
         }
         if (stop[0] != null) {
             emit(new TrainingEvent.Stopped(completed, first.stepCount(), stop[0]), reason -> { });
@@ -440,11 +481,21 @@ public final class TrainingLoop {
         return new InvalidConfigException(all);
     }
 
-    /** Writes the state after {@code batch} batches of {@code epoch}, then reports where. */
+    /** Writes the state after {@code batch} batches of {@code epoch} as the policy says, then reports where. */
     private void checkpoint(int epoch, long batch, ParameterSet model, Callback.Control control) {
         Path file = checkpoints.fileFor(first.stepCount());
         try {
             checkpoints.save(first.stepCount(), Checkpoint.capture(epoch, batch, model, optimizers));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + file, e);
+        }
+        emit(new TrainingEvent.Checkpointed(epoch, batch, first.stepCount(), file), control);
+    }
+
+    /** Writes the state after {@code batch} batches of {@code epoch} into {@code file}, replacing it atomically. */
+    private void keep(Path file, int epoch, long batch, ParameterSet model, Callback.Control control) {
+        try {
+            CheckpointFile.write(file, Checkpoint.capture(epoch, batch, model, optimizers));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + file, e);
         }
@@ -515,23 +566,7 @@ public final class TrainingLoop {
     }
 
     private Map<String, Double> measure(ParameterStore store) throws IOException, TranslateException {
-        metrics.forEach(Metric::reset);
-        DataType model = HalfPrecision.of(block);
-        try (NDManager evalManager = manager.newSubManager()) {
-            for (Batch batch : validation.getData(evalManager)) {
-                try (batch) {
-                    NDList inputs = HalfPrecision.inputs(batch.getData(), model);
-                    NDArray predictions = HalfPrecision.outputs(block.forward(store, inputs, false)).singletonOrThrow();
-                    NDArray labels = batch.getLabels().singletonOrThrow();
-                    for (Metric metric : metrics) {
-                        metric.update(predictions, labels);
-                    }
-                }
-            }
-        }
-        Map<String, Double> values = new LinkedHashMap<>();
-        metrics.forEach(m -> values.put(m.name(), m.value()));
-        return values;
+        return Evaluation.measure(block, validation, metrics, store, manager);
     }
 
     private long batchesPerEpoch(long batchSize) {
@@ -569,6 +604,11 @@ public final class TrainingLoop {
         private Executor prefetchExecutor;
         private int prefetchDepth;
         private CheckpointPolicy checkpoints;
+        private Path bestCheckpoint;
+        private Monitor bestBy;
+        private Path finalCheckpoint;
+        private Path runFolder;
+        private Monitor runFolderBestBy;
         private Path resumeFrom;
         private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
 
@@ -691,6 +731,41 @@ public final class TrainingLoop {
         /** Writes checkpoints as {@code policy} says, each reported as {@link TrainingEvent.Checkpointed}. */
         public Builder checkpoints(CheckpointPolicy policy) {
             this.checkpoints = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Keeps the best epoch's checkpoint in {@code file}, as Keras's {@code ModelCheckpoint}
+         * with {@code save_best_only}: written, atomically over the one before, at each epoch end
+         * where {@code monitor}'s figure improves on every earlier epoch of this run (an epoch that
+         * ends inside an open accumulation group is passed over). It resumes at the next epoch. A
+         * figure the run does not measure is refused before training.
+         */
+        public Builder bestCheckpoint(Path file, Monitor monitor) {
+            this.bestCheckpoint = Objects.requireNonNull(file, "file");
+            this.bestBy = Objects.requireNonNull(monitor, "monitor");
+            return this;
+        }
+
+        /**
+         * Writes {@code file} when training ends, atomically: after the last epoch, or where a
+         * callback or cancellation stopped it (there, unless inside an open accumulation group).
+         */
+        public Builder finalCheckpoint(Path file) {
+            this.finalCheckpoint = Objects.requireNonNull(file, "file");
+            return this;
+        }
+
+        /**
+         * Writes the run's folder ({@link RunFolder}) into {@code dir}, with its best epoch's
+         * checkpoint kept by {@code bestBy} and the final one (in place of any
+         * {@link #bestCheckpoint} and {@link #finalCheckpoint}); {@code bestBy} null takes
+         * {@code val_loss} (lower is better) when the validation measures the loss, else
+         * {@code train_loss}.
+         */
+        public Builder runFolder(Path dir, Monitor bestBy) {
+            this.runFolder = Objects.requireNonNull(dir, "dir");
+            this.runFolderBestBy = bestBy;
             return this;
         }
 

@@ -16,6 +16,7 @@ import dev.anneal.support.bits
 import dev.anneal.train.loss.Losses
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldContainExactly
+import io.kotest.matchers.ints.shouldBeLessThanOrEqual
 import io.kotest.matchers.shouldBe
 import io.kotest.matchers.string.shouldMatch
 import java.io.ByteArrayOutputStream
@@ -299,32 +300,47 @@ class TrainingLoopSpec : FunSpec({
         }
     }
 
-    test("the progress bar redraws one line per epoch with steps, rate, time left, loss and lr") {
-        ProgressBar.line(TrainingEvent.BatchEnd(0, 10, 938, 1875, 938, 0.41234, 0.5, 2.0, 0.01, Double.NaN, 1.0, 0), 2.274) shouldBe
-            "epoch 1/10 [##########----------]   938/1875  412.5 steps/s  eta 0:02  loss 0.4123  lr 0.01000"
+    test("the progress bar fits the terminal's width, with readable figures") {
+        val batch = TrainingEvent.BatchEnd(0, 10, 938, 1875, 938, 0.41234, 0.5, 2.0, 3.2e-5, 2.5, 32768.0, 3)
         // The gradient figures stay in the log: the bar must fit one terminal line to be redrawn.
-        ProgressBar.line(TrainingEvent.BatchEnd(0, 10, 938, 1875, 938, 0.41234, 0.5, 2.0, 0.01, 2.5, 32768.0, 3), 2.274) shouldBe
-            "epoch 1/10 [##########----------]   938/1875  412.5 steps/s  eta 0:02  loss 0.4123  lr 0.01000"
+        ProgressBar.line(batch, 2.274, 120) shouldBe
+            "epoch 1/10 [###############---------------]  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
+        // The count is as wide as the total, so that the figures after it stay in place.
+        ProgressBar.line(batch, 2.274, 80) shouldBe "epoch 1/10 [#####------]  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
+        ProgressBar.line(batch, 2.274, 75) shouldBe "epoch 1/10 [###---]  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
+        ProgressBar.line(batch, 2.274, 72) shouldBe "epoch 1/10  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
+        ProgressBar.line(batch, 2.274, 60) shouldBe "epoch 1/10  938/1875 412.5 it/s eta 0:02 loss 0.4123"
+        (20..130).forEach { columns -> ProgressBar.line(batch, 2.274, columns).length shouldBeLessThanOrEqual columns - 3 }
+        ProgressBar.line(TrainingEvent.BatchEnd(1, 3, 7, -1, 7, 2.0, 2.0, 1.0, 0.01, Double.NaN, 1.0, 0), 1.0, 80) shouldBe
+            "epoch 2/3 7/? 7.0 it/s loss 2 lr 0.01"
+    }
+
+    test("the progress bar redraws at most ten times a second and leaves each epoch's last line") {
         NDManager.newBaseManager().use { m ->
             val (block, data) = setUp(m)
-            val out = ByteArrayOutputStream()
+            val screen = ByteArrayOutputStream()
+            val line = dev.anneal.terminal.LiveLine(screen, Charsets.UTF_8)
             var clock = 0L
-            loop(m, block, data, 2, ProgressBar(PrintStream(out, true)) { clock += 1_000_000; clock })
-            val epochs = out.toString().split("\n").filter { it.isNotEmpty() }
+            // 30 ms a batch: of 8 batches, the 1st, 5th (120 ms after it) and 8th are drawn.
+            loop(m, block, data, 2, ProgressBar(line, { 80 }) { clock += 30_000_000; clock })
+            val epochs = screen.toString().split("\n").filter { it.isNotEmpty() }
             epochs.size shouldBe 2
             epochs.forEachIndexed { i, text ->
-                text.split("\r").last() shouldMatch Regex("""epoch ${i + 1}/2 \[#{20}]     8/8  .* steps/s  eta 0:00  loss \d\.\d{4}  lr 0\.10000""")
+                val draws = text.split("\r").filter { it.isNotEmpty() }
+                draws.map { it.substringBefore(" [") + " " + it.substringAfter("] ").substringBefore("/") } shouldBe
+                    listOf("epoch ${i + 1}/2 1", "epoch ${i + 1}/2 5", "epoch ${i + 1}/2 8")
+                draws.last() shouldMatch Regex("""epoch ${i + 1}/2 \[#+] 8/8 .* it/s eta 0:00 loss \d\.\d+ lr 0\.1\u001b\[K""")
             }
         }
     }
 
     test("the loss monitor prints MindSpore's lines") {
         LossMonitor.batchLine(TrainingEvent.BatchEnd(0, 10, 1875, 1875, 1875, 0.189, 1.176, 2.254, 0.01, Double.NaN, 1.0, 0)) shouldBe
-            "Epoch:[  0/ 10], step:[ 1875/ 1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01000"
+            "Epoch:[ 0/10], step:[1875/1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01"
         LossMonitor.batchLine(TrainingEvent.BatchEnd(0, 10, 1875, 1875, 1875, 0.189, 1.176, 2.254, 0.01, 0.71234, 1.0, 0)) shouldBe
-            "Epoch:[  0/ 10], step:[ 1875/ 1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01000, grad norm:0.7123"
+            "Epoch:[ 0/10], step:[1875/1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01, grad norm:0.7123"
         LossMonitor.batchLine(TrainingEvent.BatchEnd(0, 10, 1875, 1875, 1875, 0.189, 1.176, 2.254, 0.01, 0.71234, 32768.0, 3)) shouldBe
-            "Epoch:[  0/ 10], step:[ 1875/ 1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01000, grad norm:0.7123, " +
+            "Epoch:[ 0/10], step:[1875/1875], loss:[0.189/1.176], time:2.254 ms, lr:0.01, grad norm:0.7123, " +
             "loss scale:32768.0, skipped:3"
         TimeMonitor.epochLine(TrainingEvent.EpochEnd(0, 10, 1875, 1875, 1.176, 4286.163, Double.NaN)) shouldBe
             "Epoch time: 4286.163 ms, per step time: 2.286 ms, avg loss: 1.176"
@@ -334,7 +350,7 @@ class TrainingLoopSpec : FunSpec({
             loop(m, block, data, 1, LossMonitor(PrintStream(out, true), 4), TimeMonitor(PrintStream(out, true)))
             val lines = out.toString().trim().lines()
             lines.size shouldBe 3 // steps 4 and 8, then the epoch
-            lines[0] shouldMatch Regex("""Epoch:\[  0/  1], step:\[    4/    8], loss:\[\d\.\d{3}/\d\.\d{3}], time:\d+\.\d{3} ms, lr:0\.10000""")
+            lines[0] shouldMatch Regex("""Epoch:\[0/1], step:\[4/8], loss:\[\d\.\d{3}/\d\.\d{3}], time:\d+\.\d{3} ms, lr:0\.1""")
             lines[2] shouldMatch Regex("""Epoch time: \d+\.\d{3} ms, per step time: \d+\.\d{3} ms, avg loss: \d\.\d{3}""")
         }
     }

@@ -14,7 +14,6 @@ import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.Optimizers;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.run.Diagnosis;
-import dev.anneal.run.RunFolder;
 import dev.anneal.state.CheckpointPolicy;
 import dev.anneal.train.HalfPrecision;
 import dev.anneal.train.LossMonitor;
@@ -94,11 +93,9 @@ public final class FashionMnistLeNet {
                         loop.resumeFrom(latest.get());
                     }
                 }
-                if (System.console() != null && out == System.out) {
-                    loop.callback(new ProgressBar(System.err)); // on a terminal only, off the log
-                }
+                loop.callback(ProgressBar.onTerminal());
                 if (job.runFolder() != null) {
-                    loop.callback(RunFolder.create(job.runFolder(), optimizer));
+                    loop.runFolder(job.runFolder(), null);
                 }
                 TrainingResult result = loop
                         .callback(new LossMonitor(out, 500))

@@ -6,6 +6,7 @@ import dev.anneal.config.Shown;
 import dev.anneal.data.FashionMnist;
 import dev.anneal.grad.LossScale;
 import dev.anneal.samples.CommandLine.Option;
+import dev.anneal.terminal.Terminal;
 import dev.anneal.train.Accumulation;
 import dev.anneal.train.HalfPrecision;
 import dev.anneal.train.Pipeline;
@@ -41,7 +42,8 @@ public final class Main {
                     + " if missing"),
             new Option("--out", "DIR", "write the run's folder into DIR: metrics.csv and metrics.jsonl (a row per"
                     + " 10 steps and per epoch), config.json, PNG charts of the losses, the validation accuracy and the"
-                    + " learning rate, and diagnosis.txt; DIR is created if missing (default: none)"),
+                    + " learning rate, diagnosis.txt, and the checkpoints best.anneal (the epoch of the lowest test loss)"
+                    + " and final.anneal; DIR is created if missing (default: none)"),
             new Option("--clip", "MAXNORM", "clip the gradients to this total L2 norm before each update, as PyTorch's"
                     + " clip_grad_norm_: a positive number from " + CommandLine.SMALLEST + " to " + CommandLine.LARGEST
                     + " (default: no clipping)"),
@@ -84,7 +86,8 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
-        int status = run(args, System.out, System.err);
+        // Terminal.out follows System.out, which a progress bar routes around its line.
+        int status = run(args, Terminal.out(), System.err);
         if (status != 0) {
             System.exit(status);
         }

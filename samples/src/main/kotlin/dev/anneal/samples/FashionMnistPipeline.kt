@@ -58,7 +58,7 @@ class FashionMnistPipeline(private val job: JobSettings, private val out: PrintS
                     }
                     callbacks {
                         checkpoints?.let { checkpoint(it, every = 1.epochs, keep = 3) }
-                        if (out === System.out) progressBar() // on a terminal only, off the log
+                        progressBar() // on a terminal only
                         lossMonitor(every = 500.steps, out = out)
                         timeMonitor(out)
                         on<TrainingEvent.EpochEnd> { out.println(FashionMnistLeNet.epochLine(it)) }

@@ -54,13 +54,14 @@ class MainJobSpec : FunSpec({
         val folder = Files.createTempDirectory("lenet-run").resolve("runs/a")
         val (accuracy, output) = kotlinRun(job(42).withRunFolder(folder))
         accuracy shouldBeGreaterThanOrEqual 0.70
-        output shouldContain "Epoch:[  0/  1], step:[  297/  297], loss:["
+        output shouldContain "Epoch:[0/1], step:[297/297], loss:["
         val (accuracyLine, diagnosisLine) = output.trim().lines().takeLast(2)
         accuracyLine shouldBe "test accuracy: %.4f".format(java.util.Locale.ROOT, accuracy)
         diagnosisLine shouldStartWith "diagnosis: learning - the training loss went from "
         diagnosisLine shouldBe "diagnosis: " + Files.readString(folder.resolve("diagnosis.txt")).trim()
         Files.list(folder).use { files -> files.map { it.fileName.toString() }.toList().sorted() } shouldBe listOf(
-            "config.json", "diagnosis.txt", "loss.png", "metrics.csv", "metrics.jsonl", "step-loss.png", "validation.png")
+            "best.anneal", "config.json", "diagnosis.txt", "final.anneal", "loss.png", "metrics.csv", "metrics.jsonl", "step-loss.png",
+            "validation.png")
         // One row per 10 steps and the epoch's last, then the epoch's: 29 + 1 + 1.
         Files.readAllLines(folder.resolve("metrics.csv")).size shouldBe 1 + 30 + 1
     }
@@ -78,7 +79,7 @@ class MainJobSpec : FunSpec({
         val (kotlinAccuracy, kotlinOutput) = kotlinRun(options)
         val (javaAccuracy, javaOutput) = javaRun(options)
         kotlinOutput.lines()[1] shouldBe "Momentum lr 0.01, momentum 0.9, batch 32, 1 epochs, seed 5, clip 1.0, accumulate 2, dynamic loss scale"
-        kotlinOutput shouldContain "Epoch:[  0/  1], step:[  297/  297], loss:["
+        kotlinOutput shouldContain "Epoch:[0/1], step:[297/297], loss:["
         javaAccuracy shouldBe kotlinAccuracy
         timings.replace(javaOutput, "time") shouldBe timings.replace(kotlinOutput, "time")
         val lastLines = { output: String -> timings.replace(output, "time").trim().lines().takeLast(3) }
@@ -104,7 +105,7 @@ class MainJobSpec : FunSpec({
         val (resumed, resumedOutput) = javaRun(job(7, epochs = 2, checkpoints = dir))
         resumedOutput shouldContain "resuming from $dir/checkpoint-0000000297.anneal"
         resumed shouldBe straight
-        val secondEpoch = { output: String -> timings.replace(output, "time").lines().filter { it.startsWith("Epoch:[  1/  2]") || it.startsWith("epoch 2/2") } }
+        val secondEpoch = { output: String -> timings.replace(output, "time").lines().filter { it.startsWith("Epoch:[1/2]") || it.startsWith("epoch 2/2") } }
         secondEpoch(resumedOutput).size shouldBeGreaterThanOrEqual 2
         secondEpoch(resumedOutput) shouldBe secondEpoch(straightOutput)
     }
