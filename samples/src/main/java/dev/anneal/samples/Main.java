@@ -63,6 +63,7 @@ public final class Main {
             usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--out DIR] [--java]
                           [--clip MAXNORM] [--accumulate K] [--loss-scale SCALE] [--precision TYPE]
                    anneal schedule '<schedule>' --steps N [--steps-per-epoch N] [--csv FILE [--every N]] [--png FILE]
+                   anneal run FILE.main.kts [ARGS...]      run a pipeline written as a Kotlin script
                    anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
                    anneal bench [--quick] [--json FILE]    optimizer and training-loop benchmarks
                    anneal generate [--check]               rewrite the optimizers' builders and DSL from their declarations

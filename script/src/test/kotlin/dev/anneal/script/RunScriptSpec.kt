@@ -1,0 +1,85 @@
+package dev.anneal.script
+
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.collections.shouldHaveSize
+import io.kotest.matchers.doubles.shouldBeGreaterThanOrEqual
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldStartWith
+import java.nio.file.Files
+import java.nio.file.Path
+import java.util.concurrent.TimeUnit
+
+/**
+ * `anneal run FILE.main.kts` as the launcher runs it: a child JVM on this module's class path, in
+ * the repository's root. The samples' scripts train shortened; broken scripts report their line.
+ */
+class RunScriptSpec : FunSpec({
+    val root = Path.of("").toAbsolutePath().parent
+    val resources = Path.of("src", "test", "resources", "scripts").toAbsolutePath()
+
+    /** Exit status and everything printed, stdout then stderr. */
+    fun anneal(vararg args: String): Pair<Int, String> {
+        val java = Path.of(System.getProperty("java.home"), "bin", "java").toString()
+        val process = ProcessBuilder(listOf(java, "-Dai.djl.offline=true", "-Danneal.home=$root", "-Xss4m",
+            "-cp", System.getProperty("java.class.path"), "dev.anneal.script.RunScript") + args)
+            .directory(root.toFile()).redirectErrorStream(true).start()
+        process.outputStream.close()
+        val output = process.inputStream.readAllBytes().decodeToString()
+        process.waitFor(5, TimeUnit.MINUTES) shouldBe true
+        return process.exitValue() to output
+    }
+
+    fun accuracy(output: String): Double =
+        output.lines().single { it.startsWith("test accuracy: ") }.removePrefix("test accuracy: ").toDouble()
+
+    test("the MLP script trains its pipeline, shortened to one epoch by its own argument") {
+        val (status, output) = anneal("samples/scripts/fashion-mlp.main.kts", "--epochs", "1")
+        status shouldBe 0
+        output.lines().filter { it.startsWith("epoch ") } shouldBe listOf("epoch 1/1: test accuracy %.4f".format(accuracy(output)))
+        accuracy(output) shouldBeGreaterThanOrEqual 0.70
+    }
+
+    test("the warmup-cosine script's plateau halves the rate at every epoch whose val_loss does not beat the best") {
+        val (status, output) = anneal("samples/scripts/warmup-cosine-plateau.main.kts", "--epochs", "6")
+        status shouldBe 0
+        val epochs = output.lines().mapNotNull { Regex("""epoch \d/6: val_loss (\S+), plateau scale (\S+)""").matchEntire(it) }
+        epochs shouldHaveSize 6
+        // ReduceLROnPlateau written out: mode min, rel threshold 1e-4, patience 0, factor 0.5.
+        var best = Double.POSITIVE_INFINITY
+        var scale = 1.0
+        val expected = epochs.map { match ->
+            val loss = match.groupValues[1].toDouble()
+            if (loss < best * (1 - 1e-4)) best = loss else scale *= 0.5
+            scale
+        }
+        epochs.map { it.groupValues[2].toDouble() } shouldBe expected
+        (expected.last() < 1.0) shouldBe true // this seed's run does reach a plateau
+        accuracy(output) shouldBeGreaterThanOrEqual 0.80
+    }
+
+    test("a type error is reported at the script's file, line and column, with exit status 1") {
+        val (status, output) = anneal(resources.resolve("type-error.main.kts").toString())
+        status shouldBe 1
+        output shouldContain Regex("""type-error\.main\.kts:4:\d+: error: initializer type mismatch: expected 'Int', actual 'String'""")
+    }
+
+    test("an exception in the script shows the script's line and exits with 3, after the script's own output") {
+        val (status, output) = anneal(resources.resolve("throws.main.kts").toString(), "--flag", "x")
+        status shouldBe 3
+        output shouldStartWith "before: [--flag, x]"
+        output shouldContain "optimizer.adam.lr must be"
+        output shouldContain "(throws.main.kts:4)"
+    }
+
+    test("a file that is not a .main.kts script is refused in one line, exit status 2; no file prints the usage") {
+        val notScript = Files.createTempFile("pipeline", ".kt")
+        val (status, output) = anneal(notScript.toString())
+        status shouldBe 2
+        output.trim() shouldBe "anneal run: FILE must name a Kotlin script ending in .main.kts, got \"$notScript\""
+        val (missingStatus, missing) = anneal("samples/scripts/none.main.kts")
+        missingStatus shouldBe 2
+        missing.trim() shouldBe "anneal run: FILE must be a script file, which it is not, got \"samples/scripts/none.main.kts\""
+        anneal().let { (usage, text) -> usage shouldBe 2; text shouldStartWith "usage: anneal run FILE.main.kts" }
+    }
+})
