@@ -105,8 +105,8 @@ public final class Callbacks {
     }
 
     /**
-     * Early stopping, as Keras's {@code EarlyStopping}: stops when the {@code monitor}ed epoch
-     * figure has not improved for {@code patience} epochs, and, if asked, puts back the parameters
+     * Early stopping, as Keras's {@code EarlyStopping}: stops at the end of the {@code patience}-th
+     * epoch in a row whose {@code monitor}ed figure did not improve on the best (0: the first), and, if asked, puts back the parameters
      * of the best epoch. A figure the run does not measure (a validation figure without a
      * validation set, a metric it does not take) is refused before training.
      */
@@ -143,7 +143,7 @@ public final class Callbacks {
                             bestValues.put(p.name(), copy);
                         }
                     }
-                } else if (++waited > patience) {
+                } else if (++waited >= patience) { // as Keras: the patience-th epoch without improvement stops
                     if (bestValues != null) {
                         for (Param p : restoreBestOf.all()) {
                             p.assign(bestValues.get(p.name()));
@@ -151,8 +151,8 @@ public final class Callbacks {
                         bestValues.values().forEach(NDArray::close);
                         bestValues = null;
                     }
-                    control.stop(String.format(Locale.ROOT, "no improvement of %s on %.4f for %d epochs", monitor.figure(),
-                            best, waited));
+                    control.stop(String.format(Locale.ROOT, "no improvement of %s on %.4f for %d epoch%s", monitor.figure(),
+                            best, waited, waited == 1 ? "" : "s"));
                 }
             }
         };

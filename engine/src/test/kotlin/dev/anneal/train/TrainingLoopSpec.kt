@@ -204,7 +204,7 @@ class TrainingLoopSpec : FunSpec({
         NDManager.newBaseManager().use { m ->
             val (block, data) = setUp(m)
             val accuracies = listOf(0.5, 0.7, 0.69, 0.71, 0.65)
-            val early = Callbacks.earlyStopping(Monitor("val_accuracy", Monitor.Mode.MAX, 0.02), 1, ParameterSet.of(block))
+            val early = Callbacks.earlyStopping(Monitor("val_accuracy", Monitor.Mode.MAX, 0.02), 2, ParameterSet.of(block))
             val atEpoch = mutableMapOf<Int, List<List<Int>>>()
             val (result, _) = loop(m, block, data, 5, { e, control ->
                 if (e is TrainingEvent.EpochEnd) {
@@ -212,8 +212,8 @@ class TrainingLoopSpec : FunSpec({
                     early.on(epochRow(e, "val_accuracy", accuracies[e.epoch]), control)
                 }
             })
-            // Epoch 1 is the best (0.71 is not better by more than 0.02); epochs 2 and 3 use up the
-            // patience, and the run stops at the end of epoch 3, the fourth completed.
+            // Epoch 1 is the best (0.71 is not better by more than 0.02); epochs 2 and 3 are the
+            // patience of 2, as Keras counts it, and the run stops at the end of epoch 3, the fourth completed.
             result.epochs shouldBe 4
             result.stopReason shouldBe "no improvement of val_accuracy on 0.7000 for 2 epochs"
             block.parameters.values().map { it.array.toFloatArray().bits() } shouldBe atEpoch.getValue(1)
@@ -250,11 +250,11 @@ class TrainingLoopSpec : FunSpec({
                     .validation(data).metric(dev.anneal.train.metric.MeanLoss(Losses.softmaxCrossEntropy())).epochs(6).manager(m)
                     .callback(Callbacks.plateau(plateau, "val_loss"))
                     .callback { e, _ -> if (e is TrainingEvent.Logged && e.row.kind == History.Kind.EPOCH) fed += e.row.get("val_loss") }
-                    // A minimum change no epoch reaches: the run stops once the patience of 1 is spent.
-                    .callback(Callbacks.earlyStopping(Monitor("train_loss", Monitor.Mode.MIN, 10.0), 1, null))
+                    // A minimum change no epoch reaches: the run stops once the patience of 2 is spent.
+                    .callback(Callbacks.earlyStopping(Monitor("train_loss", Monitor.Mode.MIN, 10.0), 2, null))
                     .build().run()
             }
-            result.epochs shouldBe 3 // the first epoch sets the best; two more without improvement spend the patience of 1
+            result.epochs shouldBe 3 // the first epoch sets the best; two more without improvement spend the patience of 2
             result.stopReason shouldBe "no improvement of train_loss on %.4f for 2 epochs".format(java.util.Locale.ROOT,
                 result.history.epochs()[0].get(History.TRAIN_LOSS))
             fed shouldContainExactly result.history.epochs().map { it.get("val_loss") }
