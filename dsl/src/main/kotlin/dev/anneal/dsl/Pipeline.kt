@@ -4,6 +4,7 @@ import ai.djl.engine.Engine
 import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDList
 import ai.djl.ndarray.types.DataType
+import ai.djl.ndarray.types.Shape
 import ai.djl.nn.Block
 import ai.djl.training.ParameterStore
 import ai.djl.training.dataset.Batch
@@ -61,8 +62,20 @@ public fun pipeline(block: PipelineScope.() -> Unit): Pipeline {
 /** The inside of `pipeline { }`. */
 @AnnealDsl
 public class PipelineScope internal constructor() {
-    /** The model: a DJL block whose parameters are initialized (`block.initialize(...)`). */
+    /**
+     * The model: a DJL block. Given uninitialized, the pipeline initializes it for [inputShape],
+     * or for the first training batch's shape, and frees its parameters when it is closed.
+     */
     public var model: Block? = null
+
+    /** The input shape to initialize an uninitialized [model] for; null takes the first batch's. */
+    public var inputShape: Shape? = null
+
+    /**
+     * The seed of DJL's random numbers, set as the pipeline is built, before it initializes the
+     * [model]: the same seed gives the same run. Null leaves it as it is.
+     */
+    public var seed: Int? = null
 
     /** The training set. */
     public var data: Dataset? = null
@@ -178,6 +191,8 @@ public class PipelineScope internal constructor() {
             .prefetch(Dispatchers.IO.asExecutor(), prefetch).checkpoints(checkpoints).resumeFrom(resumeFrom)
             .runFolder(runFolder)
             .bestBy(bestBy)
+            .seed(seed)
+            .inputShape(inputShape)
             .accumulate(accumulate, accumulateMode, accumulateEndOfEpoch).precision(precision)
             .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!, precision).rule(batch) } })
         stepsPerEpoch?.let { engine.stepsPerEpoch(it) }
@@ -247,6 +262,9 @@ public class Pipeline internal constructor(private val engine: EnginePipeline) :
 
     /** The model's outputs for [inputs], in inference mode. */
     public fun predict(inputs: NDList): NDList = engine.predict(inputs)
+
+    /** The model layer by layer: output shapes, parameter counts and groups, then the totals (Keras's `summary()`). */
+    public fun summary(): String = engine.summary()
 
     /** Frees the optimizers' state. */
     override fun close() {

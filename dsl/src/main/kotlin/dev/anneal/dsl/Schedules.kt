@@ -31,23 +31,23 @@ public class Phases internal constructor(internal val phases: List<Phase>) {
 @AnnealDsl
 public class ScheduleScope internal constructor() {
     /** Linear warmup from [from] to the next phase's first value, reached as that phase starts. */
-    public fun warmup(steps: Long? = null, epochs: Long? = null, from: Double = Warmup.DEFAULT_START): Phases =
+    public fun warmup(steps: Number? = null, epochs: Number? = null, from: Double = Warmup.DEFAULT_START): Phases =
         one(Phase.warmup(duration("warmup", steps, epochs), from))
 
     /** Cosine decay from [peak] to [end] over the phase. */
     public fun cosine(
-        steps: Long? = null,
-        epochs: Long? = null,
+        steps: Number? = null,
+        epochs: Number? = null,
         peak: Double,
         end: Double = Phase.Cosine.DEFAULT_END,
     ): Phases = one(Phase.cosine(duration("cosine", steps, epochs), peak, end))
 
     /** Linear from [from] to [to] over the phase. */
-    public fun linear(from: Double, to: Double, steps: Long? = null, epochs: Long? = null): Phases =
+    public fun linear(from: Double, to: Double, steps: Number? = null, epochs: Number? = null): Phases =
         one(Phase.linear(duration("linear", steps, epochs), from, to))
 
     /** [value] throughout the phase. */
-    public fun constant(value: Double, steps: Long? = null, epochs: Long? = null): Phases =
+    public fun constant(value: Double, steps: Number? = null, epochs: Number? = null): Phases =
         one(Phase.constant(duration("constant", steps, epochs), value))
 
     private val made = mutableListOf<Phase>()
@@ -65,11 +65,17 @@ public class ScheduleScope internal constructor() {
         return Timeline(phases.phases)
     }
 
-    private fun duration(phase: String, steps: Long?, epochs: Long?): Duration = when {
-        steps != null && epochs == null -> Duration.steps(steps)
-        epochs != null && steps == null -> Duration.epochs(epochs)
+    private fun duration(phase: String, steps: Number?, epochs: Number?): Duration = when {
+        steps != null && epochs == null -> Duration.steps(whole("schedule.$phase.steps", steps))
+        epochs != null && steps == null -> Duration.epochs(whole("schedule.$phase.epochs", epochs))
         else -> throw InvalidConfigException(
             "schedule.$phase", "needs its length as steps = N or as epochs = N, exactly one, got steps $steps and epochs $epochs",
         )
+    }
+
+    /** A length as written, an `Int` (a pipeline's `epochs`) or a `Long`; a fraction of a step or an epoch is refused. */
+    private fun whole(path: String, length: Number): Long = when (length) {
+        is Int, is Long, is Short, is Byte -> length.toLong()
+        else -> throw InvalidConfigException(path, "must be a whole number of steps or epochs (an Int or a Long), got $length")
     }
 }

@@ -27,6 +27,9 @@ public class Scheduled internal constructor(
 
     override fun toByte(): Byte = first().toInt().toByte()
 
+    /** This schedule times [factor] at every step: a group's `lr = base * 0.1`. */
+    public operator fun times(factor: Double): Scheduled = Scheduled(schedule.times(factor))
+
     override fun equals(other: Any?): Boolean = other is Scheduled && other.schedule == schedule
 
     override fun hashCode(): Int = schedule.hashCode()

@@ -1,8 +1,10 @@
 package dev.anneal.dsl
 
 import ai.djl.ndarray.NDManager
+import ai.djl.ndarray.types.Shape
 import ai.djl.ndarray.types.DataType
 import ai.djl.nn.SequentialBlock
+import ai.djl.nn.core.Linear
 import ai.djl.training.dataset.ArrayDataset
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Optimizers
@@ -153,6 +155,45 @@ class PipelineSpec : FunSpec({
             shouldThrow<InvalidConfigException> { none.evaluate() }.message shouldContain "pipeline.validation is needed to evaluate"
             // No metric named: accuracy, as a run measures.
             none.evaluate(data).keys.toList() shouldContainExactly listOf("accuracy")
+        }
+    }
+
+    test("an uninitialized model is initialized from the first batch or an input shape, the same for the same seed; summary() lists it") {
+        NDManager.newBaseManager().use { m ->
+            val (_, data) = setUp(m)
+            fun fresh() = SequentialBlock().add(Linear.builder().setUnits(5).build()).add(Linear.builder().setUnits(3).build())
+            fun start(seed: Int, shape: Shape? = null): Pair<SequentialBlock, Pipeline> {
+                val block = fresh()
+                return block to pipeline {
+                    model = block
+                    this.data = data
+                    loss = Losses.softmaxCrossEntropy()
+                    optimizer { sgd(lr = 0.1); group(bias) { weightDecay = 0 } }
+                    this.seed = seed
+                    inputShape = shape
+                }
+            }
+            val (a, fromBatch) = start(7)
+            val (b, fromShape) = start(7, Shape(16, 4))
+            val (c, otherSeed) = start(8)
+            values(a) shouldBe values(b)
+            (values(a) == values(c)) shouldBe false
+            fromBatch.summary() shouldBe """
+                layer     output shape  parameters  groups
+                01Linear  (16, 5)       25          weight: default, bias: bias
+                02Linear  (16, 3)       18          weight: default, bias: bias
+                input (16, 4); 43 parameters, 43 trainable, 0 frozen
+            """.trimIndent() + "\n"
+            b.children.get(1).value.freezeParameters(true)
+            fromShape.summary().lines().takeLast(3) shouldBe listOf(
+                "02Linear  (16, 3)       18          weight: -, bias: -", "input (16, 4); 43 parameters, 25 trainable, 18 frozen", "")
+            fromBatch.run().steps shouldBe 40L
+            listOf(fromBatch, fromShape, otherSeed).forEach { it.close() }
+            // Closed with the pipeline: the parameters it initialized are freed.
+            a.parameters.values().all { it.array.isReleased } shouldBe true
+            shouldThrow<InvalidConfigException> {
+                pipeline { model = fresh(); this.data = data; loss = Losses.softmaxCrossEntropy(); optimizer { sgd(lr = 0.1) }; inputShape = Shape() }
+            }.message shouldContain "pipeline.inputShape cannot initialize the model for inputs of shape [()]"
         }
     }
 

@@ -20,6 +20,22 @@ class SchedulesSpec : FunSpec({
             Timeline.of(Phase.constant(Duration.epochs(2), 0.01)).then(Phase.linear(Duration.epochs(8), 0.01, 0.001))
     }
 
+    test("lengths may be Int or Long variables, a pipeline's epochs among them; a fraction is refused") {
+        val passes: Int = 8
+        val warm: Long = 100L
+        schedule { warmup(steps = warm) then cosine(epochs = passes, peak = 0.1) }.timeline shouldBe
+            Timeline.of(Phase.warmup(Duration.steps(100)), Phase.cosine(Duration.epochs(8), 0.1))
+        shouldThrowExactly<InvalidConfigException> { schedule { cosine(epochs = 2.5, peak = 0.1) } }.message shouldBe
+            "schedule.cosine.epochs must be a whole number of steps or epochs (an Int or a Long), got 2.5"
+    }
+
+    test("a group's lr can be the optimizer's scheduled lr times a factor, at every step") {
+        val base = schedule { warmup(steps = 10) then cosine(steps = 90, peak = 0.1) }
+        val spec = optimizer { sgd(lr = base); group(bias) { lr = base * 0.1 } }
+        val scaled = spec.groups().single().overrides().get(dev.anneal.optim.Hyperparameter.LR)
+        (1L..100L).forEach { step -> scaled.at(step) shouldBe base.schedule.at(step) * 0.1 }
+    }
+
     test("warmup climbs to the cosine's peak, which then decays; each phase counts from its own start") {
         val s = schedule { warmup(steps = 100) then cosine(steps = 900, peak = 0.1, end = 0.001) }.timeline.toSchedule()
         s.at(1) shouldBe 0.0

@@ -1,5 +1,7 @@
 package dev.anneal.optim;
 
+import dev.anneal.config.TextTable;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -22,19 +24,6 @@ public record AuditRow(String param, String shape, String group, Map<String, Obj
                     .collect(Collectors.joining(" "));
             lines.add(new String[] {row.param, row.shape, row.group, values});
         }
-        int[] widths = new int[3];
-        for (String[] line : lines) {
-            for (int i = 0; i < widths.length; i++) {
-                widths[i] = Math.max(widths[i], line[i].length());
-            }
-        }
-        StringBuilder out = new StringBuilder();
-        for (String[] line : lines) {
-            for (int i = 0; i < widths.length; i++) {
-                out.append(String.format("%-" + widths[i] + "s  ", line[i]));
-            }
-            out.append(line[3]).append('\n');
-        }
-        return out.toString();
+        return TextTable.render(lines);
     }
 }

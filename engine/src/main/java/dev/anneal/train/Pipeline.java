@@ -1,22 +1,28 @@
 package dev.anneal.train;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.loss.Loss;
 import ai.djl.translate.TranslateException;
+import ai.djl.util.Pair;
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.config.TextTable;
 import dev.anneal.data.IdxDataset;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.OptimizerSpec;
+import dev.anneal.param.Param;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.param.Selector;
 import dev.anneal.run.RunFolder;
@@ -26,9 +32,12 @@ import dev.anneal.train.metric.Metric;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
@@ -75,6 +84,9 @@ public final class Pipeline implements AutoCloseable {
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
     private final Path runFolder;
+    /** Where the pipeline initialized the model's parameters, closed with it; null for a model given initialized. */
+    private final NDManager owned;
+    private final Shape inputShape;
     private final Monitor bestBy;
     private final Accumulation accumulation;
     private final DataType precision;
@@ -122,6 +134,11 @@ public final class Pipeline implements AutoCloseable {
         this.checkpoints = b.checkpoints;
         this.resumeFrom = b.resumeFrom;
         this.runFolder = b.runFolder;
+        if (b.seed != null) {
+            Engine.getInstance().setRandomSeed(b.seed);
+        }
+        this.inputShape = b.inputShape;
+        this.owned = model.isInitialized() ? null : initialize(inputShape);
         this.bestBy = b.bestBy;
     }
 
@@ -219,12 +236,94 @@ public final class Pipeline implements AutoCloseable {
         return predict(new NDList(input)).singletonOrThrow();
     }
 
+    /**
+     * The model layer by layer, as Keras's {@code summary()}: each block at the model's top level
+     * with its output shape (for a {@link SequentialBlock}, followed from the input shape), its
+     * parameter count and the groups that update its parameters ({@code -} for frozen ones),
+     * then the totals. Compiles the optimizers if no run has yet.
+     */
+    public String summary() {
+        Shape[] shapes = inputShape != null ? new Shape[] {inputShape} : firstBatchShapes(manager());
+        Map<String, String> groups = new LinkedHashMap<>();
+        optimizers().forEach((name, optimizer) -> optimizer.audit().forEach(row -> groups.put(row.param(),
+                row.group().equals("-") || parts.size() == 1 ? row.group() : name + "." + row.group())));
+        List<Param> params = ParameterSet.of(model).all();
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"layer", "output shape", "parameters", "groups"});
+        String input = shown(shapes);
+        List<Pair<String, Block>> layers = new ArrayList<>();
+        model.getChildren().forEach(layers::add);
+        if (layers.isEmpty()) {
+            layers.add(new Pair<>("", model));
+        }
+        for (Pair<String, Block> layer : layers) {
+            String prefix = layer.getKey().isEmpty() ? "" : layer.getKey() + "_";
+            List<Param> own = params.stream().filter(p -> p.name().startsWith(prefix)).toList();
+            boolean followed = model instanceof SequentialBlock || layers.size() == 1;
+            if (followed) {
+                shapes = layer.getValue().getOutputShapes(shapes);
+            }
+            rows.add(new String[] {layer.getKey().isEmpty() ? model.getClass().getSimpleName() : layer.getKey(),
+                    followed ? shown(shapes) : "?", Long.toString(own.stream().mapToLong(p -> p.shape().size()).sum()),
+                    String.join(", ", own.stream().map(p -> p.name().substring(prefix.length()) + ": " + groups.get(p.name()))
+                            .toList())});
+        }
+        long total = params.stream().mapToLong(p -> p.shape().size()).sum();
+        long trainable = params.stream().filter(Param::isTrainable).mapToLong(p -> p.shape().size()).sum();
+        return TextTable.render(rows) + String.format(Locale.ROOT, "input %s; %d parameters, %d trainable, %d frozen%n",
+                input, total, trainable, total - trainable);
+    }
+
+    /** One shape as DJL writes it, several in brackets. */
+    private static String shown(Shape[] shapes) {
+        return shapes.length == 1 ? shapes[0].toString() : Arrays.toString(shapes);
+    }
+
     /** Frees the optimizers' state; a later run compiles them afresh. */
     @Override
     public synchronized void close() {
         if (compiled != null) {
             compiled.values().forEach(Optimizer::close);
             compiled = null;
+        }
+        if (owned != null) {
+            owned.close();
+        }
+    }
+
+    /**
+     * Initializes the model's parameters in a manager of the pipeline's own, for inputs of
+     * {@code shape}, or when none is given of the first training batch's shape.
+     */
+    private NDManager initialize(Shape shape) {
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            Shape[] inputs = shape != null ? new Shape[] {shape} : firstBatchShapes(manager);
+            try {
+                model.initialize(manager, DataType.FLOAT32, inputs);
+            } catch (RuntimeException e) {
+                throw new InvalidConfigException(shape != null ? "pipeline.inputShape" : "pipeline.data",
+                        "cannot initialize the model for inputs of shape " + Arrays.toString(inputs) + ": " + e.getMessage());
+            }
+            return manager;
+        } catch (RuntimeException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    private Shape[] firstBatchShapes(NDManager manager) {
+        try (NDManager peek = manager.newSubManager()) {
+            Iterator<Batch> batches = data.getData(peek).iterator();
+            if (!batches.hasNext()) {
+                throw new InvalidConfigException("pipeline.data", "gave no batch to take the model's input shape "
+                        + "from; give pipeline.inputShape");
+            }
+            try (Batch first = batches.next()) {
+                return first.getData().getShapes();
+            }
+        } catch (IOException | TranslateException e) {
+            throw new IllegalStateException("cannot read a batch of pipeline.data: " + e.getMessage(), e);
         }
     }
 
@@ -317,10 +416,6 @@ public final class Pipeline implements AutoCloseable {
     private NDManager manager() {
         Parameter first = model.getParameters().values().stream().findFirst()
                 .orElseThrow(() -> new InvalidConfigException("pipeline.model", "has no parameters"));
-        if (!first.isInitialized()) {
-            throw new InvalidConfigException("pipeline.model",
-                    "is not initialized; call block.initialize(manager, type, shape) first");
-        }
         return first.getArray().getManager();
     }
 
@@ -342,6 +437,8 @@ public final class Pipeline implements AutoCloseable {
         private CheckpointPolicy checkpoints;
         private Path resumeFrom;
         private Path runFolder;
+        private Integer seed;
+        private Shape inputShape;
         private Monitor bestBy;
         private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
         private DataType precision = DEFAULT_PRECISION;
@@ -469,6 +566,26 @@ public final class Pipeline implements AutoCloseable {
         /** A checkpoint written by a run of the same model and optimizers, to continue from; null starts afresh. */
         public Builder resumeFrom(Path checkpoint) {
             this.resumeFrom = checkpoint;
+            return this;
+        }
+
+        /**
+         * The seed of DJL's random numbers (PyTorch's {@code manual_seed}), set when the pipeline
+         * is built, before it initializes the model: the same seed gives the same run. Null leaves
+         * it as it is.
+         */
+        public Builder seed(Integer seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        /**
+         * The input shape to initialize a model given uninitialized; left null, the first
+         * training batch's. The pipeline then owns the parameters' memory and frees it on
+         * {@link #close()}. A model given initialized is used as it is.
+         */
+        public Builder inputShape(Shape shape) {
+            this.inputShape = shape;
             return this;
         }
 
