@@ -26,7 +26,7 @@ Model.newInstance("lenet").use { model ->
         val test = FashionMnist.load(dir, FashionMnist.Split.TEST, data, batch)
 
         // Halve the rate at every epoch whose validation loss is no better than the best so far.
-        val lr = plateau(schedule { warmup(steps = 100) then cosine(epochs = passes.toLong(), peak = 0.05) },
+        val lr = plateau(schedule { warmup(steps = 100) then cosine(epochs = passes, peak = 0.05) },
             factor = 0.5, patience = 0)
         val run = pipeline {
             this.model = model.block

@@ -58,6 +58,30 @@ class RunScriptSpec : FunSpec({
         accuracy(output) shouldBeGreaterThanOrEqual 0.80
     }
 
+    test("the L-BFGS script's fit, one closure-driven step an epoch, is the least-squares solution of the normal equations") {
+        val (status, output) = anneal("samples/scripts/lbfgs-regression.main.kts", "--epochs", "3")
+        status shouldBe 0
+        fun figures(prefix: String) = output.lines().single { it.startsWith(prefix) }.removePrefix(prefix).trim().split(" ").map { it.toDouble() }
+        val fit = figures("fit:")
+        val exact = figures("least squares:")
+        fit shouldHaveSize 4
+        fit.zip(exact).forEach { (a, b) -> (kotlin.math.abs(a - b) < 1e-3) shouldBe true }
+        // The noise's variance is 0.01: the fit's error cannot go much below it, and is near it.
+        val mse = output.lines().last { it.startsWith("epoch 3/3: mse ") }.removePrefix("epoch 3/3: mse ").toDouble()
+        (mse > 0.005 && mse < 0.02) shouldBe true
+    }
+
+    test("the transfer-learning script keeps the backbone frozen under the new head, then fine-tunes it through a late group") {
+        val (status, output) = anneal("samples/scripts/transfer-learning.main.kts")
+        status shouldBe 0
+        output shouldContain "backbone unchanged while frozen: true"
+        output shouldContain "backbone changed once unfrozen: true"
+        fun accuracy(phase: String) = Regex("""$phase: test accuracy (\S+)""").find(output)!!.groupValues[1].toDouble()
+        accuracy("pretrained, 10 classes") shouldBeGreaterThanOrEqual 0.70
+        accuracy("frozen backbone, new head, 4 classes") shouldBeGreaterThanOrEqual 0.85
+        accuracy("fine-tuned, backbone at lr 1e-4") shouldBeGreaterThanOrEqual accuracy("frozen backbone, new head, 4 classes")
+    }
+
     test("a type error is reported at the script's file, line and column, with exit status 1") {
         val (status, output) = anneal(resources.resolve("type-error.main.kts").toString())
         status shouldBe 1
