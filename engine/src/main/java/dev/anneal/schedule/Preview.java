@@ -105,8 +105,8 @@ public final class Preview {
         }
     }
 
-    public void writePng(Path file) throws IOException {
-        refuseFolder(file);
+    /** The line chart of every series as PNG bytes, at most two points a pixel across. */
+    public byte[] png() {
         int points = (int) Math.min(steps, LineChart.WIDTH * 2L);
         Map<String, double[][]> curves = new LinkedHashMap<>();
         series.keySet().forEach(name -> curves.put(name, new double[2][points]));
@@ -119,7 +119,12 @@ public final class Preview {
             });
         }
         String axis = series.size() == 1 ? series.keySet().iterator().next() : "value";
-        byte[] png = LineChart.png(LineChart.of("Over " + steps + " steps", "step", axis, curves, false));
+        return LineChart.png(LineChart.of("Over " + steps + " steps", "step", axis, curves, false));
+    }
+
+    public void writePng(Path file) throws IOException {
+        refuseFolder(file);
+        byte[] png = png();
         Path target = file.toAbsolutePath();
         Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
         try {
