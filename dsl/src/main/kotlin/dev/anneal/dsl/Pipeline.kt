@@ -1,5 +1,6 @@
 package dev.anneal.dsl
 
+import ai.djl.Device
 import ai.djl.engine.Engine
 import ai.djl.ndarray.NDArray
 import ai.djl.ndarray.NDList
@@ -76,6 +77,13 @@ public class PipelineScope internal constructor() {
      * [model]: the same seed gives the same run. Null leaves it as it is.
      */
     public var seed: Int? = null
+
+    /**
+     * Where the run computes: `gpu(0)` (the `-Pcuda` build) or `cpu()`. The model is initialized
+     * there and batches are copied there; a GPU that cannot be used is refused before training.
+     * Null (the default): the model's device, or the CPU.
+     */
+    public var device: Device? = null
 
     /** The training set. */
     public var data: Dataset? = null
@@ -192,6 +200,7 @@ public class PipelineScope internal constructor() {
             .runFolder(runFolder)
             .bestBy(bestBy)
             .seed(seed)
+            .device(device)
             .inputShape(inputShape)
             .accumulate(accumulate, accumulateMode, accumulateEndOfEpoch).precision(precision)
             .step(rule?.let { TrainingStep { batch, context -> StepScope(context, block!!, precision).rule(batch) } })
@@ -266,7 +275,10 @@ public class Pipeline internal constructor(private val engine: EnginePipeline) :
     /** The model layer by layer: output shapes, parameter counts and groups, then the totals (Keras's `summary()`). */
     public fun summary(): String = engine.summary()
 
-    /** Frees the optimizers' state. */
+    /**
+     * Frees the optimizers' state, and the model's parameters when the pipeline initialized them
+     * (save or evaluate it first); a model given initialized stays the caller's.
+     */
     override fun close() {
         engine.close()
     }
@@ -335,3 +347,9 @@ public class MetricsScope internal constructor(private val makers: MutableList<(
  */
 public fun latestCheckpoint(dir: Path, skipped: (String) -> Unit = { System.err.println(it) }): Path? =
     CheckpointPolicy.latest(dir).also { it.skipped().forEach(skipped) }.file().orElse(null)
+
+/** A GPU by its index, for `device = gpu(0)`. */
+public fun gpu(index: Int = 0): Device = Device.gpu(index)
+
+/** The CPU, for `device = cpu()`. */
+public fun cpu(): Device = Device.cpu()

@@ -197,6 +197,23 @@ class PipelineSpec : FunSpec({
         }
     }
 
+    test("device = cpu() initializes there; a GPU DJL cannot use is refused before training, saying what was looked for") {
+        NDManager.newBaseManager().use { m ->
+            val (_, data) = setUp(m)
+            fun fresh() = SequentialBlock().add(Linear.builder().setUnits(3).build())
+            val onCpu = fresh()
+            pipeline { model = onCpu; this.data = data; loss = Losses.softmaxCrossEntropy(); optimizer { sgd(lr = 0.1) }; device = cpu() }
+                .use { it.run().steps shouldBe 40L }
+            onCpu.parameters.values().all { it.array.device == ai.djl.Device.cpu() } shouldBe true
+            // This machine's build loads DJL's CPU natives: no GPU is usable.
+            val untouched = fresh()
+            shouldThrow<InvalidConfigException> {
+                pipeline { model = untouched; this.data = data; loss = Losses.softmaxCrossEntropy(); optimizer { sgd(lr = 0.1) }; device = gpu(0) }
+            }.message shouldContain "pipeline.device is gpu(0), which cannot be used: DJL's PyTorch engine was loaded without CUDA"
+            untouched.isInitialized shouldBe false
+        }
+    }
+
     test("early stopping on val_loss: refused before training without the loss among the metrics, watched with it") {
         NDManager.newBaseManager().use { m ->
             val (block, data) = setUp(m, limit = 160)

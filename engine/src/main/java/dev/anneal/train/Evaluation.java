@@ -44,7 +44,7 @@ public final class Evaluation {
             for (Batch batch : data.getData(evalManager)) {
                 try (batch) {
                     NDArray predictions = predict(block, batch.getData(), store).singletonOrThrow();
-                    NDArray labels = batch.getLabels().singletonOrThrow();
+                    NDArray labels = Devices.on(batch.getLabels(), store.getManager().getDevice()).singletonOrThrow();
                     for (Metric metric : metrics) {
                         metric.update(predictions, labels);
                     }
@@ -56,9 +56,9 @@ public final class Evaluation {
         return values;
     }
 
-    /** The model's outputs for {@code inputs}, in the inputs' manager. */
+    /** The model's outputs for {@code inputs}, copied to the model's device first if they are elsewhere. */
     public static NDList predict(Block block, NDList inputs, ParameterStore store) {
         DataType model = HalfPrecision.of(block);
-        return HalfPrecision.outputs(block.forward(store, HalfPrecision.inputs(inputs, model), false));
+        return HalfPrecision.outputs(block.forward(store, HalfPrecision.inputs(Devices.on(inputs, store.getManager().getDevice()), model), false));
     }
 }

@@ -114,6 +114,16 @@ public final class Pipeline implements AutoCloseable {
         if (b.precision != DEFAULT_PRECISION) {
             HalfPrecision.check(b.precision, b.model != null && b.model.isInitialized() ? device(b.model) : null, c);
         }
+        if (b.device != null) {
+            String unusable = Devices.unusable(b.device);
+            if (unusable != null) {
+                c.fail("device", "is " + b.device + ", which cannot be used: " + unusable + "; leave it out to train on the CPU");
+            }
+            if (b.model != null && b.model.isInitialized() && !device(b.model).equals(b.device)) {
+                c.fail("model", "is initialized on " + device(b.model) + " but the pipeline's device is " + b.device
+                        + "; give it uninitialized, or initialize it there");
+            }
+        }
         c.require(b.step == null || b.accumulate.batches() == 1, "accumulate",
                 "belongs to the supervised step; a step rule of your own steps when it likes");
         c.throwIfAny();
@@ -138,7 +148,7 @@ public final class Pipeline implements AutoCloseable {
             Engine.getInstance().setRandomSeed(b.seed);
         }
         this.inputShape = b.inputShape;
-        this.owned = model.isInitialized() ? null : initialize(inputShape);
+        this.owned = model.isInitialized() ? null : initialize(inputShape, b.device != null ? b.device : Device.cpu());
         this.bestBy = b.bestBy;
     }
 
@@ -279,7 +289,11 @@ public final class Pipeline implements AutoCloseable {
         return shapes.length == 1 ? shapes[0].toString() : Arrays.toString(shapes);
     }
 
-    /** Frees the optimizers' state; a later run compiles them afresh. */
+    /**
+     * Frees the optimizers' state, and the model's parameters when the pipeline initialized them:
+     * such a model is of no use after, so save it (a checkpoint, the run folder's) or evaluate it
+     * first. A model given initialized stays the caller's.
+     */
     @Override
     public synchronized void close() {
         if (compiled != null) {
@@ -292,11 +306,11 @@ public final class Pipeline implements AutoCloseable {
     }
 
     /**
-     * Initializes the model's parameters in a manager of the pipeline's own, for inputs of
+     * Initializes the model's parameters on {@code device}, in a manager of the pipeline's own, for inputs of
      * {@code shape}, or when none is given of the first training batch's shape.
      */
-    private NDManager initialize(Shape shape) {
-        NDManager manager = NDManager.newBaseManager();
+    private NDManager initialize(Shape shape, Device device) {
+        NDManager manager = NDManager.newBaseManager(device);
         try {
             Shape[] inputs = shape != null ? new Shape[] {shape} : firstBatchShapes(manager);
             try {
@@ -438,6 +452,7 @@ public final class Pipeline implements AutoCloseable {
         private Path resumeFrom;
         private Path runFolder;
         private Integer seed;
+        private Device device;
         private Shape inputShape;
         private Monitor bestBy;
         private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
@@ -586,6 +601,16 @@ public final class Pipeline implements AutoCloseable {
          */
         public Builder inputShape(Shape shape) {
             this.inputShape = shape;
+            return this;
+        }
+
+        /**
+         * Where the run computes: the model is initialized there, and batches read elsewhere are
+         * copied there; the optimizers keep their state beside the parameters. A GPU that cannot be
+         * used is refused, naming what was looked for. Null: the model's device, or the CPU.
+         */
+        public Builder device(Device device) {
+            this.device = device;
             return this;
         }
 

@@ -1,5 +1,6 @@
 package dev.anneal.train;
 
+import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -191,9 +192,10 @@ public final class SupervisedStep implements TrainingStep {
                                   double scale, float lossScale) {
         try (GradientCollector collector = Engine.getEngine(batch.getManager().getEngine().getEngineName())
                 .newGradientCollector()) {
-            NDList inputs = HalfPrecision.inputs(batch.getData(), model);
+            Device device = store.getManager().getDevice(); // the model's: a batch read on the CPU is copied there
+            NDList inputs = HalfPrecision.inputs(Devices.on(batch.getData(), device), model);
             NDList predictions = HalfPrecision.outputs(block.forward(store, inputs, true));
-            NDArray value = loss.evaluate(batch.getLabels(), predictions);
+            NDArray value = loss.evaluate(Devices.on(batch.getLabels(), device), predictions);
             NDArray scaled = scale == 1.0 ? value : value.mul(FusedOps.constant(value, scale));
             collector.backward(lossScale == 1f ? scaled : scaled.mul(FusedOps.constant(scaled, FusedOps.scalar(scaled, lossScale))));
             return value.getFloat();

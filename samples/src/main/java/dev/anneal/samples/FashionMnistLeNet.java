@@ -56,7 +56,7 @@ public final class FashionMnistLeNet {
         Path dataDir = job.dataDir();
         Path checkpoints = job.checkpoints();
         Engine.getInstance().setRandomSeed(job.seed());
-        try (Model model = Model.newInstance("lenet5");
+        try (Model model = Model.newInstance("lenet5", job.device());
              NDManager data = NDManager.newBaseManager()) {
             model.setBlock(LeNet5.create());
             Block block = model.getBlock();

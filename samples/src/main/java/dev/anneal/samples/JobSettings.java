@@ -1,6 +1,7 @@
 package dev.anneal.samples;
 
 import dev.anneal.grad.LossScale;
+import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.anneal.train.Accumulation;
 import dev.anneal.train.Pipeline;
@@ -27,43 +28,49 @@ import java.util.Objects;
  * @param lossScale   the loss scaling, {@link LossScale#none()} for none
  * @param precision   FLOAT32, or FLOAT16 for mixed precision (the model in float16, float32 masters)
  * @param runFolder   where to write the run's metrics, configuration, charts and diagnosis; null for none
+ * @param device      where the model trains: the CPU, or a GPU DJL can use
  */
 public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, Double clip, int accumulate,
-                          LossScale lossScale, DataType precision, Path runFolder) {
+                          LossScale lossScale, DataType precision, Path runFolder, Device device) {
     public JobSettings {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(lossScale, "lossScale");
         Objects.requireNonNull(precision, "precision");
+        Objects.requireNonNull(device, "device");
     }
 
     /** The job as it runs with no other option. */
     public JobSettings(Path dataDir, int epochs, int seed) {
         this(dataDir, epochs, seed, null, null, Accumulation.DEFAULT_BATCHES, LossScale.none(), Pipeline.DEFAULT_PRECISION,
-                null);
+                null, Device.cpu());
     }
 
     public JobSettings withCheckpoints(Path dir) {
-        return new JobSettings(dataDir, epochs, seed, dir, clip, accumulate, lossScale, precision, runFolder);
+        return new JobSettings(dataDir, epochs, seed, dir, clip, accumulate, lossScale, precision, runFolder, device);
     }
 
     public JobSettings withClip(Double maxNorm) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm, accumulate, lossScale, precision, runFolder);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, maxNorm, accumulate, lossScale, precision, runFolder, device);
     }
 
     public JobSettings withAccumulate(int batches) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, batches, lossScale, precision, runFolder);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, batches, lossScale, precision, runFolder, device);
     }
 
     public JobSettings withLossScale(LossScale scale) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, scale, precision, runFolder);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, scale, precision, runFolder, device);
     }
 
     public JobSettings withRunFolder(Path dir) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, lossScale, precision, dir);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, lossScale, precision, dir, device);
+    }
+
+    public JobSettings withDevice(Device where) {
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, lossScale, precision, runFolder, where);
     }
 
     public JobSettings withPrecision(DataType type) {
-        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, lossScale, type, runFolder);
+        return new JobSettings(dataDir, epochs, seed, checkpoints, clip, accumulate, lossScale, type, runFolder, device);
     }
 
     /**
@@ -87,6 +94,9 @@ public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, 
         }
         if (precision != Pipeline.DEFAULT_PRECISION) {
             parts.add(precision.toString().toLowerCase(java.util.Locale.ROOT) + " with float32 masters");
+        }
+        if (!device.equals(Device.cpu())) {
+            parts.add("on " + device);
         }
         return parts.stream().map(p -> ", " + p).reduce("", String::concat);
     }

@@ -1,5 +1,6 @@
 package dev.anneal.samples;
 
+import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.config.Shown;
@@ -8,6 +9,7 @@ import dev.anneal.grad.LossScale;
 import dev.anneal.samples.CommandLine.Option;
 import dev.anneal.terminal.Terminal;
 import dev.anneal.train.Accumulation;
+import dev.anneal.train.Devices;
 import dev.anneal.train.HalfPrecision;
 import dev.anneal.train.Pipeline;
 
@@ -55,13 +57,15 @@ public final class Main {
                     + (long) LossScale.DEFAULT_INIT_SCALE + ", halved on an overflow, doubled after "
                     + LossScale.DEFAULT_GROWTH_INTERVAL + " good steps), or a fixed positive number from "
                     + CommandLine.SMALLEST + " to " + CommandLine.LARGEST + " (default: no scaling)"),
+            new Option("--device", "DEVICE", "cpu (default), gpu or gpu:N: where the model trains; a GPU needs the -Pcuda"
+                    + " build and a CUDA 12.8 runtime, and one DJL cannot use is refused before training"),
             new Option("--precision", "TYPE", "fp32 (default) or fp16: mixed precision, LeNet-5 trained in float16 while"
                     + " the optimizer updates float32 master weights; give it --loss-scale dynamic"),
             Option.flag("--java", "run the same job written with the Java builders instead of the Kotlin pipeline"));
 
     static final String USAGE = """
             usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--out DIR] [--java]
-                          [--clip MAXNORM] [--accumulate K] [--loss-scale SCALE] [--precision TYPE]
+                          [--clip MAXNORM] [--accumulate K] [--loss-scale SCALE] [--precision TYPE] [--device DEVICE]
                    anneal schedule '<schedule>' --steps N [--steps-per-epoch N] [--csv FILE [--every N]] [--png FILE]
                    anneal run FILE.main.kts [ARGS...]      run a pipeline written as a Kotlin script
                    anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
@@ -132,11 +136,12 @@ public final class Main {
         int accumulate = line.integer("--accumulate", Accumulation.DEFAULT_BATCHES, 1, MAX_ACCUMULATE);
         LossScale lossScale = lossScale(line.text("--loss-scale"));
         DataType precision = precision(line.text("--precision"));
+        Device device = device(line.text("--device"));
         Path data = dataDir(line.path("--data"));
         Path checkpoints = line.writableFolder("--checkpoints");
         Path runFolder = line.writableFolder("--out");
         return new JobSettings(data, epochs, seed).withCheckpoints(checkpoints).withRunFolder(runFolder).withClip(clip)
-                .withAccumulate(accumulate).withLossScale(lossScale).withPrecision(precision);
+                .withAccumulate(accumulate).withLossScale(lossScale).withPrecision(precision).withDevice(device);
     }
 
     /** {@code --loss-scale}: GradScaler's dynamic scale, a fixed one, or none when not given. */
@@ -149,6 +154,23 @@ public final class Main {
         }
         return LossScale.fixed(CommandLine.positive("--loss-scale", text, "dynamic or "),
                 LossScale.DEFAULT_DROP_OVERFLOW_UPDATE);
+    }
+
+    /** {@code --device}: the CPU, or a GPU by index that DJL can use. */
+    private static Device device(String text) {
+        if (text == null || text.equals("cpu")) {
+            return Device.cpu();
+        }
+        String must = "must be cpu, gpu or gpu:N, got " + Shown.quoted(text);
+        if (!text.equals("gpu") && !text.startsWith("gpu:")) {
+            throw new InvalidConfigException("--device", must);
+        }
+        Device gpu = Device.gpu(text.equals("gpu") ? 0 : (int) CommandLine.whole("--device", text.substring(4), 0, 1023));
+        String unusable = Devices.unusable(gpu);
+        if (unusable != null) {
+            throw new InvalidConfigException("--device", "is " + gpu + ", which cannot be used: " + unusable);
+        }
+        return gpu;
     }
 
     /** {@code --precision}: float32, or float16 for mixed precision; bfloat16 is refused on the CPU. */

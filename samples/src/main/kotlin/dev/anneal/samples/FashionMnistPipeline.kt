@@ -29,7 +29,7 @@ class FashionMnistPipeline(private val job: JobSettings, private val out: PrintS
         val dataDir = job.dataDir
         val checkpoints = job.checkpoints
         Engine.getInstance().setRandomSeed(job.seed)
-        Model.newInstance("lenet5").use { model ->
+        Model.newInstance("lenet5", job.device).use { model ->
             NDManager.newBaseManager().use { data ->
                 model.block = LeNet5.create()
                 model.block.initialize(model.ndManager, DataType.FLOAT32, LeNet5.inputShape(BATCH_SIZE))

@@ -133,6 +133,11 @@ class CommandLineSpec : FunSpec({
         Mistake("--precision FP16", "anneal: --precision must be fp32 or fp16, got \"FP16\"", false, "--precision", "FP16"),
         Mistake("--loss-scale without a value", "anneal: --loss-scale needs a value: --loss-scale SCALE", false, "--loss-scale"),
         Mistake("--java=true", "--java is a flag and takes no value", false, "--java=true"),
+        Mistake("--device that is not one", "--device must be cpu, gpu or gpu:N, got \"tpu\"", false, "--device", "tpu"),
+        Mistake("--device gpu:x", "--device must be a whole number from 0 to 1023, got \"x\"", false, "--device", "gpu:x"),
+        // This machine's build has DJL's CPU natives: a GPU is refused before training, saying why.
+        Mistake("--device gpu without CUDA", "anneal: --device is gpu(0), which cannot be used: DJL's PyTorch engine was " +
+            "loaded without CUDA (these are its CPU natives: build with -Pcuda for pytorch-native-cu128)", true, "--device", "gpu"),
         Mistake("an unknown option", "\"--epoch\" is not an option; options are --epochs, --data", true, "--epoch", "3"),
         Mistake("a one-letter option", "\"-x\" is not an option", false, "-x"),
         Mistake("a word for an option", "argument \"foo\" is not an option", false, "foo"),
