@@ -37,11 +37,12 @@ public class CallbacksScope internal constructor(
 
     /**
      * A progress bar redrawn in place, cut to the terminal's width: steps done, rate, time left,
-     * current loss and lr. Only when the program runs on a terminal, so logs stay clean; text
-     * printed meanwhile (`println`, the monitors) goes above it.
+     * current loss and lr. Only when the program runs on a terminal, so logs stay clean, unless
+     * [always] (an IDE's console that Java does not see as a terminal); text printed meanwhile
+     * (`println`, the monitors) goes above it.
      */
-    public fun progressBar() {
-        makers += { ProgressBar.onTerminal() }
+    public fun progressBar(always: Boolean = false) {
+        makers += { if (always) ProgressBar.always() else ProgressBar.onTerminal() }
     }
 
     /**

@@ -96,7 +96,8 @@ internal class ScheduleTextReader(private val text: String) {
         if (!value.isFinite()) fail("${parameter.name} must be a finite number, got ${Shown.cut(token)}")
         return when (parameter.type.classifier) {
             // Digits are read as a long: through a double, 999999999999999900 would silently become ...872.
-            Long::class -> token.toLongOrNull() ?: value.toLong().also {
+            // Phase lengths are Numbers that must be whole: a long too.
+            Long::class, Number::class -> token.toLongOrNull() ?: value.toLong().also {
                 if (it == Long.MAX_VALUE || it == Long.MIN_VALUE) fail("${parameter.name} must be a whole number below ${Long.MAX_VALUE}, got ${Shown.cut(token)}")
                 if (it.toDouble() != value) fail("${parameter.name} must be a whole number, got ${Shown.cut(token)}")
             }

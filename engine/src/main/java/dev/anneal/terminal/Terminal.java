@@ -1,6 +1,7 @@
 package dev.anneal.terminal;
 
 import java.io.BufferedReader;
+import java.io.Console;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -34,9 +35,23 @@ public final class Terminal {
     private Terminal() {
     }
 
-    /** True when standard input and output are a terminal, as {@link System#console()} tells (not when piped). */
+    /**
+     * True when standard input and output are a terminal (not when piped or redirected): what
+     * {@link System#console()} tells on Java 17 to 21, and {@code Console.isTerminal()} where it
+     * exists (Java 22 on, whose console is there even when redirected).
+     */
     public static boolean present() {
-        return System.console() != null;
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (NoSuchMethodException e) {
+            return true;
+        } catch (ReflectiveOperationException e) {
+            return false;
+        }
     }
 
     /**

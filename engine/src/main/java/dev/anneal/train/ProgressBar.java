@@ -31,8 +31,10 @@ public final class ProgressBar implements Callback {
     private final IntSupplier columns;
     private final LongSupplier nanos;
     private long epochStart;
+    private long epochFirstBatch;
     private long lastDrawn;
     private int width;
+    private int epoch = -1;
 
     /** With its own line, width and clock, for tests. */
     ProgressBar(LiveLine line, IntSupplier columns, LongSupplier nanos) {
@@ -46,9 +48,14 @@ public final class ProgressBar implements Callback {
      * a callback that does nothing, so that a piped or redirected log gets no redraws.
      */
     public static Callback onTerminal() {
-        if (!Terminal.present()) {
-            return (event, control) -> { };
-        }
+        return Terminal.present() ? always() : (event, control) -> { };
+    }
+
+    /**
+     * A progress bar even where Java sees no terminal (an IDE's run console that draws carriage
+     * returns): {@code System.out} and {@code System.err} are routed around its line all the same.
+     */
+    public static Callback always() {
         return new ProgressBar(LiveLine.ofTerminal(), Terminal::columns, System::nanoTime);
     }
 
@@ -56,12 +63,15 @@ public final class ProgressBar implements Callback {
     public void on(TrainingEvent event, Control control) {
         if (event instanceof TrainingEvent.BatchEnd b) {
             long now = nanos.getAsLong();
-            if (b.batch() == 1) {
+            boolean first = b.epoch() != epoch; // batch 1, or the first after a resume mid-epoch
+            if (first) {
+                epoch = b.epoch();
                 epochStart = now - Math.round(b.millis() * 1e6);
+                epochFirstBatch = b.batch() - 1;
                 width = columns.getAsInt(); // once an epoch: a resized terminal is followed
             }
-            if (b.batch() == 1 || b.batch() == b.batches() || now - lastDrawn >= 1_000_000_000L / REDRAWS_PER_SECOND) {
-                line.show(line(b, (now - epochStart) / 1e9, width));
+            if (first || b.batch() == b.batches() || now - lastDrawn >= 1_000_000_000L / REDRAWS_PER_SECOND) {
+                line.show(line(b, b.batch() - epochFirstBatch, (now - epochStart) / 1e9, width));
                 lastDrawn = now;
             }
         } else if (event instanceof TrainingEvent.EpochEnd || event instanceof TrainingEvent.Stopped
@@ -71,11 +81,12 @@ public final class ProgressBar implements Callback {
     }
 
     /**
-     * The bar for batch {@code b}, {@code seconds} into its epoch, in at most {@code columns - 3}
-     * characters: the bar narrows first, then goes, then the figures at the end go.
+     * The bar for batch {@code b}, the {@code trained}-th of this run in its epoch, {@code seconds}
+     * after the epoch's first, in at most {@code columns - 3} characters: the bar narrows first,
+     * then goes, then the figures at the end go.
      */
-    static String line(TrainingEvent.BatchEnd b, double seconds, int columns) {
-        double rate = seconds > 0 ? b.batch() / seconds : 0;
+    static String line(TrainingEvent.BatchEnd b, long trained, double seconds, int columns) {
+        double rate = seconds > 0 ? trained / seconds : 0;
         boolean known = b.batches() > 0;
         String total = known ? Long.toString(b.batches()) : "?";
         List<String> figures = new ArrayList<>(List.of(

@@ -80,7 +80,10 @@ public sealed interface TrainingEvent {
     record Stopped(int epoch, long step, String reason) implements TrainingEvent {
     }
 
-    /** The loop ends with {@code cause}, thrown once every callback has been told. */
+    /**
+     * The loop ends with {@code cause}, thrown once every callback has been told; also when it
+     * fails before its {@link Started} (a refused resume).
+     */
     record Failed(Throwable cause) implements TrainingEvent {
     }
 }

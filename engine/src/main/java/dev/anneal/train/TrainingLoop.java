@@ -239,10 +239,12 @@ public final class TrainingLoop {
             }
             return train(model, pending, startEpoch, skip, context, control, stop, cancelled);
         } catch (IOException | TranslateException | RuntimeException | Error e) {
-            try {
-                emit(new TrainingEvent.Failed(e), reason -> { });
-            } catch (RuntimeException alsoFailed) {
-                e.addSuppressed(alsoFailed);
+            for (Callback callback : callbacks) { // every one is told, whichever throws
+                try {
+                    callback.on(new TrainingEvent.Failed(e), reason -> { });
+                } catch (RuntimeException alsoFailed) {
+                    e.addSuppressed(alsoFailed);
+                }
             }
             throw e;
         }
@@ -281,7 +283,8 @@ public final class TrainingLoop {
             Monitor.requireMeasured("trainingLoop.bestCheckpoint", bestBy.figure(), epochFigures);
         }
         emit(new TrainingEvent.Started(epochs, epochFigures), control);
-        double best = bestBy != null ? bestBy.worst() : Double.NaN;
+        BestCheckpoint best = bestCheckpoint != null ? new BestCheckpoint(bestCheckpoint, bestBy, pending != null) : null;
+        boolean finite = true; // the run did not stop at a NaN or infinite loss
         int atEpoch = startEpoch; // where the run is, for the final checkpoint
         long atBatch = skip;
         if (supervised != null) {
@@ -324,6 +327,7 @@ public final class TrainingLoop {
                         double value = step.run(next, context);
                         if (!Double.isFinite(value)) {
                             // Before any checkpoint: a run resumed from it would train on from NaN.
+                            finite = false;
                             stop[0] = "loss is " + value + " in epoch " + epoch + ", batch " + (batch + 1)
                                     + "; stopped with the parameters of step " + first.stepCount();
                             break;
@@ -378,9 +382,9 @@ public final class TrainingLoop {
             log(history, row, control);
             atEpoch = epoch + 1;
             atBatch = 0;
-            if (bestCheckpoint != null && settled() && bestBy.improves(row.get(bestBy.figure()), best)) {
-                best = row.get(bestBy.figure());
+            if (best != null && settled() && best.improvedBy(row.get(bestBy.figure()))) {
                 keep(bestCheckpoint, atEpoch, 0, model, control);
+                best.kept(row.get(bestBy.figure()));
             }
             if (checkpoints != null && checkpoints.dueAtEpochEnd(epoch)) {
                 if (settled()) {
@@ -393,7 +397,9 @@ public final class TrainingLoop {
         if (startEpoch >= epochs && validation != null) {
             measured = validate(context.store()); // resumed at its end: nothing to train, the restored model's figures
         }
-        if (finalCheckpoint != null && settled() && startEpoch < epochs) {
+        // Not after a non-finite loss (a step of the caller's own may have stepped on it), nor
+        // before a resumed run's checkpoint went in (stopped before its first batch).
+        if (finalCheckpoint != null && settled() && startEpoch < epochs && finite && pending == null) {
             keep(finalCheckpoint, atEpoch, atBatch, model, control);
         }
         if (stop[0] != null) {
@@ -737,9 +743,11 @@ public final class TrainingLoop {
         /**
          * Keeps the best epoch's checkpoint in {@code file}, as Keras's {@code ModelCheckpoint}
          * with {@code save_best_only}: written, atomically over the one before, at each epoch end
-         * where {@code monitor}'s figure improves on every earlier epoch of this run (an epoch that
-         * ends inside an open accumulation group is passed over). It resumes at the next epoch. A
-         * figure the run does not measure is refused before training.
+         * where {@code monitor}'s figure improves on every earlier epoch (an epoch that ends inside
+         * an open accumulation group is passed over). The figure is recorded beside it
+         * ({@code <file>.figure}), so that a resumed run improves on the best before it. The
+         * checkpoint resumes at the next epoch. A figure the run does not measure is refused before
+         * training.
          */
         public Builder bestCheckpoint(Path file, Monitor monitor) {
             this.bestCheckpoint = Objects.requireNonNull(file, "file");
@@ -749,7 +757,8 @@ public final class TrainingLoop {
 
         /**
          * Writes {@code file} when training ends, atomically: after the last epoch, or where a
-         * callback or cancellation stopped it (there, unless inside an open accumulation group).
+         * callback or cancellation stopped it. Not written when the run ends inside an open
+         * accumulation group, at a NaN or infinite loss, or before a resumed run's first batch.
          */
         public Builder finalCheckpoint(Path file) {
             this.finalCheckpoint = Objects.requireNonNull(file, "file");

@@ -41,7 +41,8 @@ class KeptCheckpointsSpec : FunSpec({
     fun values(model: ParameterSet): Map<String, List<Float>> = model.all().associate { it.name() to it.array().toFloatArray().toList() }
 
     /** Runs [epochs] epochs keeping best (by [monitor]) and final checkpoints; returns the parameters at each epoch's end. */
-    fun run(manager: NDManager, best: Path, last: Path, monitor: Monitor, epochs: Int, vararg callbacks: Callback):
+    fun run(manager: NDManager, best: Path, last: Path, monitor: Monitor, epochs: Int, vararg callbacks: Callback,
+            resumeFrom: Path? = null):
         Triple<List<Map<String, List<Float>>>, List<History.Row>, List<TrainingEvent.Checkpointed>> {
         val (block, data) = setUp(manager)
         val model = ParameterSet.of(block)
@@ -56,6 +57,7 @@ class KeptCheckpointsSpec : FunSpec({
                 if (e is TrainingEvent.Checkpointed) written += e
             }
         callbacks.forEach { builder.callback(it) }
+        resumeFrom?.let { builder.resumeFrom(it) }
         val result = builder.build().run()
         optimizer.close()
         return Triple(atEpochEnd, result.history.epochs(), written)
@@ -81,6 +83,23 @@ class KeptCheckpointsSpec : FunSpec({
             // Written at every epoch that improved on all before it, then once at the end.
             val improving = losses.indices.filter { e -> (0 until e).all { losses[it] < losses[e] } }
             written.map { it.file() to it.epoch() } shouldContainExactly improving.map { best to it + 1 } + listOf(last to 4)
+        }
+    }
+
+    test("a resumed run goes on from the best recorded beside the file: a worse epoch of its own does not replace it") {
+        NDManager.newBaseManager().use { m ->
+            val best = dir.resolve("r/best.anneal")
+            val last = dir.resolve("r/final.anneal")
+            // A minimum change no later epoch reaches: only a run's first epoch beats "no best yet".
+            val worst = Monitor("val_loss", Monitor.Mode.MIN, 100.0)
+            val (_, rows, _) = run(m, best, last, worst, 2)
+            Files.readString(dir.resolve("r/best.anneal.figure")).trim() shouldBe "val_loss " + rows[0].get("val_loss")
+            val copy = Files.copy(last, dir.resolve("r/resume.anneal"))
+            val (_, _, written) = run(m, best, last, worst, 4, resumeFrom = copy)
+            written.map { it.file() } shouldContainExactly listOf(last) // no epoch of the resumed run beat epoch 1's record
+            NDManager.newBaseManager().use { reading -> CheckpointFile.read(best, reading).epoch() shouldBe 1 }
+            // A fresh run into the same file starts its own best.
+            run(m, best, last, worst, 1).third.map { it.file() } shouldContainExactly listOf(best, last)
         }
     }
 

@@ -303,16 +303,25 @@ class TrainingLoopSpec : FunSpec({
     test("the progress bar fits the terminal's width, with readable figures") {
         val batch = TrainingEvent.BatchEnd(0, 10, 938, 1875, 938, 0.41234, 0.5, 2.0, 3.2e-5, 2.5, 32768.0, 3)
         // The gradient figures stay in the log: the bar must fit one terminal line to be redrawn.
-        ProgressBar.line(batch, 2.274, 120) shouldBe
+        ProgressBar.line(batch, 938, 2.274, 120) shouldBe
             "epoch 1/10 [###############---------------]  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
         // The count is as wide as the total, so that the figures after it stay in place.
-        ProgressBar.line(batch, 2.274, 80) shouldBe "epoch 1/10 [#####------]  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
-        ProgressBar.line(batch, 2.274, 75) shouldBe "epoch 1/10 [###---]  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
-        ProgressBar.line(batch, 2.274, 72) shouldBe "epoch 1/10  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
-        ProgressBar.line(batch, 2.274, 60) shouldBe "epoch 1/10  938/1875 412.5 it/s eta 0:02 loss 0.4123"
-        (20..130).forEach { columns -> ProgressBar.line(batch, 2.274, columns).length shouldBeLessThanOrEqual columns - 3 }
-        ProgressBar.line(TrainingEvent.BatchEnd(1, 3, 7, -1, 7, 2.0, 2.0, 1.0, 0.01, Double.NaN, 1.0, 0), 1.0, 80) shouldBe
+        ProgressBar.line(batch, 938, 2.274, 80) shouldBe "epoch 1/10 [#####------]  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
+        ProgressBar.line(batch, 938, 2.274, 75) shouldBe "epoch 1/10 [###---]  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
+        ProgressBar.line(batch, 938, 2.274, 72) shouldBe "epoch 1/10  938/1875 412.5 it/s eta 0:02 loss 0.4123 lr 3.2e-05"
+        ProgressBar.line(batch, 938, 2.274, 60) shouldBe "epoch 1/10  938/1875 412.5 it/s eta 0:02 loss 0.4123"
+        (20..130).forEach { columns -> ProgressBar.line(batch, 938, 2.274, columns).length shouldBeLessThanOrEqual columns - 3 }
+        // Resumed at batch 601: the rate counts the batches this run trained.
+        ProgressBar.line(batch, 338, 2.0, 80) shouldBe "epoch 1/10 [#####------]  938/1875 169.0 it/s eta 0:06 loss 0.4123 lr 3.2e-05"
+        ProgressBar.line(TrainingEvent.BatchEnd(1, 3, 7, -1, 7, 2.0, 2.0, 1.0, 0.01, Double.NaN, 1.0, 0), 7, 1.0, 80) shouldBe
             "epoch 2/3 7/? 7.0 it/s loss 2 lr 0.01"
+    }
+
+    test("a progress bar over a run resumed mid-epoch draws from the first batch it sees") {
+        val screen = ByteArrayOutputStream()
+        val bar = ProgressBar(dev.anneal.terminal.LiveLine(screen, Charsets.UTF_8), { 80 }) { 0L }
+        bar.on(TrainingEvent.BatchEnd(0, 1, 51, 100, 51, 0.5, 0.5, 1.0, 0.1, Double.NaN, 1.0, 0)) { }
+        screen.toString() shouldMatch Regex("""\repoch 1/1 \[#+-+]  51/100 .* loss 0\.5 lr 0\.1\u001b\[K""")
     }
 
     test("the progress bar redraws at most ten times a second and leaves each epoch's last line") {

@@ -60,7 +60,7 @@ class MainJobSpec : FunSpec({
         diagnosisLine shouldStartWith "diagnosis: learning - the training loss went from "
         diagnosisLine shouldBe "diagnosis: " + Files.readString(folder.resolve("diagnosis.txt")).trim()
         Files.list(folder).use { files -> files.map { it.fileName.toString() }.toList().sorted() } shouldBe listOf(
-            "best.anneal", "config.json", "diagnosis.txt", "final.anneal", "loss.png", "metrics.csv", "metrics.jsonl", "step-loss.png",
+            "best.anneal", "best.anneal.figure", "config.json", "diagnosis.txt", "final.anneal", "loss.png", "metrics.csv", "metrics.jsonl", "step-loss.png",
             "validation.png")
         // One row per 10 steps and the epoch's last, then the epoch's: 29 + 1 + 1.
         Files.readAllLines(folder.resolve("metrics.csv")).size shouldBe 1 + 30 + 1
