@@ -1,8 +1,7 @@
 import dev.anneal.dsl.*
 
-// Adam groups have no momentum. The name then resolves to the momentum(...) optimizer
-// function of the enclosing scope, hence "variable expected" rather than an unresolved name.
+// Adam groups have no momentum: the compiler says so, and names what they take.
 val spec = optimizer {
     adam(lr = 0.1)
-    group("conv") { momentum = 0.9 } // ERROR: function invocation 'momentum(...)' expected // ERROR: variable expected
+    group("conv") { momentum = 0.9 } // ERROR: Adam has no momentum; its groups take
 }

@@ -84,6 +84,24 @@ public class AdaBeliefGroup internal constructor(private val group: AdaBeliefOpt
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("AdaBelief has no alpha; its groups take lr, beta1, beta2, eps, epsRoot, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdaBelief has no beta3; its groups take lr, beta1, beta2, eps, epsRoot, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdaBelief has no initialAccumulatorValue; its groups take lr, beta1, beta2, eps, epsRoot, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdaBelief has no lossScale; its groups take lr, beta1, beta2, eps, epsRoot, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdaBelief has no momentum; its groups take lr, beta1, beta2, eps, epsRoot, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdaBelief has no nesterov; its groups take lr, beta1, beta2, eps, epsRoot, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Adadelta as `torch.optim.Adadelta` computes it, with PyTorch's defaults and maximize. */
@@ -128,6 +146,33 @@ public class AdadeltaGroup internal constructor(private val group: AdadeltaOptio
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Adadelta has no alpha; its groups take lr, rho, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adadelta has no beta1; its groups take lr, rho, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adadelta has no beta2; its groups take lr, rho, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adadelta has no beta3; its groups take lr, rho, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adadelta has no epsRoot; its groups take lr, rho, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adadelta has no initialAccumulatorValue; its groups take lr, rho, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adadelta has no lossScale; its groups take lr, rho, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adadelta has no momentum; its groups take lr, rho, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adadelta has no nesterov; its groups take lr, rho, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Adafactor as `torch.optim.Adafactor` computes it (factored second moments for matrices), with PyTorch's defaults. */
@@ -184,6 +229,36 @@ public class AdafactorGroup internal constructor(private val group: AdafactorOpt
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Adafactor has no alpha; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adafactor has no beta1; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adafactor has no beta2; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adafactor has no beta3; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adafactor has no eps; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adafactor has no epsRoot; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adafactor has no initialAccumulatorValue; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adafactor has no lossScale; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adafactor has no momentum; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adafactor has no nesterov; its groups take lr, beta2Decay, eps1, eps2, d, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Adagrad as `torch.optim.Adagrad` computes it, with PyTorch's defaults: lr decay, initial accumulator and maximize. */
@@ -234,6 +309,30 @@ public class AdagradGroup internal constructor(private val group: AdagradOptions
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Adagrad has no alpha; its groups take lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adagrad has no beta1; its groups take lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adagrad has no beta2; its groups take lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adagrad has no beta3; its groups take lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adagrad has no epsRoot; its groups take lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adagrad has no lossScale; its groups take lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adagrad has no momentum; its groups take lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adagrad has no nesterov; its groups take lr, lrDecay, weightDecay, initialAccumulatorValue, eps, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Adam as `torch.optim.Adam` computes it, with PyTorch's defaults; AMSGrad and maximize. */
@@ -290,6 +389,27 @@ public class AdamGroup internal constructor(private val group: AdamOptions.Group
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Adam has no alpha; its groups take lr, beta1, beta2, eps, weightDecay, amsgrad, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adam has no beta3; its groups take lr, beta1, beta2, eps, weightDecay, amsgrad, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adam has no epsRoot; its groups take lr, beta1, beta2, eps, weightDecay, amsgrad, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adam has no initialAccumulatorValue; its groups take lr, beta1, beta2, eps, weightDecay, amsgrad, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adam has no lossScale; its groups take lr, beta1, beta2, eps, weightDecay, amsgrad, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adam has no momentum; its groups take lr, beta1, beta2, eps, weightDecay, amsgrad, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adam has no nesterov; its groups take lr, beta1, beta2, eps, weightDecay, amsgrad, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** AdamW as `torch.optim.AdamW` computes it: Adam with decoupled weight decay, 0.01 by default. */
@@ -355,6 +475,30 @@ public class AdamWeightDecayGroup internal constructor(private val group: AdamWe
     /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
     public var weightDecay: Number? = null
         set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    @Deprecated("AdamWeightDecay has no alpha; its groups take lr, beta1, beta2, eps, weightDecay", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdamWeightDecay has no beta3; its groups take lr, beta1, beta2, eps, weightDecay", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdamWeightDecay has no epsRoot; its groups take lr, beta1, beta2, eps, weightDecay", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdamWeightDecay has no initialAccumulatorValue; its groups take lr, beta1, beta2, eps, weightDecay", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdamWeightDecay has no lossScale; its groups take lr, beta1, beta2, eps, weightDecay", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdamWeightDecay has no maximize; its groups take lr, beta1, beta2, eps, weightDecay", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdamWeightDecay has no momentum; its groups take lr, beta1, beta2, eps, weightDecay", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("AdamWeightDecay has no nesterov; its groups take lr, beta1, beta2, eps, weightDecay", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Adamax as `torch.optim.Adamax` computes it, with PyTorch's defaults and maximize. */
@@ -405,6 +549,27 @@ public class AdamaxGroup internal constructor(private val group: AdamaxOptions.G
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Adamax has no alpha; its groups take lr, beta1, beta2, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adamax has no beta3; its groups take lr, beta1, beta2, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adamax has no epsRoot; its groups take lr, beta1, beta2, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adamax has no initialAccumulatorValue; its groups take lr, beta1, beta2, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adamax has no lossScale; its groups take lr, beta1, beta2, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adamax has no momentum; its groups take lr, beta1, beta2, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adamax has no nesterov; its groups take lr, beta1, beta2, eps, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Adan as Optax's `adan` computes it, with Optax's defaults; the learning rate is required. */
@@ -461,6 +626,24 @@ public class AdanGroup internal constructor(private val group: AdanOptions.Group
     /** Weight decay: L2 added to the gradient, or decoupled (shrinking the weights) where the optimizer says so. */
     public var weightDecay: Number? = null
         set(value) { field = value; group.weightDecay(value?.toSchedule()) }
+
+    @Deprecated("Adan has no alpha; its groups take lr, beta1, beta2, beta3, eps, epsRoot, weightDecay", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adan has no initialAccumulatorValue; its groups take lr, beta1, beta2, beta3, eps, epsRoot, weightDecay", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adan has no lossScale; its groups take lr, beta1, beta2, beta3, eps, epsRoot, weightDecay", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adan has no maximize; its groups take lr, beta1, beta2, beta3, eps, epsRoot, weightDecay", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adan has no momentum; its groups take lr, beta1, beta2, beta3, eps, epsRoot, weightDecay", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Adan has no nesterov; its groups take lr, beta1, beta2, beta3, eps, epsRoot, weightDecay", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** AdEMAMix as Optax's `contrib.ademamix` computes it, with the paper's alpha and beta3 warmups and Optax's defaults; the learning rate is required. */
@@ -535,6 +718,21 @@ public class AdemamixGroup internal constructor(private val group: AdemamixOptio
     /** Updates over which beta3 rises from beta1, its half-life linearly; 0 for none. */
     public var beta3Warmup: Number? = null
         set(value) { field = value; group.beta3Warmup(value?.toSchedule()) }
+
+    @Deprecated("Ademamix has no initialAccumulatorValue; its groups take lr, beta1, beta2, beta3, alpha, eps, epsRoot, weightDecay, alphaWarmup, beta3Warmup", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ademamix has no lossScale; its groups take lr, beta1, beta2, beta3, alpha, eps, epsRoot, weightDecay, alphaWarmup, beta3Warmup", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ademamix has no maximize; its groups take lr, beta1, beta2, beta3, alpha, eps, epsRoot, weightDecay, alphaWarmup, beta3Warmup", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ademamix has no momentum; its groups take lr, beta1, beta2, beta3, alpha, eps, epsRoot, weightDecay, alphaWarmup, beta3Warmup", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ademamix has no nesterov; its groups take lr, beta1, beta2, beta3, alpha, eps, epsRoot, weightDecay, alphaWarmup, beta3Warmup", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Averaged SGD as `torch.optim.ASGD` computes it, with PyTorch's defaults and maximize. */
@@ -585,6 +783,33 @@ public class AsgdGroup internal constructor(private val group: AsgdOptions.Group
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Asgd has no beta1; its groups take lr, lambd, alpha, t0, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Asgd has no beta2; its groups take lr, lambd, alpha, t0, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Asgd has no beta3; its groups take lr, lambd, alpha, t0, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Asgd has no eps; its groups take lr, lambd, alpha, t0, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Asgd has no epsRoot; its groups take lr, lambd, alpha, t0, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Asgd has no initialAccumulatorValue; its groups take lr, lambd, alpha, t0, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Asgd has no lossScale; its groups take lr, lambd, alpha, t0, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Asgd has no momentum; its groups take lr, lambd, alpha, t0, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Asgd has no nesterov; its groups take lr, lambd, alpha, t0, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** FTRL-Proximal as MindSpore's `nn.FTRL` computes it, with MindSpore's defaults; `lossScale` is the static scale the gradients carry. */
@@ -641,6 +866,33 @@ public class FtrlGroup internal constructor(private val group: FtrlOptions.Group
     /** The static loss scale the gradients carry; they are divided by it before the update. */
     public var lossScale: Number? = null
         set(value) { field = value; group.lossScale(value?.toSchedule()) }
+
+    @Deprecated("Ftrl has no alpha; its groups take lr, lrPower, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ftrl has no beta1; its groups take lr, lrPower, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ftrl has no beta2; its groups take lr, lrPower, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ftrl has no beta3; its groups take lr, lrPower, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ftrl has no eps; its groups take lr, lrPower, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ftrl has no epsRoot; its groups take lr, lrPower, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ftrl has no maximize; its groups take lr, lrPower, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ftrl has no momentum; its groups take lr, lrPower, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Ftrl has no nesterov; its groups take lr, lrPower, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** LAMB as MindSpore's `nn.Lamb` computes it (its eps placement, the trust ratio clipped to 10), with MindSpore's defaults. */
@@ -726,6 +978,27 @@ public class LarsGroup internal constructor(private val group: LarsOptions.Group
     /** Scales this group's gradients by their trust ratio, with weight decay; off, they pass unchanged (MindSpore's `lars_filter`). */
     public var trustRatio: Boolean? = null
         set(value) { field = value; group.trustRatio(value) }
+
+    @Deprecated("Lars has no alpha; its groups take lr, momentum, weightDecay, nesterov, lossScale, coefficient, eps, useClip, trustRatio", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lars has no beta1; its groups take lr, momentum, weightDecay, nesterov, lossScale, coefficient, eps, useClip, trustRatio", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lars has no beta2; its groups take lr, momentum, weightDecay, nesterov, lossScale, coefficient, eps, useClip, trustRatio", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lars has no beta3; its groups take lr, momentum, weightDecay, nesterov, lossScale, coefficient, eps, useClip, trustRatio", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lars has no epsRoot; its groups take lr, momentum, weightDecay, nesterov, lossScale, coefficient, eps, useClip, trustRatio", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lars has no initialAccumulatorValue; its groups take lr, momentum, weightDecay, nesterov, lossScale, coefficient, eps, useClip, trustRatio", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lars has no maximize; its groups take lr, momentum, weightDecay, nesterov, lossScale, coefficient, eps, useClip, trustRatio", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Adam as MindSpore's `nn.LazyAdam` computes it: MindSpore's Adam on the rows with a gradient only, the other rows and their moments left as they are. */
@@ -803,6 +1076,42 @@ public class LbfgsGroup internal constructor(private val group: LbfgsOptions.Gro
     /** Chooses each step length by a line search that satisfies the strong Wolfe conditions (torch's line_search_fn="strong_wolfe") instead of taking lr. */
     public var strongWolfe: Boolean? = null
         set(value) { field = value; group.strongWolfe(value) }
+
+    @Deprecated("Lbfgs has no alpha; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no beta1; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no beta2; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no beta3; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no eps; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no epsRoot; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no initialAccumulatorValue; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no lossScale; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no maximize; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no momentum; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no nesterov; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lbfgs has no weightDecay; its groups take lr, maxIter, maxEval, toleranceGrad, toleranceChange, historySize, strongWolfe", level = DeprecationLevel.ERROR)
+    public var weightDecay: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Lion (Chen et al. 2023): the sign of an interpolated momentum, with decoupled weight decay; the paper's defaults. */
@@ -847,6 +1156,30 @@ public class LionGroup internal constructor(private val group: LionOptions.Group
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Lion has no alpha; its groups take lr, beta1, beta2, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lion has no beta3; its groups take lr, beta1, beta2, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lion has no eps; its groups take lr, beta1, beta2, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lion has no epsRoot; its groups take lr, beta1, beta2, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lion has no initialAccumulatorValue; its groups take lr, beta1, beta2, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lion has no lossScale; its groups take lr, beta1, beta2, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lion has no momentum; its groups take lr, beta1, beta2, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Lion has no nesterov; its groups take lr, beta1, beta2, weightDecay, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Adam as MindSpore's `nn.Adam` computes it, corrections in the step size, with MindSpore's defaults and `use_nesterov`; `lossScale` is the static scale the gradients carry. */
@@ -903,6 +1236,24 @@ public class MindSporeAdamGroup internal constructor(private val group: MindSpor
     /** The static loss scale the gradients carry; they are divided by it before the update. */
     public var lossScale: Number? = null
         set(value) { field = value; group.lossScale(value?.toSchedule()) }
+
+    @Deprecated("MindSporeAdam has no alpha; its groups take lr, beta1, beta2, eps, nesterov, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("MindSporeAdam has no beta3; its groups take lr, beta1, beta2, eps, nesterov, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("MindSporeAdam has no epsRoot; its groups take lr, beta1, beta2, eps, nesterov, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("MindSporeAdam has no initialAccumulatorValue; its groups take lr, beta1, beta2, eps, nesterov, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("MindSporeAdam has no maximize; its groups take lr, beta1, beta2, eps, nesterov, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("MindSporeAdam has no momentum; its groups take lr, beta1, beta2, eps, nesterov, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** MindSpore's `nn.Momentum`: no defaults for the learning rate and the momentum, as there; `lossScale` is the static scale the gradients carry. */
@@ -947,6 +1298,30 @@ public class MomentumGroup internal constructor(private val group: MomentumOptio
     /** The static loss scale the gradients carry; they are divided by it before the update. */
     public var lossScale: Number? = null
         set(value) { field = value; group.lossScale(value?.toSchedule()) }
+
+    @Deprecated("Momentum has no alpha; its groups take lr, momentum, weightDecay, nesterov, lossScale", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Momentum has no beta1; its groups take lr, momentum, weightDecay, nesterov, lossScale", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Momentum has no beta2; its groups take lr, momentum, weightDecay, nesterov, lossScale", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Momentum has no beta3; its groups take lr, momentum, weightDecay, nesterov, lossScale", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Momentum has no eps; its groups take lr, momentum, weightDecay, nesterov, lossScale", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Momentum has no epsRoot; its groups take lr, momentum, weightDecay, nesterov, lossScale", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Momentum has no initialAccumulatorValue; its groups take lr, momentum, weightDecay, nesterov, lossScale", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Momentum has no maximize; its groups take lr, momentum, weightDecay, nesterov, lossScale", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Muon as `torch.optim.Muon` computes it, for 2-D parameters, with PyTorch's defaults. */
@@ -1021,6 +1396,30 @@ public class MuonGroup internal constructor(private val group: MuonOptions.Group
     /** Scales the step by 0.2 * sqrt(max(rows, cols)), to match AdamW's update size (torch's adjust_lr_fn="match_rms_adamw"), instead of sqrt(max(1, rows / cols)). */
     public var matchRmsAdamW: Boolean? = null
         set(value) { field = value; group.matchRmsAdamW(value) }
+
+    @Deprecated("Muon has no alpha; its groups take lr, weightDecay, momentum, nesterov, nsA, nsB, nsC, eps, nsSteps, matchRmsAdamW", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Muon has no beta1; its groups take lr, weightDecay, momentum, nesterov, nsA, nsB, nsC, eps, nsSteps, matchRmsAdamW", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Muon has no beta2; its groups take lr, weightDecay, momentum, nesterov, nsA, nsB, nsC, eps, nsSteps, matchRmsAdamW", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Muon has no beta3; its groups take lr, weightDecay, momentum, nesterov, nsA, nsB, nsC, eps, nsSteps, matchRmsAdamW", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Muon has no epsRoot; its groups take lr, weightDecay, momentum, nesterov, nsA, nsB, nsC, eps, nsSteps, matchRmsAdamW", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Muon has no initialAccumulatorValue; its groups take lr, weightDecay, momentum, nesterov, nsA, nsB, nsC, eps, nsSteps, matchRmsAdamW", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Muon has no lossScale; its groups take lr, weightDecay, momentum, nesterov, nsA, nsB, nsC, eps, nsSteps, matchRmsAdamW", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Muon has no maximize; its groups take lr, weightDecay, momentum, nesterov, nsA, nsB, nsC, eps, nsSteps, matchRmsAdamW", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** NAdam as torch 2.x's `torch.optim.NAdam` computes it, with PyTorch's defaults and maximize. */
@@ -1077,6 +1476,27 @@ public class NAdamGroup internal constructor(private val group: NAdamOptions.Gro
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("NAdam has no alpha; its groups take lr, beta1, beta2, eps, weightDecay, momentumDecay, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("NAdam has no beta3; its groups take lr, beta1, beta2, eps, weightDecay, momentumDecay, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("NAdam has no epsRoot; its groups take lr, beta1, beta2, eps, weightDecay, momentumDecay, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("NAdam has no initialAccumulatorValue; its groups take lr, beta1, beta2, eps, weightDecay, momentumDecay, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("NAdam has no lossScale; its groups take lr, beta1, beta2, eps, weightDecay, momentumDecay, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("NAdam has no momentum; its groups take lr, beta1, beta2, eps, weightDecay, momentumDecay, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("NAdam has no nesterov; its groups take lr, beta1, beta2, eps, weightDecay, momentumDecay, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** NAdam with decoupled weight decay, as torch 2.x's `NAdam(decoupled_weight_decay=True)` computes it. */
@@ -1187,6 +1607,27 @@ public class ProdigyGroup internal constructor(private val group: ProdigyOptions
     /** Leaves the learning rate out of the estimate's denominator, so that a warmup cannot inflate it. */
     public var safeguardWarmup: Boolean? = null
         set(value) { field = value; group.safeguardWarmup(value) }
+
+    @Deprecated("Prodigy has no alpha; its groups take lr, beta1, beta2, beta3, eps, d0, dCoef, weightDecay, safeguardWarmup", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Prodigy has no epsRoot; its groups take lr, beta1, beta2, beta3, eps, d0, dCoef, weightDecay, safeguardWarmup", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Prodigy has no initialAccumulatorValue; its groups take lr, beta1, beta2, beta3, eps, d0, dCoef, weightDecay, safeguardWarmup", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Prodigy has no lossScale; its groups take lr, beta1, beta2, beta3, eps, d0, dCoef, weightDecay, safeguardWarmup", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Prodigy has no maximize; its groups take lr, beta1, beta2, beta3, eps, d0, dCoef, weightDecay, safeguardWarmup", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Prodigy has no momentum; its groups take lr, beta1, beta2, beta3, eps, d0, dCoef, weightDecay, safeguardWarmup", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Prodigy has no nesterov; its groups take lr, beta1, beta2, beta3, eps, d0, dCoef, weightDecay, safeguardWarmup", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Proximal Adagrad as MindSpore's `nn.ProximalAdagrad` computes it, with MindSpore's defaults; `lossScale` is the static scale the gradients carry. */
@@ -1237,6 +1678,33 @@ public class ProximalAdagradGroup internal constructor(private val group: Proxim
     /** The static loss scale the gradients carry; they are divided by it before the update. */
     public var lossScale: Number? = null
         set(value) { field = value; group.lossScale(value?.toSchedule()) }
+
+    @Deprecated("ProximalAdagrad has no alpha; its groups take lr, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ProximalAdagrad has no beta1; its groups take lr, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ProximalAdagrad has no beta2; its groups take lr, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ProximalAdagrad has no beta3; its groups take lr, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ProximalAdagrad has no eps; its groups take lr, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ProximalAdagrad has no epsRoot; its groups take lr, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ProximalAdagrad has no maximize; its groups take lr, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var maximize: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ProximalAdagrad has no momentum; its groups take lr, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ProximalAdagrad has no nesterov; its groups take lr, initialAccumulatorValue, l1, l2, weightDecay, lossScale", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** RAdam as `torch.optim.RAdam` computes it, with PyTorch's defaults; maximize as torch 2.x has it. */
@@ -1331,6 +1799,27 @@ public class RmsPropGroup internal constructor(private val group: RmsPropOptions
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("RmsProp has no beta1; its groups take lr, alpha, eps, weightDecay, momentum, centered, maximize", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("RmsProp has no beta2; its groups take lr, alpha, eps, weightDecay, momentum, centered, maximize", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("RmsProp has no beta3; its groups take lr, alpha, eps, weightDecay, momentum, centered, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("RmsProp has no epsRoot; its groups take lr, alpha, eps, weightDecay, momentum, centered, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("RmsProp has no initialAccumulatorValue; its groups take lr, alpha, eps, weightDecay, momentum, centered, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("RmsProp has no lossScale; its groups take lr, alpha, eps, weightDecay, momentum, centered, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("RmsProp has no nesterov; its groups take lr, alpha, eps, weightDecay, momentum, centered, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Rprop as `torch.optim.Rprop` computes it, with PyTorch's defaults and maximize. */
@@ -1381,6 +1870,39 @@ public class RpropGroup internal constructor(private val group: RpropOptions.Gro
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Rprop has no alpha; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no beta1; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no beta2; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no beta3; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no eps; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no epsRoot; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no initialAccumulatorValue; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no lossScale; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no momentum; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no nesterov; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Rprop has no weightDecay; its groups take lr, etaMinus, etaPlus, stepSizeMin, stepSizeMax, maximize", level = DeprecationLevel.ERROR)
+    public var weightDecay: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Schedule-Free AdamW as Optax's `contrib.schedule_free_adamw` computes it, with Optax's defaults; swapAverages() puts in the weights to evaluate. */
@@ -1437,6 +1959,27 @@ public class ScheduleFreeAdamWGroup internal constructor(private val group: Sche
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("ScheduleFreeAdamW has no alpha; its groups take lr, beta1, beta2, eps, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeAdamW has no beta3; its groups take lr, beta1, beta2, eps, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeAdamW has no epsRoot; its groups take lr, beta1, beta2, eps, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeAdamW has no initialAccumulatorValue; its groups take lr, beta1, beta2, eps, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeAdamW has no lossScale; its groups take lr, beta1, beta2, eps, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeAdamW has no momentum; its groups take lr, beta1, beta2, eps, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeAdamW has no nesterov; its groups take lr, beta1, beta2, eps, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Schedule-Free SGD as Optax's `contrib.schedule_free_sgd` computes it, with Optax's defaults; swapAverages() puts in the weights to evaluate. */
@@ -1481,6 +2024,33 @@ public class ScheduleFreeSgdGroup internal constructor(private val group: Schedu
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("ScheduleFreeSgd has no alpha; its groups take lr, beta1, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeSgd has no beta2; its groups take lr, beta1, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeSgd has no beta3; its groups take lr, beta1, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeSgd has no eps; its groups take lr, beta1, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeSgd has no epsRoot; its groups take lr, beta1, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeSgd has no initialAccumulatorValue; its groups take lr, beta1, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeSgd has no lossScale; its groups take lr, beta1, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeSgd has no momentum; its groups take lr, beta1, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("ScheduleFreeSgd has no nesterov; its groups take lr, beta1, weightDecay, weightLrPower, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** SGD as `torch.optim.SGD` computes it, with PyTorch's defaults: momentum with dampening, Nesterov and maximize. */
@@ -1531,6 +2101,30 @@ public class SgdGroup internal constructor(private val group: SgdOptions.Group) 
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Sgd has no alpha; its groups take lr, momentum, dampening, weightDecay, nesterov, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Sgd has no beta1; its groups take lr, momentum, dampening, weightDecay, nesterov, maximize", level = DeprecationLevel.ERROR)
+    public var beta1: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Sgd has no beta2; its groups take lr, momentum, dampening, weightDecay, nesterov, maximize", level = DeprecationLevel.ERROR)
+    public var beta2: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Sgd has no beta3; its groups take lr, momentum, dampening, weightDecay, nesterov, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Sgd has no eps; its groups take lr, momentum, dampening, weightDecay, nesterov, maximize", level = DeprecationLevel.ERROR)
+    public var eps: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Sgd has no epsRoot; its groups take lr, momentum, dampening, weightDecay, nesterov, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Sgd has no initialAccumulatorValue; its groups take lr, momentum, dampening, weightDecay, nesterov, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Sgd has no lossScale; its groups take lr, momentum, dampening, weightDecay, nesterov, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Adam over the rows with a gradient only, as `torch.optim.SparseAdam` computes it, with PyTorch's defaults and maximize; the other rows and their moments stay as they are. */
@@ -1575,6 +2169,30 @@ public class SparseAdamGroup internal constructor(private val group: SparseAdamO
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("SparseAdam has no alpha; its groups take lr, beta1, beta2, eps, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("SparseAdam has no beta3; its groups take lr, beta1, beta2, eps, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("SparseAdam has no epsRoot; its groups take lr, beta1, beta2, eps, maximize", level = DeprecationLevel.ERROR)
+    public var epsRoot: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("SparseAdam has no initialAccumulatorValue; its groups take lr, beta1, beta2, eps, maximize", level = DeprecationLevel.ERROR)
+    public var initialAccumulatorValue: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("SparseAdam has no lossScale; its groups take lr, beta1, beta2, eps, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("SparseAdam has no momentum; its groups take lr, beta1, beta2, eps, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("SparseAdam has no nesterov; its groups take lr, beta1, beta2, eps, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("SparseAdam has no weightDecay; its groups take lr, beta1, beta2, eps, maximize", level = DeprecationLevel.ERROR)
+    public var weightDecay: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
 
 /** Yogi as Optax's `yogi` computes it, with Optax's defaults and the paper's lr 0.01. */
@@ -1631,4 +2249,22 @@ public class YogiGroup internal constructor(private val group: YogiOptions.Group
     /** Ascends instead of descending. */
     public var maximize: Boolean? = null
         set(value) { field = value; group.maximize(value) }
+
+    @Deprecated("Yogi has no alpha; its groups take lr, beta1, beta2, eps, epsRoot, initialAccumulatorValue, maximize", level = DeprecationLevel.ERROR)
+    public var alpha: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Yogi has no beta3; its groups take lr, beta1, beta2, eps, epsRoot, initialAccumulatorValue, maximize", level = DeprecationLevel.ERROR)
+    public var beta3: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Yogi has no lossScale; its groups take lr, beta1, beta2, eps, epsRoot, initialAccumulatorValue, maximize", level = DeprecationLevel.ERROR)
+    public var lossScale: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Yogi has no momentum; its groups take lr, beta1, beta2, eps, epsRoot, initialAccumulatorValue, maximize", level = DeprecationLevel.ERROR)
+    public var momentum: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Yogi has no nesterov; its groups take lr, beta1, beta2, eps, epsRoot, initialAccumulatorValue, maximize", level = DeprecationLevel.ERROR)
+    public var nesterov: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
+
+    @Deprecated("Yogi has no weightDecay; its groups take lr, beta1, beta2, eps, epsRoot, initialAccumulatorValue, maximize", level = DeprecationLevel.ERROR)
+    public var weightDecay: Any? get() = null; set(@Suppress("UNUSED_PARAMETER") value) {}
 }
