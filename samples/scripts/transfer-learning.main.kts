@@ -90,7 +90,7 @@ Model.newInstance("transfer").use { model ->
             backbone.freezeParameters(false)
             @Suppress("UNCHECKED_CAST") // the pipeline keeps its optimizers untyped; this one is AdamW
             val adamW = run.optimizers.getValue("default") as Optimizer<AdamOptions.Group>
-            adamW.addGroup("backbone", glob("01SequentialBlock_*")) { it.lr(1e-4) }
+            adamW.addGroup("backbone", parametersOf(backbone)) { it.lr(1e-4) }
             accuracy("fine-tuned, backbone at lr 1e-4", run.run())
             println("backbone changed once unfrozen: " + (values(backbone).zip(pretrained).any { (a, b) -> !a.contentEquals(b) }))
         }

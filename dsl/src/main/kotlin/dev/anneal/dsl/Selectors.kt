@@ -1,5 +1,6 @@
 package dev.anneal.dsl
 
+import ai.djl.nn.Block
 import dev.anneal.param.Selector
 
 /** Parameters either selector picks: `group(bias or norm) { ... }`. */
@@ -25,6 +26,9 @@ public fun glob(pattern: String): Selector = Selector.glob(pattern)
 
 /** Parameters whose hierarchical name contains a match of [pattern]. */
 public fun regex(pattern: String): Selector = Selector.regex(pattern)
+
+/** The parameters of [block], a part of the model, by identity: survives adding a layer before it. */
+public fun parametersOf(block: Block): Selector = Selector.of(block)
 
 /** Parameters whose name contains [fragment], ignoring case. */
 public fun named(fragment: String): Selector = Selector.nameContains(fragment)

@@ -25,4 +25,23 @@ class SelectorsSpec : FunSpec({
                 listOf("conv_weight")
         }
     }
+
+    test("parametersOf(block) picks a part of the model by identity: the same parameters after a layer is added before it") {
+        NDManager.newBaseManager().use { m ->
+            fun linear(units: Long) = ai.djl.nn.core.Linear.builder().setUnits(units).build()
+            val backbone = ai.djl.nn.SequentialBlock().add(linear(8)).add(linear(6))
+            val head = linear(3)
+            val model = ai.djl.nn.SequentialBlock().add(backbone).add(head)
+            model.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, Shape(2, 4))
+            fun picked(block: ai.djl.nn.Block) = ParameterSet.of(block).select(parametersOf(backbone)::matches).map { it.name() }
+            picked(model) shouldBe listOf("01SequentialBlock_01Linear_weight", "01SequentialBlock_01Linear_bias",
+                "01SequentialBlock_02Linear_weight", "01SequentialBlock_02Linear_bias")
+            // A layer in front renumbers every name; the selection follows the block.
+            val grown = ai.djl.nn.SequentialBlock().add(linear(4)).add(backbone).add(head)
+            grown.initialize(m, ai.djl.ndarray.types.DataType.FLOAT32, Shape(2, 4))
+            picked(grown) shouldBe listOf("02SequentialBlock_01Linear_weight", "02SequentialBlock_01Linear_bias",
+                "02SequentialBlock_02Linear_weight", "02SequentialBlock_02Linear_bias")
+            ParameterSet.of(grown).select(parametersOf(head)::matches).map { it.name() } shouldBe listOf("03Linear_weight", "03Linear_bias")
+        }
+    }
 })

@@ -2,6 +2,8 @@ package dev.anneal.param;
 
 import dev.anneal.config.InvalidConfigException;
 import ai.djl.nn.Block;
+import ai.djl.nn.Parameter;
+import ai.djl.util.Pair;
 
 import java.util.Locale;
 import java.util.Objects;
@@ -51,6 +53,14 @@ public sealed interface Selector {
     /** Any test; {@code description} names it in audits and errors. */
     static Selector where(String description, Predicate<Param> test) {
         return new Where(description, test);
+    }
+
+    /**
+     * The parameters of {@code block}, a part of the model (a backbone, a head), found by identity
+     * rather than by DJL's numbered names, so the selection survives adding a layer before it.
+     */
+    static Selector of(Block block) {
+        return new Of(block);
     }
 
     /** Parameters owned by blocks of this class ({@code Conv2d.class}). */
@@ -175,6 +185,27 @@ public sealed interface Selector {
         @Override
         public String toString() {
             return description;
+        }
+    }
+
+    record Of(Block block) implements Selector {
+        public Of {
+            Objects.requireNonNull(block, "block");
+        }
+
+        @Override
+        public boolean matches(Param p) {
+            for (Pair<String, Parameter> own : block.getParameters()) {
+                if (own.getValue().isInitialized() && own.getValue().getArray() == p.array()) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public String toString() {
+            return "of(" + block.getClass().getSimpleName() + "@" + Integer.toHexString(System.identityHashCode(block)) + ")";
         }
     }
 

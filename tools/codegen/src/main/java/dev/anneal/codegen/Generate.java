@@ -58,11 +58,21 @@ public final class Generate {
     }
 
     public static void main(String[] args) {
+        if (List.of(args).contains("--help")) {
+            System.out.print("""
+                    usage: anneal generate [--check]
+
+                    Rewrites the optimizers' Java builders and Kotlin DSL from their declarations (the rule
+                    files in engine/src/main/java/dev/anneal/optim and grad). --check writes nothing, lists
+                    each stale file, and exits with 1 if there is one.
+                    """);
+            return;
+        }
         for (String arg : args) {
             if (!arg.equals("--check")) {
                 // A mistyped --check must not rewrite the files it meant to check.
                 System.err.println("anneal generate: " + Shown.quoted(arg)
-                        + " is not an option; the only option is --check");
+                        + " is not an option; the options are --check and --help");
                 System.exit(2);
             }
         }
