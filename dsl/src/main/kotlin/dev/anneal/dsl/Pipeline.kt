@@ -137,6 +137,13 @@ public class PipelineScope internal constructor() {
     public var resumeFrom: Path? = null
 
     /**
+     * Resumes even when the optimizers are set otherwise than the ones that wrote the checkpoint
+     * (more epochs under a cosine, another lr); false (the default) refuses such a resume, naming
+     * each setting with its value then and now.
+     */
+    public var acceptChangedSettings: Boolean = false
+
+    /**
      * A folder for the run's `metrics.csv`, `metrics.jsonl`, `config.json`, charts,
      * `diagnosis.txt` and the checkpoints `best.anneal` and `final.anneal` (the engine's
      * `RunFolder`), made if missing; null (the default) writes none.
@@ -199,6 +206,7 @@ public class PipelineScope internal constructor() {
             .prefetch(Dispatchers.IO.asExecutor(), prefetch).checkpoints(checkpoints).resumeFrom(resumeFrom)
             .runFolder(runFolder)
             .bestBy(bestBy)
+            .acceptChangedSettings(acceptChangedSettings)
             .seed(seed)
             .device(device)
             .inputShape(inputShape)

@@ -34,9 +34,12 @@ import java.util.Set;
  * @param parameters every parameter of the model, frozen ones included, by name
  * @param optimizers each optimizer's state, by the name the loop knows it under
  * @param plateaus   each plateau's state, keyed {@code <optimizer>.<group>.<hyperparameter>#<n>}
+ * @param settings   each optimizer's {@link Settings}, for a resume to compare with its own; none
+ *                   recorded (empty) in a checkpoint written before they were
  */
 public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
-                         Map<String, OptimizerState> optimizers, Map<String, Map<String, Double>> plateaus) {
+                         Map<String, OptimizerState> optimizers, Map<String, Map<String, Double>> plateaus,
+                         Map<String, Map<String, String>> settings) {
     public Checkpoint {
         Checks c = new Checks("checkpoint");
         c.require(epoch >= 0, "epoch", "must be at least 0, got " + epoch);
@@ -48,6 +51,15 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
         // Ordered copies (Map.copyOf's order changes from JVM to JVM): the file's bytes depend on the state only.
         plateaus.forEach((key, state) -> copies.put(key, Collections.unmodifiableMap(new LinkedHashMap<>(state))));
         plateaus = Collections.unmodifiableMap(copies);
+        Map<String, Map<String, String>> described = new LinkedHashMap<>();
+        settings.forEach((name, values) -> described.put(name, Collections.unmodifiableMap(new LinkedHashMap<>(values))));
+        settings = Collections.unmodifiableMap(described);
+    }
+
+    /** A checkpoint that records no settings. */
+    public Checkpoint(int epoch, long batch, Map<String, NDArray> parameters, Map<String, OptimizerState> optimizers,
+                      Map<String, Map<String, Double>> plateaus) {
+        this(epoch, batch, parameters, optimizers, plateaus, Map.of());
     }
 
     /** The state of a run at a batch boundary: {@code batch} batches of {@code epoch} are done. */
@@ -57,10 +69,15 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
             parameters.put(p.name(), p.array());
         }
         Map<String, OptimizerState> states = new LinkedHashMap<>();
-        optimizers.forEach((name, optimizer) -> states.put(name, optimizer.state()));
+        Map<String, Map<String, String>> settings = new LinkedHashMap<>();
+        optimizers.forEach((name, optimizer) -> {
+            OptimizerState state = optimizer.state();
+            states.put(name, state);
+            settings.put(name, Settings.of(optimizer, state.step()));
+        });
         Map<String, Map<String, Double>> plateaus = new LinkedHashMap<>();
         plateaus(optimizers).forEach((key, plateau) -> plateaus.put(key, plateau.state()));
-        return new Checkpoint(epoch, batch, parameters, states, plateaus);
+        return new Checkpoint(epoch, batch, parameters, states, plateaus, settings);
     }
 
     /**

@@ -126,6 +126,15 @@ public final class CheckpointFile {
                     plateaus.add(key, p);
                 });
                 header.add("plateaus", plateaus);
+                if (!checkpoint.settings().isEmpty()) {
+                    JsonObject settings = new JsonObject();
+                    checkpoint.settings().forEach((name, values) -> {
+                        JsonObject o = new JsonObject();
+                        values.forEach(o::addProperty);
+                        settings.add(name, o);
+                    });
+                    header.add("settings", settings);
+                }
                 long headerOffset = out.position();
                 byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
                 CRC32 crc = new CRC32();
@@ -164,7 +173,7 @@ public final class CheckpointFile {
                     optimizers.put(e.getKey(), new OptimizerState(o.rule, o.step, o.skipped, o.lossScale, o.updates,
                             load(in, o.tensors, manager, created)));
                 }
-                return new Checkpoint(header.epoch, header.batch, parameters, optimizers, header.plateaus);
+                return new Checkpoint(header.epoch, header.batch, parameters, optimizers, header.plateaus, header.settings);
             } catch (IOException | RuntimeException e) {
                 created.forEach(NDArray::close);
                 throw e;
@@ -275,7 +284,7 @@ public final class CheckpointFile {
     }
 
     private record Header(int epoch, long batch, List<Entry> parameters, Map<String, OptimizerHeader> optimizers,
-                          Map<String, Map<String, Double>> plateaus) {
+                          Map<String, Map<String, Double>> plateaus, Map<String, Map<String, String>> settings) {
     }
 
     /** The header, checked as a whole: its place, its checksum, its syntax, every value, the tensors' layout. */
@@ -372,10 +381,22 @@ public final class CheckpointFile {
                 }
             });
         }
+        Map<String, Map<String, String>> settings = new LinkedHashMap<>();
+        HeaderFields described = h.optionalObject("settings"); // absent from checkpoints written before it
+        if (described != null) {
+            described.all().forEach((name, value) -> {
+                HeaderFields o = HeaderFields.of(value, described.checks().at("[" + Shown.quoted(name) + "]"));
+                if (o != null) {
+                    Map<String, String> values = new LinkedHashMap<>();
+                    o.all().forEach((key, text) -> values.put(key, HeaderFields.string(text, o.checks(), StrictJson.field(key))));
+                    settings.put(name, values);
+                }
+            });
+        }
         h.noOthers();
         layout.end(c);
         c.throwIfAny();
-        return new Header(epoch.intValue(), batch, parameters, optimizers, plateaus);
+        return new Header(epoch.intValue(), batch, parameters, optimizers, plateaus, settings);
     }
 
     private static OptimizerHeader optimizer(HeaderFields o, Layout layout, String tensorPath) {

@@ -121,6 +121,11 @@ final class HeaderFields {
         return null;
     }
 
+    /** An object that may be missing (null then, and no problem). */
+    HeaderFields optionalObject(String name) {
+        return fields.containsKey(name) ? object(name) : null;
+    }
+
     HeaderFields object(String name) {
         Object value = field(name);
         return value == null ? null : of(value, checks.at(name));

@@ -83,6 +83,7 @@ public final class Pipeline implements AutoCloseable {
     private final List<Supplier<? extends Callback>> callbacks;
     private final CheckpointPolicy checkpoints;
     private final Path resumeFrom;
+    private final boolean acceptChangedSettings;
     private final Path runFolder;
     /** Where the pipeline initialized the model's parameters, closed with it; null for a model given initialized. */
     private final NDManager owned;
@@ -143,6 +144,7 @@ public final class Pipeline implements AutoCloseable {
         this.callbacks = List.copyOf(b.callbacks);
         this.checkpoints = b.checkpoints;
         this.resumeFrom = b.resumeFrom;
+        this.acceptChangedSettings = b.acceptChangedSettings;
         this.runFolder = b.runFolder;
         if (b.seed != null) {
             Engine.getInstance().setRandomSeed(b.seed);
@@ -205,7 +207,7 @@ public final class Pipeline implements AutoCloseable {
             builder.checkpoints(checkpoints);
         }
         if (resumeFrom != null) {
-            builder.resumeFrom(resumeFrom);
+            builder.resumeFrom(resumeFrom).acceptChangedSettings(acceptChangedSettings);
         }
         if (prefetchDepth > 0) {
             builder.prefetch(prefetchExecutor, prefetchDepth);
@@ -450,6 +452,7 @@ public final class Pipeline implements AutoCloseable {
         private final List<Supplier<? extends Callback>> callbacks = new ArrayList<>();
         private CheckpointPolicy checkpoints;
         private Path resumeFrom;
+        private boolean acceptChangedSettings;
         private Path runFolder;
         private Integer seed;
         private Device device;
@@ -589,6 +592,12 @@ public final class Pipeline implements AutoCloseable {
          * is built, before it initializes the model: the same seed gives the same run. Null leaves
          * it as it is.
          */
+        /** See {@link TrainingLoop.Builder#acceptChangedSettings}: false (the default) refuses such a resume. */
+        public Builder acceptChangedSettings(boolean accept) {
+            this.acceptChangedSettings = accept;
+            return this;
+        }
+
         public Builder seed(Integer seed) {
             this.seed = seed;
             return this;

@@ -20,6 +20,7 @@ import dev.anneal.run.RunFolder;
 import dev.anneal.state.Checkpoint;
 import dev.anneal.state.CheckpointFile;
 import dev.anneal.state.CheckpointPolicy;
+import dev.anneal.state.Settings;
 import dev.anneal.train.metric.Metric;
 
 import java.io.IOException;
@@ -92,6 +93,7 @@ public final class TrainingLoop {
     private final Monitor bestBy;
     private final Path finalCheckpoint;
     private final Path resumeFrom;
+    private final boolean acceptChangedSettings;
     /** The step this loop made, null for a step of the caller's own. */
     private final SupervisedStep supervised;
     private final Accumulation accumulation;
@@ -167,6 +169,7 @@ public final class TrainingLoop {
             this.finalCheckpoint = b.finalCheckpoint;
         }
         this.resumeFrom = b.resumeFrom;
+        this.acceptChangedSettings = b.acceptChangedSettings;
         this.logEvery = b.logEvery;
     }
 
@@ -468,6 +471,16 @@ public final class TrainingLoop {
                     + " in epoch " + saved.epoch() + ", after this run's last epoch");
             c.throwIfAny();
             saved.check(model, optimizers);
+            if (!acceptChangedSettings) {
+                Map<String, Long> steps = new LinkedHashMap<>();
+                saved.optimizers().forEach((name, state) -> steps.put(name, state.step()));
+                List<Violation> changed = Settings.changes(saved.settings(), optimizers, steps);
+                if (!changed.isEmpty()) {
+                    changed.add(new Violation("trainingLoop.acceptChangedSettings", "is false: the run's spec is not the one"
+                            + " that wrote the checkpoint; set it to train on with this run's settings"));
+                    throw new InvalidConfigException(changed);
+                }
+            }
             return new Pending(saved, loading);
         } catch (InvalidConfigException e) {
             loading.close();
@@ -616,6 +629,7 @@ public final class TrainingLoop {
         private Path runFolder;
         private Monitor runFolderBestBy;
         private Path resumeFrom;
+        private boolean acceptChangedSettings;
         private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
 
         public Builder block(Block block) {
@@ -785,6 +799,16 @@ public final class TrainingLoop {
          */
         public Builder resumeFrom(Path checkpoint) {
             this.resumeFrom = Objects.requireNonNull(checkpoint, "checkpoint");
+            return this;
+        }
+
+        /**
+         * Resumes even when the run's optimizers are set otherwise than the ones that wrote the
+         * checkpoint (a hyperparameter, a schedule that now runs longer): by default such a resume
+         * is refused, naming each setting with its value then and now.
+         */
+        public Builder acceptChangedSettings(boolean accept) {
+            this.acceptChangedSettings = accept;
             return this;
         }
 
