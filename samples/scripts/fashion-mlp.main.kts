@@ -24,7 +24,7 @@ NDManager.newBaseManager().use { data ->
             .add(Linear.builder().setUnits(128).build()).add(Activation.reluBlock())
             .add(Linear.builder().setUnits(10).build())
         seed = 7 // initialized by the pipeline, for the first batch's shape, the same each run
-        this.data = FashionMnist.loadShuffled(dir, FashionMnist.Split.TRAIN, data, batch, 7L)
+        data(FashionMnist.loadShuffled(dir, FashionMnist.Split.TRAIN, data, batch, 7L))
         validation = FashionMnist.load(dir, FashionMnist.Split.TEST, data, batch)
         loss = Losses.softmaxCrossEntropy()
         val base = schedule { warmup(steps = 50) then cosine(epochs = passes, peak = 2e-3) }

@@ -58,7 +58,7 @@ NDManager.newBaseManager().use { manager ->
 
     val run = pipeline {
         model = linear
-        this.data = data
+        data(data)
         loss = Losses.mse()
         optimizer { lbfgs(lr = 1, maxIter = 20, strongWolfe = true) }
         epochs = passes

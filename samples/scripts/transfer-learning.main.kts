@@ -58,8 +58,8 @@ Model.newInstance("transfer").use { model ->
 
         // 1. The backbone learns Fashion-MNIST's ten classes.
         pipeline {
-            this.model = fine
-            this.data = FashionMnist.loadShuffled(dir, FashionMnist.Split.TRAIN, data, batch, 5L)
+            model(fine)
+            data(FashionMnist.loadShuffled(dir, FashionMnist.Split.TRAIN, data, batch, 5L))
             validation = FashionMnist.load(dir, FashionMnist.Split.TEST, data, batch)
             loss = Losses.softmaxCrossEntropy()
             optimizer { adamW(lr = 1e-3) }
@@ -74,8 +74,8 @@ Model.newInstance("transfer").use { model ->
         backbone.freezeParameters(true)
         val pretrained = values(backbone)
         val run = pipeline {
-            this.model = transferred
-            this.data = coarseSplit(data, FashionMnist.Split.TRAIN, true)
+            model(transferred)
+            data(coarseSplit(data, FashionMnist.Split.TRAIN, true))
             validation = coarseSplit(data, FashionMnist.Split.TEST, false)
             loss = Losses.softmaxCrossEntropy()
             optimizer { adamW(lr = 1e-3) }

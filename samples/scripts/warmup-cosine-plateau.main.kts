@@ -29,8 +29,8 @@ Model.newInstance("lenet").use { model ->
         val lr = plateau(schedule { warmup(steps = 100) then cosine(epochs = passes, peak = 0.05) },
             factor = 0.5, patience = 0)
         val run = pipeline {
-            this.model = model.block
-            this.data = train
+            model(model.block)
+            data(train)
             validation = test
             loss = Losses.softmaxCrossEntropy()
             optimizer { momentum(lr = lr, momentum = 0.9) }

@@ -163,6 +163,35 @@ public class PipelineScope internal constructor() {
     private val metricMakers = mutableListOf<(Loss?) -> Metric>()
     private val callbackMakers = mutableListOf<(Block) -> Callback>()
 
+    // The same settings as calls: in a script, a `val model` (`data`, `validation`, `loss`,
+    // `epochs`) of the user's own shadows the property, so `model = model` does not compile;
+    // `model(model)` does.
+
+    /** Sets [model]. */
+    public fun model(block: Block) {
+        model = block
+    }
+
+    /** Sets [data]. */
+    public fun data(set: Dataset) {
+        data = set
+    }
+
+    /** Sets [validation]. */
+    public fun validation(set: Dataset) {
+        validation = set
+    }
+
+    /** Sets [loss]. */
+    public fun loss(function: Loss) {
+        loss = function
+    }
+
+    /** Sets [epochs]. */
+    public fun epochs(count: Int) {
+        epochs = count
+    }
+
     /** The optimizer of the whole model (the one of a supervised run), named `default`. */
     public fun <G> optimizer(block: OptimizerScope<G>.() -> Unit) {
         engine.optimizer(dev.anneal.dsl.optimizer(block))
