@@ -1,11 +1,7 @@
 package dev.anneal.run
 
 import ai.djl.ndarray.NDManager
-import ai.djl.ndarray.types.DataType
 import ai.djl.ndarray.types.Shape
-import ai.djl.nn.SequentialBlock
-import ai.djl.nn.core.Linear
-import ai.djl.training.dataset.ArrayDataset
 import com.google.gson.JsonParser
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet
@@ -13,7 +9,7 @@ import dev.anneal.plot.LineChart
 import dev.anneal.schedule.Phase
 import dev.anneal.schedule.Duration
 import dev.anneal.schedule.Timeline
-import dev.anneal.support.GradientGenerator
+import dev.anneal.support.fixedClassifier
 import dev.anneal.train.Callback
 import dev.anneal.train.History
 import dev.anneal.train.TrainingEvent
@@ -44,14 +40,7 @@ class RunFolderSpec : FunSpec({
     afterSpec { manager.close() }
 
     fun train(dir: Path, epochs: Int = 3, stopAt: Long? = null, extra: Callback? = null): Pair<TrainingResult, RunFolder> {
-        val block = SequentialBlock().add(Linear.builder().setUnits(3).build())
-        block.initialize(manager, DataType.FLOAT32, Shape(16, 4))
-        block.parameters.values().forEachIndexed { i, p ->
-            manager.create(GradientGenerator.values(5, 0, i, p.array.shape.size().toInt(), 0.5), p.array.shape).copyTo(p.array)
-        }
-        val x = manager.create(GradientGenerator.values(9, 0, 0, 128 * 4, 1.0), Shape(128, 4))
-        val y = manager.create(FloatArray(128) { (it % 3).toFloat() })
-        val data = ArrayDataset.Builder().setData(x).optLabels(y).setSampling(16, false).build()
+        val (block, data) = fixedClassifier(manager)
         val cosine = Timeline.of(Phase.cosine(Duration.steps(8L * epochs), 0.5, 0.01))
         val optimizer = Optimizers.sgd().lr(cosine).momentum(0.9).build().compile(ParameterSet.of(block))
         val folder = RunFolder.create(dir, optimizer)

@@ -1,10 +1,7 @@
 package dev.anneal.state
 
 import ai.djl.ndarray.NDManager
-import ai.djl.ndarray.types.DataType
-import ai.djl.ndarray.types.Shape
 import ai.djl.nn.SequentialBlock
-import ai.djl.nn.core.Linear
 import ai.djl.training.dataset.ArrayDataset
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Optimizers
@@ -14,7 +11,7 @@ import dev.anneal.schedule.Phase
 import dev.anneal.schedule.Plateau
 import dev.anneal.schedule.Schedule
 import dev.anneal.schedule.Timeline
-import dev.anneal.support.GradientGenerator
+import dev.anneal.support.fixedClassifier
 import dev.anneal.train.TrainingLoop
 import dev.anneal.train.loss.Losses
 import io.kotest.assertions.throwables.shouldThrow
@@ -29,16 +26,7 @@ class ResumeSettingsSpec : FunSpec({
     /** A cosine from 0.1 over [steps] steps: 8 batches an epoch below. */
     fun cosine(steps: Long): Schedule = Timeline.of(Phase.cosine(Duration.steps(steps), 0.1)).toSchedule()
 
-    fun setUp(manager: NDManager): Pair<SequentialBlock, ArrayDataset> {
-        val block = SequentialBlock().add(Linear.builder().setUnits(3).build())
-        block.initialize(manager, DataType.FLOAT32, Shape(16, 4))
-        block.parameters.values().forEachIndexed { i, p ->
-            manager.create(GradientGenerator.values(5, 0, i, p.array.shape.size().toInt(), 0.5), p.array.shape).copyTo(p.array)
-        }
-        val x = manager.create(GradientGenerator.values(9, 0, 0, 128 * 4, 1.0), Shape(128, 4))
-        val y = manager.create(FloatArray(128) { (it % 3).toFloat() })
-        return block to ArrayDataset.Builder().setData(x).optLabels(y).setSampling(16, false).build()
-    }
+    fun setUp(manager: NDManager) = fixedClassifier(manager)
 
     fun run(manager: NDManager, block: SequentialBlock, data: ArrayDataset, lr: Schedule, epochs: Int,
             build: TrainingLoop.Builder.() -> Unit) {

@@ -1,16 +1,11 @@
 package dev.anneal.train
 
 import ai.djl.ndarray.NDManager
-import ai.djl.ndarray.types.DataType
-import ai.djl.ndarray.types.Shape
-import ai.djl.nn.SequentialBlock
-import ai.djl.nn.core.Linear
-import ai.djl.training.dataset.ArrayDataset
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet
 import dev.anneal.state.CheckpointFile
-import dev.anneal.support.GradientGenerator
+import dev.anneal.support.fixedClassifier
 import dev.anneal.train.loss.Losses
 import dev.anneal.train.metric.MeanLoss
 import io.kotest.assertions.throwables.shouldThrow
@@ -26,17 +21,7 @@ import kotlin.io.path.createTempDirectory
 class KeptCheckpointsSpec : FunSpec({
     val dir = createTempDirectory("kept")
 
-    /** A linear classifier on fixed data; 8 batches an epoch. */
-    fun setUp(manager: NDManager): Pair<SequentialBlock, ArrayDataset> {
-        val block = SequentialBlock().add(Linear.builder().setUnits(3).build())
-        block.initialize(manager, DataType.FLOAT32, Shape(16, 4))
-        block.parameters.values().forEachIndexed { i, p ->
-            manager.create(GradientGenerator.values(5, 0, i, p.array.shape.size().toInt(), 0.5), p.array.shape).copyTo(p.array)
-        }
-        val x = manager.create(GradientGenerator.values(9, 0, 0, 128 * 4, 1.0), Shape(128, 4))
-        val y = manager.create(FloatArray(128) { (it % 3).toFloat() })
-        return block to ArrayDataset.Builder().setData(x).optLabels(y).setSampling(16, false).build()
-    }
+    fun setUp(manager: NDManager) = fixedClassifier(manager)
 
     fun values(model: ParameterSet): Map<String, List<Float>> = model.all().associate { it.name() to it.array().toFloatArray().toList() }
 
