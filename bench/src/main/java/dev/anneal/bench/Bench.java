@@ -49,7 +49,7 @@ public final class Bench {
     }
 
     private static final String USAGE = "usage: anneal bench [--quick] [--json FILE]\n"
-            + "  --quick       fewer rounds, under a minute\n"
+            + "  --quick       fewer rounds of each case (still minutes: the catalogue is long)\n"
             + "  --json FILE   also write the figures as JSON, into a folder that exists\n"
             + "  --help        this help\n";
 
