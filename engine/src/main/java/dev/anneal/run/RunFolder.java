@@ -3,6 +3,7 @@ package dev.anneal.run;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+import dev.anneal.internal.AtomicFile;
 import dev.anneal.optim.AuditRow;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.plot.LineChart;
@@ -16,7 +17,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -216,19 +216,10 @@ public final class RunFolder implements Callback {
         write(file, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** Writes {@code bytes} to {@code file} through a temporary file moved into place. */
+    /** Writes {@code bytes} to {@code file} whole or not at all. */
     private static void write(Path file, byte[] bytes) {
         try {
-            Path parent = file.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            // A hidden sibling, not createTempFile's: that one is readable by its owner only.
-            Path temporary = parent.resolve("." + file.getFileName() + ".tmp");
-            try {
-                Files.write(temporary, bytes);
-                Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(temporary);
-            }
+            AtomicFile.write(file, bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file + " in the run folder", e);
         }

@@ -2,6 +2,7 @@ package dev.anneal.schedule;
 
 import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
+import dev.anneal.internal.AtomicFile;
 import dev.anneal.plot.LineChart;
 
 import java.io.IOException;
@@ -124,15 +125,7 @@ public final class Preview {
 
     public void writePng(Path file) throws IOException {
         refuseFolder(file);
-        byte[] png = png();
-        Path target = file.toAbsolutePath();
-        Path temporary = target.resolveSibling("." + target.getFileName() + ".tmp");
-        try {
-            Files.write(temporary, png);
-            Files.move(temporary, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(temporary);
-        }
+        AtomicFile.write(file, png());
     }
 
     /** The step drawn as point {@code i} of {@code points}, first and last step included. */

@@ -1,11 +1,12 @@
 package dev.anneal.train;
 
+import dev.anneal.internal.AtomicFile;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
@@ -40,13 +41,10 @@ final class BestCheckpoint {
     /** After the checkpoint was written: records {@code value} as the best, atomically. */
     void kept(double value) {
         best = value;
-        Path record = record();
-        Path temporary = record.resolveSibling("." + record.getFileName() + ".tmp");
         try {
-            Files.writeString(temporary, monitor.figure() + " " + Double.toString(value) + "\n", StandardCharsets.UTF_8);
-            Files.move(temporary, record, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFile.write(record(), (monitor.figure() + " " + value + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write " + record, e);
+            throw new UncheckedIOException("cannot write " + record(), e);
         }
     }
 
