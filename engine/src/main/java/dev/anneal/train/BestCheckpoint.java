@@ -7,7 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Locale;
 
 /**
  * The best epoch's checkpoint a loop keeps ({@link TrainingLoop.Builder#bestCheckpoint}), with the
@@ -24,14 +23,6 @@ final class BestCheckpoint {
         this.file = file;
         this.monitor = monitor;
         this.best = resumed ? recorded() : monitor.worst();
-    }
-
-    Path file() {
-        return file;
-    }
-
-    Monitor monitor() {
-        return monitor;
     }
 
     boolean improvedBy(double value) {
@@ -61,10 +52,5 @@ final class BestCheckpoint {
 
     private Path record() {
         return file.resolveSibling(file.getFileName() + ".figure");
-    }
-
-    @Override
-    public String toString() {
-        return String.format(Locale.ROOT, "%s (best %s %s)", file, monitor.figure(), best);
     }
 }
