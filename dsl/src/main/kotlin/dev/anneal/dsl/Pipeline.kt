@@ -14,6 +14,7 @@ import ai.djl.training.loss.Loss
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.data.IdxDataset
 import dev.anneal.internal.FusedOps
+import dev.anneal.internal.GradientTape
 import dev.anneal.optim.Optimizer
 import dev.anneal.optim.OptimizerSpec
 import dev.anneal.param.Selector
@@ -348,7 +349,7 @@ public class StepScope internal constructor(
      * a number's tensor when the operation returns, and the graph would read freed memory here.
      */
     public fun backward(lossScale: Float = 1f, compute: () -> NDArray): Float =
-        Engine.getInstance().newGradientCollector().use { tape ->
+        GradientTape.open(Engine.getInstance().engineName).use { tape ->
             val value = compute()
             tape.backward(if (lossScale == 1f) value else value.mul(FusedOps.constant(value, lossScale)))
             value.getFloat()

@@ -35,11 +35,11 @@ public final class EpochShuffle implements Sampler.SubSampler, EpochAware {
         synchronized (this) {
             e = epoch++;
         }
-        return Arrays.stream(permutation(Math.toIntExact(dataset.size()), e)).iterator();
+        return Arrays.stream(order(Math.toIntExact(dataset.size()), e)).iterator();
     }
 
-    /** The order of {@code epoch} over {@code n} records. */
-    private long[] permutation(int n, int epoch) {
+    /** The order of {@code epoch} over {@code n} records, whatever epoch this shuffle is at. */
+    public long[] order(int n, int epoch) {
         SplittableRandom random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + epoch);
         long[] order = new long[n];
         for (int i = 0; i < n; i++) {

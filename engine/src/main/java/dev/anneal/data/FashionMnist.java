@@ -83,6 +83,15 @@ public final class FashionMnist {
         return builder(dir, split, manager).shuffle(batchSize, seed).build();
     }
 
+    /**
+     * Replica {@code rank}'s share of a split for data-parallel training over {@code workers}
+     * replicas, each taking {@code batchSize} rows of every global batch ({@link RankSlices}).
+     */
+    public static IdxDataset loadShard(Path dir, Split split, NDManager manager, int batchSize, long seed, int rank,
+                                       int workers) throws IOException {
+        return builder(dir, split, manager).shard(batchSize, seed, rank, workers).build();
+    }
+
     private static IdxDataset.Builder builder(Path dir, Split split, NDManager manager) throws IOException {
         if (!isIn(dir)) {
             throw new InvalidConfigException(dir.toString(), "does not hold Fashion-MNIST: expected the files "

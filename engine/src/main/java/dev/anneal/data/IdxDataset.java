@@ -35,7 +35,8 @@ import java.util.zip.ZipException;
 public final class IdxDataset extends ArrayDataset implements EpochAware, Examples {
     private static final int UNSIGNED_BYTE = 0x08;
 
-    private final EpochShuffle shuffle;
+    /** The epoch-dependent order, shuffled or sharded; null in file order. */
+    private final EpochAware order;
     private final String source;
     private final Shape exampleShape;
     private final long classesNeeded;
@@ -45,19 +46,24 @@ public final class IdxDataset extends ArrayDataset implements EpochAware, Exampl
         super(builder);
         this.data = new NDArray[] {images};
         this.labels = new NDArray[] {labels};
-        this.shuffle = builder.shuffle;
+        this.order = builder.order;
         this.source = builder.images + " and " + builder.labels;
         this.exampleShape = images.getShape().slice(1);
         this.classesNeeded = classesNeeded;
         this.smallerBatchAllowed = builder.smallerBatchAllowed;
     }
 
-    /** Sets the epoch of a {@link Builder#shuffle shuffled} set; a set in file order has one order. */
+    /** Sets the epoch of a {@link Builder#shuffle shuffled} or {@link Builder#shard sharded} set; a set in file order has one order. */
     @Override
     public void startEpoch(int epoch) {
-        if (shuffle != null) {
-            shuffle.startEpoch(epoch);
+        if (order != null) {
+            order.startEpoch(epoch);
         }
+    }
+
+    /** This replica's share of a data-parallel run's batches, for a {@link Builder#shard sharded} set. */
+    public Optional<RankSlices> shard() {
+        return order instanceof RankSlices slices ? Optional.of(slices) : Optional.empty();
     }
 
     public static Builder builder() {
@@ -82,7 +88,8 @@ public final class IdxDataset extends ArrayDataset implements EpochAware, Exampl
 
     @Override
     public OptionalInt batchSize() {
-        return sampler instanceof BatchSampler batches ? OptionalInt.of(batches.getBatchSize()) : OptionalInt.empty();
+        return sampler instanceof BatchSampler || sampler instanceof RankSlices
+                ? OptionalInt.of(sampler.getBatchSize()) : OptionalInt.empty();
     }
 
     @Override
@@ -92,6 +99,9 @@ public final class IdxDataset extends ArrayDataset implements EpochAware, Exampl
 
     /** Batches in one pass over the set, from its sampler: no batch is made to count them. */
     public long batchesPerEpoch() {
+        if (sampler instanceof RankSlices slices) {
+            return slices.batches(size());
+        }
         long count = 0;
         for (var batch = sampler.sample(this); batch.hasNext(); batch.next()) {
             count++;
@@ -198,7 +208,7 @@ public final class IdxDataset extends ArrayDataset implements EpochAware, Exampl
         private Path images;
         private Path labels;
         private NDManager manager;
-        private EpochShuffle shuffle;
+        private EpochAware order;
         private boolean smallerBatchAllowed;
 
         @Override
@@ -208,8 +218,20 @@ public final class IdxDataset extends ArrayDataset implements EpochAware, Exampl
 
         /** Batches of {@code batchSize} in an order set by {@code seed} and the epoch ({@link EpochShuffle}). */
         public Builder shuffle(int batchSize, long seed) {
-            shuffle = new EpochShuffle(seed);
+            EpochShuffle shuffle = new EpochShuffle(seed);
+            order = shuffle;
             return setSampling(new BatchSampler(shuffle, batchSize));
+        }
+
+        /**
+         * Replica {@code rank}'s share of a data-parallel run over {@code workers} replicas: its
+         * slice of each global batch of {@code workers × batchSize} in the order {@code seed}
+         * gives each epoch ({@link RankSlices}).
+         */
+        public Builder shard(int batchSize, long seed, int rank, int workers) {
+            RankSlices slices = new RankSlices(seed, batchSize, rank, workers);
+            order = slices;
+            return setSampling(slices);
         }
 
         public Builder images(Path file) {

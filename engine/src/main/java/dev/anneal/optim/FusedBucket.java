@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.anneal.grad.NoGradient;
+import dev.anneal.internal.GradientTape;
 import dev.anneal.internal.FusedOps;
 import dev.anneal.param.Param;
 
@@ -386,8 +387,7 @@ final class FusedBucket implements AutoCloseable {
     private void defineGradients(List<Integer> slots) {
         NDArray first = params.get(slots.get(0)).array();
         try (NDScope ignored = new NDScope();
-             GradientCollector collector = Engine.getEngine(first.getManager().getEngine().getEngineName())
-                     .newGradientCollector()) {
+             GradientCollector collector = GradientTape.open(first.getManager().getEngine().getEngineName())) {
             NDArray sum = null;
             for (int slot : slots) {
                 NDArray w = params.get(slot).array();

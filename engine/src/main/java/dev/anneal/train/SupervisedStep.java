@@ -1,7 +1,6 @@
 package dev.anneal.train;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDScope;
@@ -12,7 +11,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.loss.Loss;
 import dev.anneal.internal.FusedOps;
+import dev.anneal.internal.GradientTape;
 import dev.anneal.optim.Optimizer;
+import dev.anneal.parallel.GradientExchange;
 import dev.anneal.param.Param;
 
 import java.util.List;
@@ -34,6 +35,11 @@ import java.util.function.DoubleSupplier;
  * transform that skips to drop them clears them itself ({@link Optimizer#zeroGrad()}). A loss that is NaN or infinite
  * skips the transforms and the update, so the parameters stay those of the last finite step; the
  * {@link TrainingLoop} then stops.
+ *
+ * <p>In data-parallel training ({@link GradientExchange}) each batch's loss is the mean over every
+ * replica's rows, and the exchange of gradients is the first thing an update does, before the
+ * transforms: clipping, the non-finite check and the loss scale see the gradient of the global
+ * batch, and with accumulation only the last batch of a group exchanges gradients.
  */
 public final class SupervisedStep implements TrainingStep {
     private final Block block;
@@ -41,6 +47,8 @@ public final class SupervisedStep implements TrainingStep {
     private final String optimizerName;
     private final List<GradientTransform> transforms;
     private final Accumulation accumulation;
+    /** The exchange with the other replicas; null when training alone. */
+    private final GradientExchange exchange;
     /** Batches whose gradients were added since the gradients were last cleared or stepped on. */
     private int pending;
     /** False from a backward pass until the gradients are next cleared: what a checkpoint would lose. */
@@ -50,21 +58,23 @@ public final class SupervisedStep implements TrainingStep {
 
     /** Without accumulation: every batch steps. */
     public SupervisedStep(Block block, Loss loss, String optimizerName, List<GradientTransform> transforms) {
-        this(block, loss, optimizerName, transforms, Accumulation.NONE);
+        this(block, loss, optimizerName, transforms, Accumulation.NONE, null);
     }
 
     /**
      * @param optimizerName the optimizer in the loop's {@link TrainingStep.Context} to step
      * @param transforms    run in order between the last backward of a group and the update
      * @param accumulation  how many batches each step takes, and how they combine
+     * @param exchange      the exchange with the other replicas of a data-parallel run; null alone
      */
     public SupervisedStep(Block block, Loss loss, String optimizerName, List<GradientTransform> transforms,
-                          Accumulation accumulation) {
+                          Accumulation accumulation, GradientExchange exchange) {
         this.block = block;
         this.loss = loss;
         this.optimizerName = optimizerName;
         this.transforms = List.copyOf(transforms);
         this.accumulation = java.util.Objects.requireNonNull(accumulation, "accumulation");
+        this.exchange = exchange;
     }
 
     /** Clears the gradients and starts a group: whatever an earlier, stopped run left is not added in. */
@@ -73,6 +83,9 @@ public final class SupervisedStep implements TrainingStep {
         pending = 0;
         clear = true;
         modelType = null;
+        if (exchange != null) {
+            exchange.reset();
+        }
     }
 
     @Override
@@ -88,7 +101,10 @@ public final class SupervisedStep implements TrainingStep {
         if (modelType == null) {
             modelType = HalfPrecision.of(block);
         }
-        double value = lossAndGradients(block, context.store(), loss, batch, modelType, scale, lossScale);
+        double value = lossAndGradients(block, context.store(), loss, batch, modelType, scale * share(batch), lossScale);
+        if (exchange != null) {
+            value = exchange.loss(value, batch.getSize());
+        }
         if (!Double.isFinite(value)) {
             return value; // no update from a NaN or infinite loss; the loop stops on it
         }
@@ -116,7 +132,11 @@ public final class SupervisedStep implements TrainingStep {
         try {
             value = optimizer.step(() -> {
                 optimizer.zeroGrad();
-                double evaluated = lossAndGradients(block, context.store(), loss, batch, modelType, 1.0, 1f);
+                double evaluated = lossAndGradients(block, context.store(), loss, batch, modelType, share(batch), 1f);
+                if (exchange != null) {
+                    evaluated = exchange.loss(evaluated, batch.getSize());
+                    exchange.gradients(optimizer);
+                }
                 if (Double.isNaN(first[0])) {
                     first[0] = evaluated;
                 }
@@ -160,6 +180,9 @@ public final class SupervisedStep implements TrainingStep {
     private void update(Context context) {
         Optimizer<?> optimizer = context.optimizer(optimizerName);
         pending = 0;
+        if (exchange != null) {
+            exchange.gradients(optimizer);
+        }
         for (GradientTransform transform : transforms) {
             if (!transform.apply(optimizer)) {
                 return;
@@ -168,6 +191,11 @@ public final class SupervisedStep implements TrainingStep {
         optimizer.step();
         optimizer.zeroGrad();
         clear = true;
+    }
+
+    /** What this replica's batch weighs in a data-parallel run's global batch; 1 alone. */
+    private double share(Batch batch) {
+        return exchange == null ? 1.0 : exchange.share(batch.getSize());
     }
 
     private static void scaleGradients(Optimizer<?> optimizer, float factor) {
@@ -190,8 +218,7 @@ public final class SupervisedStep implements TrainingStep {
      */
     static float lossAndGradients(Block block, ParameterStore store, Loss loss, Batch batch, DataType model,
                                   double scale, float lossScale) {
-        try (GradientCollector collector = Engine.getEngine(batch.getManager().getEngine().getEngineName())
-                .newGradientCollector()) {
+        try (GradientCollector collector = GradientTape.open(batch.getManager().getEngine().getEngineName())) {
             Device device = store.getManager().getDevice(); // the model's: a batch read on the CPU is copied there
             NDList inputs = HalfPrecision.inputs(Devices.on(batch.getData(), device), model);
             NDList predictions = HalfPrecision.outputs(block.forward(store, inputs, true));

@@ -12,9 +12,14 @@ import dev.anneal.config.Checks;
 import dev.anneal.config.InvalidConfigException;
 import dev.anneal.config.Violation;
 import dev.anneal.data.EpochAware;
+import dev.anneal.data.Examples;
+import dev.anneal.data.IdxDataset;
 import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.WeightAverage;
+import dev.anneal.parallel.Collective;
+import dev.anneal.parallel.GradientExchange;
+import dev.anneal.parallel.Replicas;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.run.RunFolder;
 import dev.anneal.state.Checkpoint;
@@ -68,6 +73,14 @@ import java.util.function.BooleanSupplier;
  * epoch's end under {@link Accumulation.EndOfEpoch#CARRY}) is written at the next step instead. A
  * run stopped inside a group (cancelled, a callback's stop) drops that group's gradients: the
  * next run starts from cleared gradients.
+ *
+ * <p>{@link Builder#dataParallel Data-parallel}, the loop is one replica of several, each on its
+ * own slice of every global batch: rank 0's parameters are sent to all before the first step (a
+ * resumed run reads the checkpoint on every rank instead), the supervised step trains on the
+ * gradient of the global batch ({@link GradientExchange}), every event reports the global batch's
+ * loss, only rank 0 writes checkpoints and run folders, and the replicas' parameters and
+ * optimizer state are compared by digest ({@link Replicas}) every so many steps and at each
+ * epoch's end: replicas that drift apart stop the run with an error.
  */
 public final class TrainingLoop {
     /** The name of the optimizer given with {@link Builder#optimizer(Optimizer)}. */
@@ -98,6 +111,9 @@ public final class TrainingLoop {
     private final SupervisedStep supervised;
     private final Accumulation accumulation;
     private final long logEvery;
+    /** The other replicas of a data-parallel run; null when training alone. */
+    private final Collective collective;
+    private final long replicaCheckEvery;
 
     private TrainingLoop(Builder b) {
         Checks c = new Checks("trainingLoop");
@@ -116,6 +132,26 @@ public final class TrainingLoop {
         c.require(b.epochs >= 1, "epochs", "must be at least 1, got " + b.epochs);
         c.require(b.logEvery >= 1, "logEvery", "must be at least 1 step, got " + b.logEvery);
         c.require(b.metrics.isEmpty() || b.validation != null, "metrics", "need a validation set to measure on");
+        int workerBatch = 0;
+        if (b.collective != null) {
+            c.require(b.step == null, "dataParallel", "belongs to the supervised step; a step of your own exchanges"
+                    + " its own gradients");
+            c.require(b.replicaCheckEvery >= 1, "replicaCheckEvery", "must be at least 1 step, got " + b.replicaCheckEvery);
+            if (b.train instanceof Examples examples && examples.batchSize().isPresent()) {
+                workerBatch = examples.batchSize().getAsInt();
+            } else if (b.train != null) {
+                c.fail("train", "must have a fixed batch size (an IdxDataset) for data-parallel training: the replicas"
+                        + " weigh their batches by it");
+            }
+            if (b.train instanceof IdxDataset idx) {
+                idx.shard().ifPresentOrElse(shard -> c.require(shard.rank() == b.collective.rank()
+                                && shard.workers() == b.collective.size(), "train", "is the shard of rank " + shard.rank()
+                                + " of " + shard.workers() + ", but this replica is rank " + b.collective.rank() + " of "
+                                + b.collective.size()),
+                        () -> c.fail("train", "is not sharded: every replica would train on the same batches;"
+                                + " build it with shard(batchSize, seed, rank, workers)"));
+            }
+        }
         Set<String> metricNames = new HashSet<>();
         for (Metric metric : b.metrics) {
             c.require(metricNames.add(metric.name()), "metrics",
@@ -141,14 +177,18 @@ public final class TrainingLoop {
         this.first = optimizers.values().iterator().next();
         this.accumulation = b.accumulate.checked();
         this.supervised = b.step != null ? null
-                : new SupervisedStep(b.block, b.loss, optimizers.keySet().iterator().next(), b.transforms, accumulation);
+                : new SupervisedStep(b.block, b.loss, optimizers.keySet().iterator().next(), b.transforms, accumulation,
+                b.collective != null ? new GradientExchange(b.collective, workerBatch) : null);
+        this.collective = b.collective;
+        this.replicaCheckEvery = b.replicaCheckEvery;
+        boolean writes = collective == null || collective.rank() == 0;
         this.step = b.step != null ? b.step : supervised;
         this.train = b.train;
         this.validation = b.validation;
         this.metrics = b.validation != null ? Evaluation.orAccuracy(b.metrics) : List.copyOf(b.metrics);
         this.epochs = b.epochs;
         List<Callback> told = new ArrayList<>(b.callbacks);
-        if (b.runFolder != null) {
+        if (b.runFolder != null && writes) {
             told.add(RunFolder.create(b.runFolder, optimizers));
         }
         this.callbacks = List.copyOf(told);
@@ -156,8 +196,12 @@ public final class TrainingLoop {
         this.cancelled = b.cancelled;
         this.prefetchExecutor = b.prefetchExecutor;
         this.prefetchDepth = b.prefetchDepth;
-        this.checkpoints = b.checkpoints;
-        if (b.runFolder != null) {
+        this.checkpoints = writes ? b.checkpoints : null;
+        if (!writes) {
+            this.bestCheckpoint = null;
+            this.bestBy = null;
+            this.finalCheckpoint = null;
+        } else if (b.runFolder != null) {
             this.bestCheckpoint = b.runFolder.resolve(RunFolder.BEST);
             this.bestBy = b.runFolderBestBy != null ? b.runFolderBestBy : Monitor.of(metrics.stream()
                     .anyMatch(m -> m.name().equals("loss")) && validation != null ? History.VALIDATION + "loss"
@@ -227,7 +271,7 @@ public final class TrainingLoop {
         String[] stop = {null};
         Callback.Control control = reason -> stop[0] = Objects.requireNonNull(reason, "reason");
         ParameterSet model = checkpoints != null || resumeFrom != null || bestCheckpoint != null || finalCheckpoint != null
-                ? ParameterSet.of(block) : null;
+                || collective != null ? ParameterSet.of(block) : null;
         int startEpoch = 0;
         long skip = 0;
         // A checkpoint is read and checked first, and put into the model and optimizers only once
@@ -239,6 +283,8 @@ public final class TrainingLoop {
                 if (startEpoch == epochs) {
                     pending.restoreInto(model, optimizers);
                 }
+            } else if (collective != null) {
+                Replicas.broadcastParameters(collective, model); // each replica initialized its own; rank 0's win
             }
             return train(model, pending, startEpoch, skip, context, control, stop, cancelled);
         } catch (IOException | TranslateException | RuntimeException | Error e) {
@@ -294,6 +340,7 @@ public final class TrainingLoop {
             supervised.begin(context);
         }
         boolean owed = false; // a checkpoint due where a group was open, written at the next step
+        long compared = -1; // the step whose replicas were last compared
         for (int epoch = startEpoch; epoch < epochs && stop[0] == null; epoch++) {
             long start = System.nanoTime();
             double lossSum = 0;
@@ -357,6 +404,11 @@ public final class TrainingLoop {
                         checkpoint(epoch, batch, model, control);
                         owed = false;
                     }
+                    if (collective != null && first.stepCount() != compared
+                            && first.stepCount() % replicaCheckEvery == 0) {
+                        Replicas.compare(collective, model, optimizers);
+                        compared = first.stepCount();
+                    }
                     if (stop[0] != null) {
                         break;
                     }
@@ -369,6 +421,10 @@ public final class TrainingLoop {
             meanLoss = trained == 0 ? Double.NaN : lossSum / trained;
             if (stop[0] != null) {
                 break;
+            }
+            if (collective != null && first.stepCount() != compared) {
+                Replicas.compare(collective, model, optimizers);
+                compared = first.stepCount();
             }
             if (validation != null) {
                 measured = validate(context.store());
@@ -589,6 +645,9 @@ public final class TrainingLoop {
     }
 
     private long batchesPerEpoch(long batchSize) {
+        if (train instanceof IdxDataset idx && idx.shard().isPresent()) {
+            return idx.batchesPerEpoch(); // global batches: the data's size over this replica's batch would count N times too many
+        }
         if (train instanceof RandomAccessDataset dataset && batchSize > 0) {
             return (dataset.size() + batchSize - 1) / batchSize;
         }
@@ -631,6 +690,8 @@ public final class TrainingLoop {
         private Path resumeFrom;
         private boolean acceptChangedSettings;
         private Accumulation.Unchecked accumulate = Accumulation.Unchecked.DEFAULT;
+        private Collective collective;
+        private long replicaCheckEvery = Replicas.DEFAULT_CHECK_EVERY;
 
         public Builder block(Block block) {
             this.block = block;
@@ -809,6 +870,22 @@ public final class TrainingLoop {
          */
         public Builder acceptChangedSettings(boolean accept) {
             this.acceptChangedSettings = accept;
+            return this;
+        }
+
+        /**
+         * Trains as one replica of a data-parallel run over {@code collective}: this replica's
+         * {@link #train} must be its shard ({@code IdxDataset.Builder.shard}), and every replica
+         * runs the same loop. See the class comment for what changes.
+         */
+        public Builder dataParallel(Collective collective) {
+            this.collective = Objects.requireNonNull(collective, "collective");
+            return this;
+        }
+
+        /** Steps between two comparisons of the replicas' digests ({@value Replicas#DEFAULT_CHECK_EVERY}); each epoch's end compares too. */
+        public Builder replicaCheckEvery(long steps) {
+            this.replicaCheckEvery = steps;
             return this;
         }
 
