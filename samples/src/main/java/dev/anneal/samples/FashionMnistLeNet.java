@@ -40,7 +40,7 @@ import java.util.Optional;
  * as a Kotlin pipeline; for one seed both print the same numbers.
  */
 public final class FashionMnistLeNet {
-    static final int BATCH_SIZE = 32;
+    public static final int BATCH_SIZE = 32;
 
     private final JobSettings job;
     private final PrintStream out;
@@ -115,7 +115,7 @@ public final class FashionMnistLeNet {
         }
     }
 
-    static String resumeLine(Path checkpoint) {
+    public static String resumeLine(Path checkpoint) {
         return "resuming from " + checkpoint;
     }
 
@@ -126,11 +126,11 @@ public final class FashionMnistLeNet {
                 BATCH_SIZE, job.epochs(), job.seed(), job.options());
     }
 
-    static String diagnosisLine(Diagnosis diagnosis) {
+    public static String diagnosisLine(Diagnosis diagnosis) {
         return "diagnosis: " + diagnosis.text();
     }
 
-    static String epochLine(TrainingEvent.EpochEnd e) {
+    public static String epochLine(TrainingEvent.EpochEnd e) {
         return String.format(Locale.ROOT, "epoch %d/%d  test accuracy %.4f", e.epoch() + 1, e.epochs(),
                 e.validationAccuracy());
     }

@@ -77,7 +77,7 @@ public record JobSettings(Path dataDir, int epochs, int seed, Path checkpoints, 
      * The training options in effect beyond the recipe, as the header ends with them
      * ({@code ", clip 1.0, accumulate 4, dynamic loss scale"}); empty when there are none.
      */
-    String options() {
+    public String options() {
         List<String> parts = new ArrayList<>();
         if (clip != null) {
             parts.add("clip " + clip);

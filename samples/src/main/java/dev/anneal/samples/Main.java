@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.ServiceLoader;
 
 /**
  * Entry point of the {@code anneal} launcher. A mistake in the arguments, or in the files they
@@ -31,6 +32,8 @@ public final class Main {
      * one does, on each epoch's end and its mean, since an epoch's partial group is stepped on.
      */
     static final int MAX_ACCUMULATE = 60_000 / FashionMnistLeNet.BATCH_SIZE;
+    /** Replicas of one machine's local-cluster, each its own JVM. */
+    static final int MAX_WORKERS = 16;
 
     static final List<Option> OPTIONS = List.of(
             new Option("--epochs", "N", "passes over the training set, 1 to " + Integer.MAX_VALUE + " (default "
@@ -61,11 +64,19 @@ public final class Main {
                     + " build and a CUDA 12.8 runtime, and one DJL cannot use is refused before training"),
             new Option("--precision", "TYPE", "fp32 (default) or fp16: mixed precision, LeNet-5 trained in float16 while"
                     + " the optimizer updates float32 master weights; give it --loss-scale dynamic"),
-            Option.flag("--java", "run the same job written with the Java builders instead of the Kotlin pipeline"));
+            Option.flag("--java", "run the same job written with the Java builders instead of the Kotlin pipeline"),
+            new Option("--workers", "N", "train data-parallel on N Spark workers on this machine (local-cluster), 2 to "
+                    + MAX_WORKERS + ", each on batch " + FashionMnistLeNet.BATCH_SIZE + " of every global batch of N x "
+                    + FashionMnistLeNet.BATCH_SIZE + ", as one worker on the global batch; takes --epochs, --data,"
+                    + " --seed, --checkpoints, --clip and --accumulate"));
+    /** What --workers does not take yet. */
+    private static final List<String> NOT_DATA_PARALLEL = List.of("--out", "--java", "--loss-scale", "--precision",
+            "--device");
 
     static final String USAGE = """
             usage: anneal [--epochs N] [--data DIR] [--seed N] [--checkpoints DIR] [--out DIR] [--java]
                           [--clip MAXNORM] [--accumulate K] [--loss-scale SCALE] [--precision TYPE] [--device DEVICE]
+                          [--workers N]
                    anneal schedule '<schedule>' --steps N [--steps-per-epoch N] [--csv FILE [--every N]] [--png FILE]
                    anneal run FILE.main.kts [ARGS...]      run a pipeline written as a Kotlin script
                    anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
@@ -116,13 +127,29 @@ public final class Main {
             out.print(USAGE);
             return 0;
         }
+        DataParallelJob parallel = line.has("--workers") ? dataParallel(line) : null; // refused before any folder is made
         JobSettings job = job(line);
-        if (line.flag("--java")) {
+        if (parallel != null) {
+            parallel.run(job, line.integer("--workers", 1, 2, MAX_WORKERS), out);
+        } else if (line.flag("--java")) {
             new FashionMnistLeNet(job, out).run();
         } else {
             new FashionMnistPipeline(job, out).run();
         }
         return 0;
+    }
+
+    /** The data-parallel job, once --workers and the options beside it are checked. */
+    private static DataParallelJob dataParallel(CommandLine line) {
+        line.integer("--workers", 1, 2, MAX_WORKERS);
+        for (String option : NOT_DATA_PARALLEL) {
+            if (line.has(option)) {
+                throw new InvalidConfigException(option, "is not available with --workers yet; --workers takes --epochs,"
+                        + " --data, --seed, --checkpoints, --clip and --accumulate");
+            }
+        }
+        return ServiceLoader.load(DataParallelJob.class).findFirst().orElseThrow(() -> new InvalidConfigException(
+                "--workers", "needs the anneal-spark module on the classpath; ./anneal puts it there"));
     }
 
     /**

@@ -133,6 +133,10 @@ class CommandLineSpec : FunSpec({
         Mistake("--precision FP16", "anneal: --precision must be fp32 or fp16, got \"FP16\"", false, "--precision", "FP16"),
         Mistake("--loss-scale without a value", "anneal: --loss-scale needs a value: --loss-scale SCALE", false, "--loss-scale"),
         Mistake("--java=true", "--java is a flag and takes no value", false, "--java=true"),
+        Mistake("--workers 1", "anneal: --workers must be a whole number from 2 to 16, got \"1\"", false, "--workers", "1"),
+        Mistake("--workers 17", "anneal: --workers must be a whole number from 2 to 16, got \"17\"", false, "--workers", "17"),
+        Mistake("--workers with --out", "anneal: --out is not available with --workers yet; --workers takes --epochs, --data, --seed, --checkpoints, --clip and --accumulate", false, "--workers", "2", "--out", "never-made"),
+        Mistake("--workers without the Spark module", "anneal: --workers needs the anneal-spark module on the classpath; ./anneal puts it there", true, "--workers", "2"),
         Mistake("--device that is not one", "--device must be cpu, gpu or gpu:N, got \"tpu\"", false, "--device", "tpu"),
         Mistake("--device gpu:x", "--device must be a whole number from 0 to 1023, got \"x\"", false, "--device", "gpu:x"),
         // This machine's build has DJL's CPU natives: a GPU is refused before training, saying why.
