@@ -48,17 +48,20 @@ public final class Bench {
         this.out = out;
     }
 
-    private static final String USAGE = "usage: anneal bench [--quick] [--json FILE]\n"
+    private static final String USAGE = "usage: anneal bench [--quick] [--parallel] [--json FILE]\n"
             + "  --quick       fewer rounds of each case (still minutes: the catalogue is long)\n"
+            + "  --parallel    only data-parallel training: 2 worker processes against one (a minute or two)\n"
             + "  --json FILE   also write the figures as JSON, into a folder that exists\n"
             + "  --help        this help\n";
 
     public static void main(String[] args) throws Exception {
         boolean quick = false;
+        boolean parallelOnly = false;
         Path json = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
+                case "--parallel" -> parallelOnly = true;
                 case "--json" -> {
                     if (++i >= args.length) {
                         usage("--json needs a value: --json FILE");
@@ -75,8 +78,13 @@ public final class Bench {
                     System.out.print(USAGE);
                     return;
                 }
-                default -> usage(Shown.quoted(args[i]) + " is not an option; options are --quick, --json and --help");
+                default -> usage(Shown.quoted(args[i]) + " is not an option; options are --quick, --parallel, --json"
+                        + " and --help");
             }
+        }
+        if (parallelOnly) {
+            ParallelBench.run(quick ? 40 : 200).forEach(System.out::println);
+            return;
         }
         new Bench(quick, System.out).run(json);
     }
@@ -108,8 +116,11 @@ public final class Bench {
         rows.addAll(tools(rounds));
         rows.addAll(offload(rounds));
         rows.addAll(LoopBench.run(quick ? 4 : 20));
+        List<String> parallel = ParallelBench.run(quick ? 40 : 200);
         out.println();
         out.print(table(rows, copy));
+        out.println();
+        parallel.forEach(out::println);
         out.println();
         out.print(checks(rows));
         if (json != null) {

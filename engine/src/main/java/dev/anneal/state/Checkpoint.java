@@ -36,10 +36,12 @@ import java.util.Set;
  * @param plateaus   each plateau's state, keyed {@code <optimizer>.<group>.<hyperparameter>#<n>}
  * @param settings   each optimizer's {@link Settings}, for a resume to compare with its own; none
  *                   recorded (empty) in a checkpoint written before they were
+ * @param batching   how the run cut its data into steps, which a resume must match; null when unknown
+ *                   (a loop over data without a fixed batch size, a checkpoint written before it was recorded)
  */
 public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
                          Map<String, OptimizerState> optimizers, Map<String, Map<String, Double>> plateaus,
-                         Map<String, Map<String, String>> settings) {
+                         Map<String, Map<String, String>> settings, Batching batching) {
     public Checkpoint {
         Checks c = new Checks("checkpoint");
         c.require(epoch >= 0, "epoch", "must be at least 0, got " + epoch);
@@ -56,14 +58,26 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
         settings = Collections.unmodifiableMap(described);
     }
 
-    /** A checkpoint that records no settings. */
+    /** A checkpoint that records no settings and no batching. */
     public Checkpoint(int epoch, long batch, Map<String, NDArray> parameters, Map<String, OptimizerState> optimizers,
                       Map<String, Map<String, Double>> plateaus) {
-        this(epoch, batch, parameters, optimizers, plateaus, Map.of());
+        this(epoch, batch, parameters, optimizers, plateaus, Map.of(), null);
+    }
+
+    /** A checkpoint that records no batching. */
+    public Checkpoint(int epoch, long batch, Map<String, NDArray> parameters, Map<String, OptimizerState> optimizers,
+                      Map<String, Map<String, Double>> plateaus, Map<String, Map<String, String>> settings) {
+        this(epoch, batch, parameters, optimizers, plateaus, settings, null);
     }
 
     /** The state of a run at a batch boundary: {@code batch} batches of {@code epoch} are done. */
     public static Checkpoint capture(int epoch, long batch, ParameterSet model, Map<String, Optimizer<?>> optimizers) {
+        return capture(epoch, batch, model, optimizers, null);
+    }
+
+    /** The same, recording how the run cuts its data into steps ({@code batching} null: unknown). */
+    public static Checkpoint capture(int epoch, long batch, ParameterSet model, Map<String, Optimizer<?>> optimizers,
+                                     Batching batching) {
         Map<String, NDArray> parameters = new LinkedHashMap<>();
         for (Param p : model.all()) {
             parameters.put(p.name(), p.array());
@@ -77,7 +91,7 @@ public record Checkpoint(int epoch, long batch, Map<String, NDArray> parameters,
         });
         Map<String, Map<String, Double>> plateaus = new LinkedHashMap<>();
         plateaus(optimizers).forEach((key, plateau) -> plateaus.put(key, plateau.state()));
-        return new Checkpoint(epoch, batch, parameters, states, plateaus, settings);
+        return new Checkpoint(epoch, batch, parameters, states, plateaus, settings, batching);
     }
 
     /**

@@ -135,6 +135,12 @@ public final class CheckpointFile {
                     });
                     header.add("settings", settings);
                 }
+                if (checkpoint.batching() != null) {
+                    JsonObject batching = new JsonObject();
+                    batching.addProperty("workers", checkpoint.batching().workers());
+                    batching.addProperty("workerBatch", checkpoint.batching().workerBatch());
+                    header.add("batching", batching);
+                }
                 long headerOffset = out.position();
                 byte[] headerBytes = header.toString().getBytes(StandardCharsets.UTF_8);
                 CRC32 crc = new CRC32();
@@ -173,7 +179,8 @@ public final class CheckpointFile {
                     optimizers.put(e.getKey(), new OptimizerState(o.rule, o.step, o.skipped, o.lossScale, o.updates,
                             load(in, o.tensors, manager, created)));
                 }
-                return new Checkpoint(header.epoch, header.batch, parameters, optimizers, header.plateaus, header.settings);
+                return new Checkpoint(header.epoch, header.batch, parameters, optimizers, header.plateaus, header.settings,
+                        header.batching);
             } catch (IOException | RuntimeException e) {
                 created.forEach(NDArray::close);
                 throw e;
@@ -284,7 +291,8 @@ public final class CheckpointFile {
     }
 
     private record Header(int epoch, long batch, List<Entry> parameters, Map<String, OptimizerHeader> optimizers,
-                          Map<String, Map<String, Double>> plateaus, Map<String, Map<String, String>> settings) {
+                          Map<String, Map<String, Double>> plateaus, Map<String, Map<String, String>> settings,
+                          Batching batching) {
     }
 
     /** The header, checked as a whole: its place, its checksum, its syntax, every value, the tensors' layout. */
@@ -393,10 +401,20 @@ public final class CheckpointFile {
                 }
             });
         }
+        Batching batching = null;
+        HeaderFields cut = h.optionalObject("batching"); // absent when unknown, and from checkpoints written before it
+        if (cut != null) {
+            Long workers = cut.integer("workers", 1, Integer.MAX_VALUE);
+            Long workerBatch = cut.integer("workerBatch", 1, Integer.MAX_VALUE);
+            cut.noOthers();
+            if (workers != null && workerBatch != null) {
+                batching = new Batching(workers.intValue(), workerBatch.intValue());
+            }
+        }
         h.noOthers();
         layout.end(c);
         c.throwIfAny();
-        return new Header(epoch.intValue(), batch, parameters, optimizers, plateaus, settings);
+        return new Header(epoch.intValue(), batch, parameters, optimizers, plateaus, settings, batching);
     }
 
     private static OptimizerHeader optimizer(HeaderFields o, Layout layout, String tensorPath) {

@@ -22,6 +22,7 @@ import dev.anneal.parallel.GradientExchange;
 import dev.anneal.parallel.Replicas;
 import dev.anneal.param.ParameterSet;
 import dev.anneal.run.RunFolder;
+import dev.anneal.state.Batching;
 import dev.anneal.state.Checkpoint;
 import dev.anneal.state.CheckpointFile;
 import dev.anneal.state.CheckpointPolicy;
@@ -114,6 +115,8 @@ public final class TrainingLoop {
     /** The other replicas of a data-parallel run; null when training alone. */
     private final Collective collective;
     private final long replicaCheckEvery;
+    /** How this run cuts its data into steps, recorded in its checkpoints; null when its batch size is unknown. */
+    private final Batching batching;
 
     private TrainingLoop(Builder b) {
         Checks c = new Checks("trainingLoop");
@@ -181,6 +184,8 @@ public final class TrainingLoop {
                 b.collective != null ? new GradientExchange(b.collective, workerBatch) : null);
         this.collective = b.collective;
         this.replicaCheckEvery = b.replicaCheckEvery;
+        this.batching = b.train instanceof Examples examples && examples.batchSize().isPresent()
+                ? new Batching(collective != null ? collective.size() : 1, examples.batchSize().getAsInt()) : null;
         boolean writes = collective == null || collective.rank() == 0;
         this.step = b.step != null ? b.step : supervised;
         this.train = b.train;
@@ -525,6 +530,11 @@ public final class TrainingLoop {
                     + " epochs");
             c.require(saved.epoch() < epochs || saved.batch() == 0, "batch", "is " + saved.batch()
                     + " in epoch " + saved.epoch() + ", after this run's last epoch");
+            c.require(saved.batching() == null || batching == null
+                            || saved.batching().globalBatch() == batching.globalBatch(), "batching",
+                    "was written by " + (saved.batching() != null ? saved.batching().describe() : "") + ", but this run"
+                            + " has " + (batching != null ? batching.describe() : "") + "; a checkpoint's place counts"
+                            + " global batches, which this run cuts otherwise: resume with the same rows a step");
             c.throwIfAny();
             saved.check(model, optimizers);
             if (!acceptChangedSettings) {
@@ -560,7 +570,7 @@ public final class TrainingLoop {
     private void checkpoint(int epoch, long batch, ParameterSet model, Callback.Control control) {
         Path file = checkpoints.fileFor(first.stepCount());
         try {
-            checkpoints.save(first.stepCount(), Checkpoint.capture(epoch, batch, model, optimizers));
+            checkpoints.save(first.stepCount(), Checkpoint.capture(epoch, batch, model, optimizers, batching));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + file, e);
         }
@@ -570,7 +580,7 @@ public final class TrainingLoop {
     /** Writes the state after {@code batch} batches of {@code epoch} into {@code file}, replacing it atomically. */
     private void keep(Path file, int epoch, long batch, ParameterSet model, Callback.Control control) {
         try {
-            CheckpointFile.write(file, Checkpoint.capture(epoch, batch, model, optimizers));
+            CheckpointFile.write(file, Checkpoint.capture(epoch, batch, model, optimizers, batching));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + file, e);
         }

@@ -14,6 +14,9 @@ import dev.anneal.optim.Optimizer
 import dev.anneal.optim.OptimizerSpec
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet
+import dev.anneal.state.Batching
+import dev.anneal.state.CheckpointFile
+import dev.anneal.state.CheckpointPolicy
 import dev.anneal.support.GradientGenerator
 import dev.anneal.support.writeIdx
 import dev.anneal.train.SupervisedStep
@@ -205,5 +208,25 @@ class DataParallelSpec : FunSpec({
         }
         losses[0] shouldBe losses[1]
         losses[0].size shouldBe 10
+    }
+
+    test("rank 0's checkpoint records the batching: one worker on the global batch resumes it, another global batch is refused") {
+        val folder = createTempDirectory("anneal-dp-checkpoints")
+        replicas(2) { c ->
+            replica(c, 160, Optimizers.sgd().lr(0.1).build(), 1) { _, _ -> checkpoints(CheckpointPolicy.everySteps(folder, 5)) }
+        }
+        val written = CheckpointPolicy.latest(folder).file().get()
+        NDManager.newBaseManager().use { m ->
+            CheckpointFile.read(written, m).batching() shouldBe Batching(2, b)
+        }
+        fun resume(batch: Int) = NDManager.newBaseManager().use { m ->
+            val block = mlp(m)
+            TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy())
+                .optimizer(Optimizers.sgd().lr(0.1).build().compile(ParameterSet.of(block)))
+                .train(data(m, 160) { shuffle(batch, seed) }).epochs(2).manager(m).resumeFrom(written).build().run()
+        }
+        resume(2 * b).steps shouldBe 20
+        shouldThrow<InvalidConfigException> { resume(b) }.message shouldContain "checkpoint.header.batching was written by" +
+            " 2 workers with batches of 8 (16 rows a step), but this run has 1 worker with batches of 8 (8 rows a step)"
     }
 })

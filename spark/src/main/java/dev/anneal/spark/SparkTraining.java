@@ -91,7 +91,10 @@ public final class SparkTraining {
             }
             List<Integer> ranks = IntStream.range(0, workers).boxed().toList();
             RDD<Integer> partitions = new JavaSparkContext(spark).parallelize(ranks, workers).rdd();
-            partitions.barrier().mapPartitions(new ReplicaTask(job), false, ClassTag$.MODULE$.apply(Object.class)).count();
+            // The shuffle behind the barrier stage makes it a map stage, which Spark reruns when a
+            // task fails (it aborts a job whose barrier result stage fails).
+            partitions.barrier().mapPartitions(new ReplicaTask(job), false, ClassTag$.MODULE$.apply(Object.class))
+                    .repartition(1, null).count();
             if (link.callbackFailure() != null) {
                 throw link.callbackFailure();
             }

@@ -33,7 +33,7 @@ import kotlin.time.Duration.Companion.minutes
  * LeNet-5 with the main job's recipe on a replica's shard, which also writes its final state to
  * `<out>/rank-<r>.anneal` (the same bytes for the same state) for the test to compare.
  */
-class RecordingReplica(private val data: String, private val out: String) : ReplicaFactory {
+class RecordingReplica(private val data: String, private val out: String, private val epochs: Int = 1) : ReplicaFactory {
     override fun replica(worker: Worker): TrainingLoop.Builder {
         val model = worker.closeAtEnd(Model.newInstance("lenet5"))
         model.block = LeNet5.create()
@@ -47,11 +47,11 @@ class RecordingReplica(private val data: String, private val out: String) : Repl
         return TrainingLoop.builder().block(model.block).loss(Losses.softmaxCrossEntropy()).optimizer(optimizer)
             .train(FashionMnist.loadShard(dir, FashionMnist.Split.TRAIN, worker.manager(), 32, 42, worker.rank(), worker.workers()))
             .validation(FashionMnist.load(dir, FashionMnist.Split.TEST, worker.manager(), 32))
-            .metric(TopK.accuracy()).epochs(1).manager(model.ndManager)
+            .metric(TopK.accuracy()).epochs(epochs).manager(model.ndManager)
             .callback { event, _ ->
-                if (event is TrainingEvent.EpochEnd) {
+                if (event is TrainingEvent.EpochEnd && event.epoch == epochs - 1) {
                     CheckpointFile.write(Path.of(out, "rank-${worker.rank()}.anneal"),
-                        Checkpoint.capture(1, 0, params, mapOf(TrainingLoop.DEFAULT_OPTIMIZER to optimizer)))
+                        Checkpoint.capture(epochs, 0, params, mapOf(TrainingLoop.DEFAULT_OPTIMIZER to optimizer)))
                 }
             }
     }
@@ -105,5 +105,37 @@ class SparkTrainingSpec : FunSpec({
                 resumed.steps shouldBe 2 * reference.steps
             }
         }
+    }
+
+    test("an executor killed mid-epoch: Spark reruns the stage, which resumes from the newest checkpoint and ends as an unbroken run").config(timeout = 8.minutes) {
+        var killed = 0
+        fun run(killAtStep: Long?): Pair<Path, List<TrainingEvent>> {
+            val out = createTempDirectory("anneal-spark-kill")
+            val events = mutableListOf<TrainingEvent>()
+            SparkTraining.builder().master("local-cluster[2,1,1024]").workers(2)
+                .replica(RecordingReplica(data, out.toString(), epochs = 2))
+                .checkpoints(CheckpointPolicy.everySteps(Files.createDirectories(out.resolve("checkpoints")), 50))
+                .timeout(java.time.Duration.ofSeconds(30))
+                .callback { e, _ ->
+                    synchronized(events) { events += e }
+                    if (killAtStep != null && e is TrainingEvent.BatchEnd && e.step == killAtStep && killed == 0) {
+                        // local-cluster's executors are this JVM's children.
+                        val executors = ProcessHandle.current().children().toList()
+                        killed = executors.size
+                        executors.last().destroyForcibly() // as the kernel's OOM killer would
+                    }
+                }
+                .build().run()
+            return out to events
+        }
+        val (broken, events) = run(killAtStep = 220) // the second epoch's 71st step: 3 checkpoints in, one since the epoch began
+        val (unbroken, _) = run(killAtStep = null)
+        val started = events.filterIsInstance<TrainingEvent.Started>().size
+        println("killed an executor at step 220: ${events.filterIsInstance<TrainingEvent.BatchEnd>().size} batches reported, $started starts")
+        killed shouldBe 2 // one of the two executors
+        started shouldBe 2 // the rerun reported from its resumed batch on
+        events.filterIsInstance<TrainingEvent.BatchEnd>().last().step shouldBe 298
+        Files.readAllBytes(broken.resolve("rank-0.anneal")) shouldBe Files.readAllBytes(broken.resolve("rank-1.anneal"))
+        Files.readAllBytes(broken.resolve("rank-0.anneal")) shouldBe Files.readAllBytes(unbroken.resolve("rank-0.anneal"))
     }
 })
