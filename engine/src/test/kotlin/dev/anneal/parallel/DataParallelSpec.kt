@@ -14,6 +14,10 @@ import dev.anneal.optim.Optimizer
 import dev.anneal.optim.OptimizerSpec
 import dev.anneal.optim.Optimizers
 import dev.anneal.param.ParameterSet
+import dev.anneal.grad.LossScale
+import dev.anneal.internal.GradientTape
+import dev.anneal.support.awayFromZero
+import ai.djl.engine.Engine
 import dev.anneal.state.Batching
 import dev.anneal.state.CheckpointFile
 import dev.anneal.state.CheckpointPolicy
@@ -228,5 +232,56 @@ class DataParallelSpec : FunSpec({
         resume(2 * b).steps shouldBe 20
         shouldThrow<InvalidConfigException> { resume(b) }.message shouldContain "checkpoint.header.batching was written by" +
             " 2 workers with batches of 8 (16 rows a step), but this run has 1 worker with batches of 8 (8 rows a step)"
+    }
+
+    test("with accumulation over 2 batches only each group's last batch exchanges gradients, and the run is one replica's on N×B accumulating alike") {
+        val n = 2
+        val rows = 480 // 30 global batches an epoch: 15 steps
+        val spec = Optimizers.momentum().lr(0.05).momentum(0.9).build()
+        val (parallel, exchanges) = replicas(n) { c ->
+            val counting = CountingSums(c)
+            replica(counting, rows, spec, 2) { _, _ -> accumulate(2) }.second to counting.gradientSums
+        }[0]
+        val reference = NDManager.newBaseManager().use { m ->
+            val block = mlp(m)
+            spec.compile(ParameterSet.of(block)).use { o ->
+                TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(o)
+                    .train(data(m, rows) { shuffle(n * b, seed) }).epochs(2).manager(m).accumulate(2).build().run()
+                values(block)
+            }
+        }
+        exchanges shouldBe 30
+        worst(parallel, reference) shouldBeLessThan 1e-5
+    }
+
+    test("an overflow on one rank reaches all: every rank skips the same step and lowers its loss scale alike") {
+        val outcomes = replicas(2) { c ->
+            NDManager.newBaseManager().use { m ->
+                val block = mlp(m)
+                Optimizers.sgd().lr(0.1).lossScale(LossScale.dynamic()).build().compile(ParameterSet.of(block)).use { o ->
+                    val before = values(block)
+                    o.zeroGrad()
+                    val weights = o.parameters().trainable().map { it.array() }
+                    val gradients = weights.mapIndexed { i, w -> awayFromZero(3, 0, i, w.shape.size().toInt()) }
+                    if (c.rank() == 1) {
+                        gradients[0][0] = Float.POSITIVE_INFINITY // as a float16 gradient overflows on one replica's rows
+                    }
+                    GradientTape.open(Engine.getInstance().engineName).use { tape ->
+                        tape.backward(weights.zip(gradients).map { (w, g) -> w.mul(m.create(g, w.shape)).sum() }.reduce { x, y -> x.add(y) })
+                    }
+                    val exchange = GradientExchange(c, b)
+                    exchange.loss(1.0, b.toLong())
+                    exchange.gradients(o)
+                    o.step()
+                    val after = values(block)
+                    Triple(o.skippedSteps(), o.lossScale(), after.indices.all { after[it].contentEquals(before[it]) })
+                }
+            }
+        }
+        outcomes.forEach { (skipped, scale, unchanged) ->
+            skipped shouldBe 1L
+            scale shouldBe (LossScale.DEFAULT_INIT_SCALE / 2).toFloat()
+            unchanged shouldBe true
+        }
     }
 })

@@ -32,3 +32,15 @@ fun <I, T> onEach(items: List<I>, work: (I) -> T): List<T> {
         pool.shutdownNow()
     }
 }
+
+/** [inner], counting the sums of more than [scalars] values: the gradient exchanges, not the losses'. */
+class CountingSums(private val inner: Collective, private val scalars: Int = 2) : Collective by inner {
+    var gradientSums = 0
+
+    override fun sum(values: FloatArray) {
+        if (values.size > scalars) {
+            gradientSums++
+        }
+        inner.sum(values)
+    }
+}
