@@ -52,6 +52,9 @@ public final class SparkTraining {
     private final CheckpointPolicy checkpoints;
     private final Duration timeout;
     private final Map<String, String> conf;
+    /** The context and job group of the run in progress, for {@link #cancel}; null between runs. */
+    private volatile SparkContext running;
+    private volatile String jobGroup;
 
     private SparkTraining(Builder b) {
         Checks c = new Checks("sparkTraining");
@@ -89,6 +92,9 @@ public final class SparkTraining {
             if (context == null) {
                 awaitExecutors(spark);
             }
+            jobGroup = "anneal-" + token;
+            spark.setJobGroup(jobGroup, "anneal: data-parallel training", true);
+            running = spark;
             List<Integer> ranks = IntStream.range(0, workers).boxed().toList();
             RDD<Integer> partitions = new JavaSparkContext(spark).parallelize(ranks, workers).rdd();
             // The shuffle behind the barrier stage makes it a map stage, which Spark reruns when a
@@ -101,9 +107,19 @@ public final class SparkTraining {
             TrainingResult result = awaitResult(link);
             return result;
         } finally {
+            running = null;
+            spark.clearJobGroup();
             if (context == null) {
                 spark.stop();
             }
+        }
+    }
+
+    /** Stops the run in progress from another thread: Spark kills its tasks, and {@link #run} throws. */
+    public void cancel() {
+        SparkContext spark = running;
+        if (spark != null) {
+            spark.cancelJobGroup(jobGroup);
         }
     }
 

@@ -1,0 +1,47 @@
+package dev.anneal.spark
+
+import dev.anneal.data.FashionMnist
+import dev.anneal.dsl.momentum
+import dev.anneal.dsl.pipeline
+import dev.anneal.model.LeNet5
+import dev.anneal.train.TrainingEvent
+import dev.anneal.train.loss.Losses
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.doubles.shouldBeGreaterThan
+import io.kotest.matchers.shouldBe
+import kotlinx.coroutines.flow.take
+import kotlinx.coroutines.flow.toList
+import java.nio.file.Path
+import kotlin.time.Duration.Companion.minutes
+
+class SparkDslSpec : FunSpec({
+    val data = Path.of("../samples/data/fashion-mnist").toAbsolutePath().normalize().toString() // the shipped subset
+
+    /** LeNet-5 as a Kotlin pipeline on each worker's shard: the lambda travels to the executors. */
+    fun run() = spark(master = "local[2]", workers = 2) { worker ->
+        pipeline {
+            model = LeNet5.create()
+            inputShape = LeNet5.inputShape(32)
+            seed = 42
+            this.data = FashionMnist.loadShard(Path.of(data), FashionMnist.Split.TRAIN, worker.manager(), 32, 42,
+                worker.rank(), worker.workers())
+            validation = FashionMnist.load(Path.of(data), FashionMnist.Split.TEST, worker.manager(), 32)
+            loss = Losses.softmaxCrossEntropy()
+            optimizer { momentum(lr = 0.01, momentum = 0.9) }
+            prefetch = 0
+        }
+    }
+
+    test("a Kotlin pipeline trains on two workers; its events flow on the driver").config(timeout = 5.minutes) {
+        val events = run().events().toList()
+        events.filterIsInstance<TrainingEvent.BatchEnd>().size shouldBe 149
+        val end = events.filterIsInstance<TrainingEvent.EpochEnd>().single()
+        println("pipeline on 2 workers: test accuracy ${end.validationAccuracy}")
+        end.validationAccuracy shouldBeGreaterThan 0.7
+    }
+
+    test("stopping the collection cancels the Spark job; the next run starts afresh").config(timeout = 5.minutes) {
+        run().events().take(5).toList().size shouldBe 5
+        run().fit().steps shouldBe 149
+    }
+})
