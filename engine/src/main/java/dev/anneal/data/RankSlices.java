@@ -69,6 +69,12 @@ public final class RankSlices implements Sampler, EpochAware {
         return full + (size % global >= workers ? 1 : 0);
     }
 
+    /** The rows of global batch {@code batch} (0-based) of an epoch over {@code size} rows: its full size, or what is left. */
+    public long globalRows(long size, long batch) {
+        long global = (long) workers * batchSize;
+        return Math.min(global, size - batch * global);
+    }
+
     /** This replica's slices of the epoch's global batches; each pass advances to the next epoch. */
     @Override
     public Iterator<List<Long>> sample(RandomAccessDataset dataset) {

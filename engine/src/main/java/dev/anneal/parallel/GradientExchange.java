@@ -16,13 +16,13 @@ import java.util.Objects;
  * What makes N replicas with batches of B rows one run on batches of N×B: the supervised step
  * reports each batch's loss and, before the gradient transforms, the gradients through it.
  *
- * <p>Rank r's batch has n_r rows (B, except in an epoch's last global batch). Its backward pass
- * scales the loss by {@code n_r / B} ({@link #share}), so that the gradients, summed over the
- * ranks in rank order and multiplied by {@code B × batches / rows} (the batches and rows of all
- * ranks since the last exchange), are the mean over every row of the global batch, as one
- * replica would compute it on all N×B rows, up to the order of summation. With full batches the
- * share is 1 and the factor 1/N. Accumulated batches combine as they do on one replica: under
- * the mean, the gradient is the mean over all their rows.
+ * <p>Rank r's batch has n_r of the global batch's m rows (m = N×B, except in an epoch's last
+ * global batch). Its backward pass scales the loss by {@code N × n_r / m} ({@link #share}), so
+ * that the gradients, summed over the ranks in rank order and divided by N, are the mean over the
+ * global batch's rows, as one replica would compute it on all m rows, up to the order of
+ * summation. With full batches the share is 1. Each batch is weighed on its own, so accumulated
+ * batches combine exactly as on one replica, a short last batch included. The loop tells the
+ * exchange each global batch's rows ({@link #expectGlobalRows}); untold, it takes N×B.
  *
  * <p>Every rank gets the same bits, runs the same optimizer on them, and so keeps the same
  * parameters and state. A NaN or infinity on any rank reaches all: a non-finite loss stops every
@@ -33,9 +33,8 @@ public final class GradientExchange {
     private final Collective collective;
     private final int workerBatch;
     private float[] flat = new float[0];
-    /** Rows and batches of all ranks whose gradients were added since the last exchange. */
-    private double rows;
-    private int batches;
+    /** The rows of the global batch the next batch belongs to; 0 for N×B. */
+    private long globalRows;
 
     /** @param workerBatch B: the rows of each rank's full batch */
     public GradientExchange(Collective collective, int workerBatch) {
@@ -50,23 +49,31 @@ public final class GradientExchange {
         return collective;
     }
 
-    /** What the backward pass of a batch of {@code rows} rows scales its loss by: {@code rows / B}. */
+    /** The next batch belongs to a global batch of {@code rows} rows (the loop knows it from the sampler). */
+    public void expectGlobalRows(long rows) {
+        this.globalRows = rows;
+    }
+
+    /**
+     * What the backward pass of this rank's batch of {@code rows} rows scales its loss by:
+     * {@code N × rows / m}, 1 for full batches.
+     */
     public double share(long rows) {
-        return rows == workerBatch ? 1.0 : (double) rows / workerBatch;
+        long global = globalRows > 0 ? globalRows : (long) collective.size() * workerBatch;
+        long weighed = rows * collective.size();
+        return weighed == global ? 1.0 : (double) weighed / global;
     }
 
     /** The mean loss over the rows of every rank's batch, {@code loss} being this rank's mean over its {@code rows}. */
     public double loss(double loss, long rows) {
         float[] sums = {(float) (rows * loss), rows};
         collective.sum(sums);
-        this.rows += sums[1];
-        batches++;
         return (double) sums[0] / sums[1];
     }
 
     /**
-     * Replaces the gradients of {@code optimizer}'s trainable parameters by their mean over the
-     * rows of every rank since the last exchange; the same bits on every rank.
+     * Replaces the gradients of {@code optimizer}'s trainable parameters by their sum over the
+     * ranks divided by N: the global batch's gradient; the same bits on every rank.
      */
     public void gradients(Optimizer<?> optimizer) {
         List<Param> params = optimizer.parameters().trainable();
@@ -90,7 +97,7 @@ public final class GradientExchange {
             }
         }
         collective.sum(flat);
-        float factor = (float) (workerBatch * (double) batches / rows);
+        float factor = 1f / collective.size();
         for (int i = 0; i < flat.length; i++) {
             flat[i] *= factor;
         }
@@ -108,13 +115,6 @@ public final class GradientExchange {
                 at += n;
             }
         }
-        reset();
-    }
-
-    /** Forgets the rows and batches counted: at the start of a run, where the gradients are cleared. */
-    public void reset() {
-        rows = 0;
-        batches = 0;
     }
 
     private static FloatBuffer floats(NDArray array) {

@@ -22,6 +22,8 @@ public final class InProcessCollective implements Collective {
         final Duration timeout;
         final CyclicBarrier barrier;
         final Object[] posted;
+        /** Each rank's operation now: a sum, a broadcast or a gather. */
+        final String[] kinds;
         /** Operations each rank has started, to name the ranks that did not arrive. */
         final AtomicLongArray started;
         volatile String broken;
@@ -31,6 +33,7 @@ public final class InProcessCollective implements Collective {
             this.timeout = timeout;
             this.barrier = new CyclicBarrier(size);
             this.posted = new Object[size];
+            this.kinds = new String[size];
             this.started = new AtomicLongArray(size);
         }
     }
@@ -69,7 +72,7 @@ public final class InProcessCollective implements Collective {
 
     @Override
     public void sum(float[] values) {
-        Object[] all = exchange(values, values.length);
+        Object[] all = exchange("sum", values, values.length);
         float[] total = Arrays.copyOf((float[]) all[0], values.length);
         for (int r = 1; r < all.length; r++) {
             Ranks.add(total, 0, (float[]) all[r], 0, values.length);
@@ -81,7 +84,7 @@ public final class InProcessCollective implements Collective {
     @Override
     public void broadcast(float[] values, int root) {
         Ranks.checkRoot(root, group.size);
-        float[] from = (float[]) exchange(values, values.length)[root];
+        float[] from = (float[]) exchange("broadcast from " + root, values, values.length)[root];
         float[] copy = from.clone();
         await();
         System.arraycopy(copy, 0, values, 0, values.length);
@@ -89,7 +92,7 @@ public final class InProcessCollective implements Collective {
 
     @Override
     public long[] gather(long value) {
-        Object[] all = exchange(new long[] {value}, 1);
+        Object[] all = exchange("gather", new long[] {value}, 1);
         long[] values = new long[all.length];
         for (int r = 0; r < all.length; r++) {
             values[r] = ((long[]) all[r])[0];
@@ -99,18 +102,19 @@ public final class InProcessCollective implements Collective {
     }
 
     /** Posts this rank's array, waits for every rank's, and returns them all; refuses unequal lengths. */
-    private Object[] exchange(Object mine, int length) {
+    private Object[] exchange(String kind, Object mine, int length) {
         operations++;
         group.started.set(rank, operations);
         group.posted[rank] = mine;
+        group.kinds[rank] = kind;
         await();
         Object[] all = group.posted.clone();
         for (int r = 0; r < all.length; r++) {
             int theirs = java.lang.reflect.Array.getLength(all[r]);
-            if (all[r].getClass() != mine.getClass() || theirs != length) {
-                throw new CollectiveException(r, "rank " + r + " called operation " + operations + " with "
-                        + theirs + " values of another kind or length than rank " + rank + "'s " + length
-                        + ": the replicas are not running the same program", null);
+            if (!group.kinds[r].equals(kind) || theirs != length) {
+                throw new CollectiveException(r, "rank " + r + " called operation " + operations + " as a "
+                        + group.kinds[r] + " of " + theirs + " values where rank " + rank + " called a " + kind + " of "
+                        + length + ": the replicas are not running the same program", null);
             }
         }
         return all;

@@ -28,12 +28,16 @@ public final class Replicas {
     private Replicas() {
     }
 
-    /** Gives every replica rank 0's parameters, all of them (frozen ones and statistics included). */
-    public static void broadcastParameters(Collective collective, ParameterSet model) {
+    /**
+     * Gives every replica rank 0's parameters: all of them ({@code all}, at the start), or only those
+     * no optimizer updates (batch norm's running statistics, which each replica gathers from its
+     * own rows, and frozen ones), before a validation, so that every replica measures rank 0's model.
+     */
+    public static void broadcastParameters(Collective collective, ParameterSet model, boolean all) {
         if (collective.size() == 1) {
             return;
         }
-        for (Param p : model.all()) {
+        for (Param p : all ? model.all() : model.all().stream().filter(p -> !p.isTrainable()).toList()) {
             NDArray array = p.array();
             if (array.getDataType() != DataType.FLOAT32) {
                 throw new IllegalStateException("data-parallel training sends float32 parameters; parameter " + p.name()
@@ -66,10 +70,13 @@ public final class Replicas {
         }
     }
 
-    /** A CRC-32 of every parameter's and every optimizer's state tensors and counters. */
+    /**
+     * A CRC-32 of the trainable parameters and of every optimizer's state tensors and counters; not
+     * of the running statistics, which each replica gathers from its own rows.
+     */
     public static long digest(ParameterSet model, Map<String, Optimizer<?>> optimizers) {
         CRC32 crc = new CRC32();
-        for (Param p : model.all()) {
+        for (Param p : model.trainable()) {
             add(crc, p.array());
         }
         ByteBuffer counters = ByteBuffer.allocate(2 * Long.BYTES);

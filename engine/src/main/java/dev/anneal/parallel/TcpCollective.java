@@ -86,6 +86,7 @@ public final class TcpCollective implements Collective {
     private final Peer[] peers;
     private final Duration timeout;
     private long operations;
+    private volatile boolean closed;
 
     private TcpCollective(int rank, int size, Peer[] peers, Duration timeout) {
         this.rank = rank;
@@ -132,13 +133,27 @@ public final class TcpCollective implements Collective {
                 }
             }
             return new TcpCollective(rank, size, peers, timeout);
-        } catch (IOException | RuntimeException e) {
-            for (Peer peer : peers) {
-                if (peer != null) {
-                    close(peer);
+        } catch (SocketTimeoutException e) {
+            closeAll(peers);
+            List<Integer> absent = new ArrayList<>();
+            for (int r = 0; r < size; r++) {
+                if (r != rank && peers[r] == null) {
+                    absent.add(r);
                 }
             }
+            throw new IOException("rank " + rank + " could not link to ranks " + absent + " within " + timeout + " ("
+                    + e.getMessage() + "): they did not start, cannot reach this host, or presented another token", e);
+        } catch (IOException | RuntimeException e) {
+            closeAll(peers);
             throw e;
+        }
+    }
+
+    private static void closeAll(Peer[] peers) {
+        for (Peer peer : peers) {
+            if (peer != null) {
+                close(peer);
+            }
         }
     }
 
@@ -187,7 +202,8 @@ public final class TcpCollective implements Collective {
         Socket socket = listening.accept();
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(Math.min(10_000, remainingMillis(deadline, "reading an introduction")));
+            // Short: a silent stranger holds up the ranks behind it in the queue.
+            socket.setSoTimeout(Math.min(2_000, remainingMillis(deadline, "reading an introduction")));
             DataInputStream in = new DataInputStream(socket.getInputStream());
             boolean valid = in.readInt() == HELLO
                     & MessageDigest.isEqual(in.readUTF().getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
@@ -266,6 +282,9 @@ public final class TcpCollective implements Collective {
 
     /** Runs an operation; a failed one breaks the group, so the other ranks fail at once rather than at their timeout. */
     private void guarded(Runnable operation) {
+        if (closed) {
+            throw new CollectiveException(rank, "rank " + rank + "'s collective is closed", null);
+        }
         try {
             operation.run();
         } catch (CollectiveException e) {
@@ -452,11 +471,8 @@ public final class TcpCollective implements Collective {
     /** Closes every connection: the other ranks' next operation fails naming this one. */
     @Override
     public void close() {
-        for (Peer peer : peers) {
-            if (peer != null) {
-                close(peer);
-            }
-        }
+        closed = true;
+        closeAll(peers);
     }
 
     private static void close(Peer peer) {

@@ -16,12 +16,15 @@ import java.nio.file.Path;
 final class BestCheckpoint {
     private final Path file;
     private final Monitor monitor;
+    /** False on a data-parallel replica other than rank 0: it follows the best, rank 0 writes it. */
+    private final boolean writes;
     private double best;
 
     /** Starts from the recorded best when {@code resumed} and a record for the same figure is there. */
-    BestCheckpoint(Path file, Monitor monitor, boolean resumed) {
+    BestCheckpoint(Path file, Monitor monitor, boolean resumed, boolean writes) {
         this.file = file;
         this.monitor = monitor;
+        this.writes = writes;
         this.best = resumed ? recorded() : monitor.worst();
     }
 
@@ -32,6 +35,9 @@ final class BestCheckpoint {
     /** After the checkpoint was written: records {@code value} as the best, atomically. */
     void kept(double value) {
         best = value;
+        if (!writes) {
+            return;
+        }
         try {
             AtomicFile.write(record(), (monitor.figure() + " " + value + "\n").getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {

@@ -83,9 +83,6 @@ public final class SupervisedStep implements TrainingStep {
         pending = 0;
         clear = true;
         modelType = null;
-        if (exchange != null) {
-            exchange.reset();
-        }
     }
 
     @Override

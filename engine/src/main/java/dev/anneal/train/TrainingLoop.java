@@ -79,9 +79,13 @@ import java.util.function.BooleanSupplier;
  * own slice of every global batch: rank 0's parameters are sent to all before the first step (a
  * resumed run reads the checkpoint on every rank instead), the supervised step trains on the
  * gradient of the global batch ({@link GradientExchange}), every event reports the global batch's
- * loss, only rank 0 writes checkpoints and run folders, and the replicas' parameters and
- * optimizer state are compared by digest ({@link Replicas}) every so many steps and at each
- * epoch's end: replicas that drift apart stop the run with an error.
+ * loss, only rank 0 writes checkpoints and run folders (every rank reports them, so that all see
+ * the same events), and the replicas' parameters and optimizer state are compared by digest
+ * ({@link Replicas}) every so many steps, after a resume and at each epoch's end: replicas that
+ * drift apart stop the run with an error. Before each validation every rank takes rank 0's
+ * statistics (batch norm's running mean and variance, which each rank gathers from its own
+ * rows), so all measure the same model. A stop, by a callback or a cancellation, is agreed after
+ * each batch: when one replica stops, all stop there.
  */
 public final class TrainingLoop {
     /** The name of the optimizer given with {@link Builder#optimizer(Optimizer)}. */
@@ -112,9 +116,12 @@ public final class TrainingLoop {
     private final SupervisedStep supervised;
     private final Accumulation accumulation;
     private final long logEvery;
-    /** The other replicas of a data-parallel run; null when training alone. */
+    /** The other replicas of a data-parallel run, and the exchange with them; null when training alone. */
     private final Collective collective;
+    private final GradientExchange exchange;
     private final long replicaCheckEvery;
+    /** False on a data-parallel replica other than rank 0, which reports checkpoints as rank 0 writes them. */
+    private final boolean writes;
     /** How this run cuts its data into steps, recorded in its checkpoints; null when its batch size is unknown. */
     private final Batching batching;
 
@@ -179,14 +186,15 @@ public final class TrainingLoop {
         this.optimizers = Collections.unmodifiableMap(new LinkedHashMap<>(b.optimizers));
         this.first = optimizers.values().iterator().next();
         this.accumulation = b.accumulate.checked();
+        this.exchange = b.collective != null && b.step == null ? new GradientExchange(b.collective, workerBatch) : null;
         this.supervised = b.step != null ? null
                 : new SupervisedStep(b.block, b.loss, optimizers.keySet().iterator().next(), b.transforms, accumulation,
-                b.collective != null ? new GradientExchange(b.collective, workerBatch) : null);
+                exchange);
         this.collective = b.collective;
         this.replicaCheckEvery = b.replicaCheckEvery;
         this.batching = b.train instanceof Examples examples && examples.batchSize().isPresent()
                 ? new Batching(collective != null ? collective.size() : 1, examples.batchSize().getAsInt()) : null;
-        boolean writes = collective == null || collective.rank() == 0;
+        this.writes = collective == null || collective.rank() == 0;
         this.step = b.step != null ? b.step : supervised;
         this.train = b.train;
         this.validation = b.validation;
@@ -201,12 +209,8 @@ public final class TrainingLoop {
         this.cancelled = b.cancelled;
         this.prefetchExecutor = b.prefetchExecutor;
         this.prefetchDepth = b.prefetchDepth;
-        this.checkpoints = writes ? b.checkpoints : null;
-        if (!writes) {
-            this.bestCheckpoint = null;
-            this.bestBy = null;
-            this.finalCheckpoint = null;
-        } else if (b.runFolder != null) {
+        this.checkpoints = b.checkpoints;
+        if (b.runFolder != null) {
             this.bestCheckpoint = b.runFolder.resolve(RunFolder.BEST);
             this.bestBy = b.runFolderBestBy != null ? b.runFolderBestBy : Monitor.of(metrics.stream()
                     .anyMatch(m -> m.name().equals("loss")) && validation != null ? History.VALIDATION + "loss"
@@ -289,7 +293,7 @@ public final class TrainingLoop {
                     pending.restoreInto(model, optimizers);
                 }
             } else if (collective != null) {
-                Replicas.broadcastParameters(collective, model); // each replica initialized its own; rank 0's win
+                Replicas.broadcastParameters(collective, model, true); // each replica initialized its own; rank 0's win
             }
             return train(model, pending, startEpoch, skip, context, control, stop, cancelled);
         } catch (IOException | TranslateException | RuntimeException | Error e) {
@@ -337,7 +341,7 @@ public final class TrainingLoop {
             Monitor.requireMeasured("trainingLoop.bestCheckpoint", bestBy.figure(), epochFigures);
         }
         emit(new TrainingEvent.Started(epochs, epochFigures), control);
-        BestCheckpoint best = bestCheckpoint != null ? new BestCheckpoint(bestCheckpoint, bestBy, pending != null) : null;
+        BestCheckpoint best = bestCheckpoint != null ? new BestCheckpoint(bestCheckpoint, bestBy, pending != null, writes) : null;
         boolean finite = true; // the run did not stop at a NaN or infinite loss
         int atEpoch = startEpoch; // where the run is, for the final checkpoint
         long atBatch = skip;
@@ -368,9 +372,12 @@ public final class TrainingLoop {
                 if (pending != null) {
                     pending.restoreInto(model, optimizers);
                     pending = null;
+                    if (collective != null) {
+                        Replicas.compare(collective, model, optimizers); // every rank read the same file
+                    }
                 }
                 while (data.iterator.hasNext()) {
-                    if (cancelled.getAsBoolean()) {
+                    if (collective == null && cancelled.getAsBoolean()) { // replicas agree on it after each batch
                         stop[0] = "cancelled";
                         break;
                     }
@@ -378,6 +385,9 @@ public final class TrainingLoop {
                     try (Batch next = data.iterator.next()) {
                         if (batches < 0) {
                             batches = batchesPerEpoch(next.getSize());
+                        }
+                        if (exchange != null && train instanceof IdxDataset idx && idx.shard().isPresent()) {
+                            exchange.expectGlobalRows(idx.shard().get().globalRows(idx.size(), batch)); // an epoch's last may be short
                         }
                         double value = step.run(next, context);
                         if (!Double.isFinite(value)) {
@@ -414,6 +424,9 @@ public final class TrainingLoop {
                         Replicas.compare(collective, model, optimizers);
                         compared = first.stepCount();
                     }
+                    if (collective != null) {
+                        agreeToStop(stop, cancelled);
+                    }
                     if (stop[0] != null) {
                         break;
                     }
@@ -430,6 +443,9 @@ public final class TrainingLoop {
             if (collective != null && first.stepCount() != compared) {
                 Replicas.compare(collective, model, optimizers);
                 compared = first.stepCount();
+            }
+            if (collective != null && validation != null) {
+                Replicas.broadcastParameters(collective, model, false);
             }
             if (validation != null) {
                 measured = validate(context.store());
@@ -457,6 +473,9 @@ public final class TrainingLoop {
                     owed = true;
                 }
             }
+            if (collective != null) {
+                agreeToStop(stop, () -> false); // an early stopping at the epoch's end
+            }
         }
         if (startEpoch >= epochs && validation != null) {
             measured = validate(context.store()); // resumed at its end: nothing to train, the restored model's figures
@@ -471,6 +490,19 @@ public final class TrainingLoop {
         }
         return new TrainingResult(completed, first.stepCount(), meanLoss,
                 measured.getOrDefault("accuracy", Double.NaN), stop[0], measured, history);
+    }
+
+    /**
+     * Makes a replica's stop everyone's: each says whether it stops here (a callback's stop, a
+     * cancellation), and if any does, all do, naming why where the reason is not their own.
+     */
+    private void agreeToStop(String[] stop, BooleanSupplier cancelled) {
+        boolean cancel = stop[0] == null && cancelled.getAsBoolean();
+        float[] wanted = {stop[0] != null || cancel ? 1f : 0f};
+        collective.sum(wanted);
+        if (stop[0] == null && wanted[0] > 0) {
+            stop[0] = cancel ? "cancelled" : "stopped by another replica";
+        }
     }
 
     private void log(History history, History.Row row, Callback.Control control) {
@@ -530,11 +562,12 @@ public final class TrainingLoop {
                     + " epochs");
             c.require(saved.epoch() < epochs || saved.batch() == 0, "batch", "is " + saved.batch()
                     + " in epoch " + saved.epoch() + ", after this run's last epoch");
-            c.require(saved.batching() == null || batching == null
+            c.require(acceptChangedSettings || saved.batching() == null || batching == null
                             || saved.batching().globalBatch() == batching.globalBatch(), "batching",
                     "was written by " + (saved.batching() != null ? saved.batching().describe() : "") + ", but this run"
                             + " has " + (batching != null ? batching.describe() : "") + "; a checkpoint's place counts"
-                            + " global batches, which this run cuts otherwise: resume with the same rows a step");
+                            + " global batches, which this run cuts otherwise: resume with the same rows a step (or"
+                            + " acceptChangedSettings, to train on from there anyway)");
             c.throwIfAny();
             saved.check(model, optimizers);
             if (!acceptChangedSettings) {
@@ -570,7 +603,9 @@ public final class TrainingLoop {
     private void checkpoint(int epoch, long batch, ParameterSet model, Callback.Control control) {
         Path file = checkpoints.fileFor(first.stepCount());
         try {
-            checkpoints.save(first.stepCount(), Checkpoint.capture(epoch, batch, model, optimizers, batching));
+            if (writes) {
+                checkpoints.save(first.stepCount(), Checkpoint.capture(epoch, batch, model, optimizers, batching));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + file, e);
         }
@@ -580,7 +615,9 @@ public final class TrainingLoop {
     /** Writes the state after {@code batch} batches of {@code epoch} into {@code file}, replacing it atomically. */
     private void keep(Path file, int epoch, long batch, ParameterSet model, Callback.Control control) {
         try {
-            CheckpointFile.write(file, Checkpoint.capture(epoch, batch, model, optimizers, batching));
+            if (writes) {
+                CheckpointFile.write(file, Checkpoint.capture(epoch, batch, model, optimizers, batching));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write checkpoint " + file, e);
         }

@@ -81,4 +81,23 @@ class CollectiveSpec : FunSpec({
         error.message shouldContain "ranks [1] did not reach operation 1"
         shouldThrow<CollectiveException> { group[1].sum(FloatArray(4)) }.message shouldContain "did not reach"
     }
+
+    test("a rank that never connects is named when the others give up; a closed collective refuses to operate") {
+        val loopback = java.net.InetAddress.getLoopbackAddress()
+        val own = TcpCollective.listen(loopback)
+        val addresses = listOf(java.net.InetSocketAddress(loopback, own.localPort), java.net.InetSocketAddress(loopback, 9))
+        shouldThrow<java.io.IOException> { TcpCollective.connect(0, addresses, own, "secret", Duration.ofMillis(500)) }
+            .message shouldContain "rank 0 could not link to ranks [1] within PT0.5S"
+        val group = tcpGroup(2)
+        group.forEach { it.close() }
+        shouldThrow<CollectiveException> { group[0].sum(FloatArray(2)) }.message shouldContain "rank 0's collective is closed"
+    }
+
+    test("in process: a sum met by a broadcast of the same length is named") {
+        val group = InProcessCollective.group(2, Duration.ofSeconds(5))
+        val error = shouldThrow<CollectiveException> {
+            onEach(group) { c -> if (c.rank() == 0) c.sum(FloatArray(3)) else c.broadcast(FloatArray(3), 0) }
+        }
+        error.message shouldContain "not running the same program"
+    }
 })

@@ -7,6 +7,7 @@ import ai.djl.nn.Activation
 import ai.djl.nn.Blocks
 import ai.djl.nn.SequentialBlock
 import ai.djl.nn.core.Linear
+import ai.djl.nn.norm.BatchNorm
 import ai.djl.training.ParameterStore
 import dev.anneal.config.InvalidConfigException
 import dev.anneal.data.IdxDataset
@@ -223,20 +224,22 @@ class DataParallelSpec : FunSpec({
         NDManager.newBaseManager().use { m ->
             CheckpointFile.read(written, m).batching() shouldBe Batching(2, b)
         }
-        fun resume(batch: Int) = NDManager.newBaseManager().use { m ->
+        fun resume(batch: Int, accept: Boolean = false) = NDManager.newBaseManager().use { m ->
             val block = mlp(m)
             TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy())
                 .optimizer(Optimizers.sgd().lr(0.1).build().compile(ParameterSet.of(block)))
-                .train(data(m, 160) { shuffle(batch, seed) }).epochs(2).manager(m).resumeFrom(written).build().run()
+                .train(data(m, 160) { shuffle(batch, seed) }).epochs(2).manager(m).resumeFrom(written)
+                .acceptChangedSettings(accept).build().run()
         }
         resume(2 * b).steps shouldBe 20
         shouldThrow<InvalidConfigException> { resume(b) }.message shouldContain "checkpoint.header.batching was written by" +
             " 2 workers with batches of 8 (16 rows a step), but this run has 1 worker with batches of 8 (8 rows a step)"
+        resume(b, accept = true).steps shouldBe 40 // 10 restored, then batches 10 to 19 of epoch 0 and all 20 of epoch 1
     }
 
-    test("with accumulation over 2 batches only each group's last batch exchanges gradients, and the run is one replica's on N×B accumulating alike") {
+    test("with accumulation over 2 batches only each group's last batch exchanges gradients, and the run is one replica's on N×B accumulating alike, a short last batch included") {
         val n = 2
-        val rows = 480 // 30 global batches an epoch: 15 steps
+        val rows = 472 // 30 global batches an epoch, the last of 8 rows: 15 steps
         val spec = Optimizers.momentum().lr(0.05).momentum(0.9).build()
         val (parallel, exchanges) = replicas(n) { c ->
             val counting = CountingSums(c)
@@ -283,5 +286,32 @@ class DataParallelSpec : FunSpec({
             scale shouldBe (LossScale.DEFAULT_INIT_SCALE / 2).toFloat()
             unchanged shouldBe true
         }
+    }
+
+    test("a stop on one replica stops all at the same step") {
+        val results = replicas(2) { c ->
+            replica(c, 160, Optimizers.sgd().lr(0.1).build(), 3) { _, _ ->
+                callback { e, control -> if (c.rank() == 1 && e is TrainingEvent.BatchEnd && e.step == 5L) control.stop("rank 1 has seen enough") }
+            }.first
+        }
+        results.map { it.steps } shouldBe listOf(5L, 5L)
+        results.map { it.stopReason } shouldBe listOf("stopped by another replica", "rank 1 has seen enough")
+    }
+
+    test("with batch norm, each replica's statistics are its own rows', yet all measure rank 0's model and none drifts") {
+        val figures = replicas(2) { c ->
+            NDManager.newBaseManager().use { m ->
+                val block = SequentialBlock().add(Blocks.batchFlattenBlock()).add(Linear.builder().setUnits(16).build())
+                    .add(BatchNorm.builder().build()).add(Activation.reluBlock()).add(Linear.builder().setUnits(3).build())
+                block.initialize(m, DataType.FLOAT32, Shape(b.toLong(), 1, 4, 4))
+                Optimizers.adam().lr(0.01).build().compile(ParameterSet.of(block)).use { o ->
+                    TrainingLoop.builder().block(block).loss(Losses.softmaxCrossEntropy()).optimizer(o)
+                        .train(data(m, 160) { shard(b, seed, c.rank(), c.size()) })
+                        .validation(data(m, 64) { setSampling(b, false) }).epochs(2).manager(m)
+                        .dataParallel(c).replicaCheckEvery(3).build().run().metrics
+                }
+            }
+        }
+        figures[0] shouldBe figures[1]
     }
 })

@@ -16,6 +16,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.List;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -35,6 +36,10 @@ final class DriverLink implements AutoCloseable {
     private final AtomicReference<TrainingResult> result = new AtomicReference<>();
     /** The first exception a driver callback threw: the run fails with it at the end. */
     private final AtomicReference<RuntimeException> callbackFailure = new AtomicReference<>();
+    /** Why the last connection from rank 0 ended early, for the error when no result came. */
+    private final AtomicReference<Exception> readFailure = new AtomicReference<>();
+    /** Connections read at once: rank 0 and its reruns need few; strangers get no more. */
+    private final Semaphore readers = new Semaphore(4);
     private final Thread acceptor;
 
     private DriverLink(ServerSocket server, String token, List<Callback> callbacks) {
@@ -60,6 +65,11 @@ final class DriverLink implements AutoCloseable {
         return result.get();
     }
 
+    /** Why rank 0's last connection ended before its result, or null. */
+    Exception readFailure() {
+        return readFailure.get();
+    }
+
     /** The first exception a driver callback threw, or null. */
     RuntimeException callbackFailure() {
         return callbackFailure.get();
@@ -69,7 +79,17 @@ final class DriverLink implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket socket = server.accept();
-                Thread reader = new Thread(() -> read(socket), "anneal-driver-link-reader");
+                if (!readers.tryAcquire()) {
+                    socket.close();
+                    continue;
+                }
+                Thread reader = new Thread(() -> {
+                    try {
+                        read(socket);
+                    } finally {
+                        readers.release();
+                    }
+                }, "anneal-driver-link-reader");
                 reader.setDaemon(true);
                 reader.start();
             } catch (IOException e) {
@@ -109,7 +129,7 @@ final class DriverLink implements AutoCloseable {
                 }
             }
         } catch (IOException | RuntimeException e) {
-            // The replica failed or was stopped; Spark reports why, and a rerun connects again.
+            readFailure.set(e); // the replica failed or was stopped (Spark says why), or rank 0 sent something malformed
         }
     }
 

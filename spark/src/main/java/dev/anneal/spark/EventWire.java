@@ -30,6 +30,8 @@ final class EventWire {
     private static final int RESULT = 9;
     /** The most entries a list or map may declare: far above any run's figures, far below a memory problem. */
     private static final int MAX_ENTRIES = 100_000;
+    /** The most history rows a result may declare: a row per 10 steps of a 100-million-step run. */
+    private static final int MAX_ROWS = 10_000_000;
     /** writeUTF's limit, in characters of the longest text that surely fits. */
     private static final int MAX_TEXT = 20_000;
 
@@ -141,7 +143,7 @@ final class EventWire {
                 String stop = in.readBoolean() ? in.readUTF() : null;
                 Map<String, Double> metrics = readFigures(in);
                 History history = new History();
-                int rows = count(in);
+                int rows = count(in, MAX_ROWS);
                 for (int i = 0; i < rows; i++) {
                     history.add(readRow(in));
                 }
@@ -212,9 +214,13 @@ final class EventWire {
     }
 
     private static int count(DataInputStream in) throws IOException {
+        return count(in, MAX_ENTRIES);
+    }
+
+    private static int count(DataInputStream in, int most) throws IOException {
         int n = in.readInt();
-        if (n < 0 || n > MAX_ENTRIES) {
-            throw new IOException("rank 0 declared " + n + " entries; at most " + MAX_ENTRIES + " are read");
+        if (n < 0 || n > most) {
+            throw new IOException("rank 0 declared " + n + " entries; at most " + most + " are read");
         }
         return n;
     }

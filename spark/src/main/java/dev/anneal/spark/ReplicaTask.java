@@ -8,7 +8,6 @@ import org.apache.spark.BarrierTaskContext;
 import scala.collection.Iterator;
 import scala.runtime.AbstractFunction1;
 
-import java.io.IOException;
 import java.io.Serializable;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,13 +55,19 @@ final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<Ob
     }
 
     private void train(BarrierTaskContext context, int rank) throws Exception {
-        InetAddress host = InetAddress.getByName(localHost());
+        InetAddress host = InetAddress.getByName(localHost(context, rank));
         ServerSocket listening = TcpCollective.listen(host);
-        String resumeFrom = "";
-        if (rank == 0 && job.checkpointDir() != null) {
-            resumeFrom = CheckpointPolicy.latest(Path.of(job.checkpointDir())).file().map(Path::toString).orElse("");
+        String[] all;
+        try {
+            String resumeFrom = "";
+            if (rank == 0 && job.checkpointDir() != null) {
+                resumeFrom = CheckpointPolicy.latest(Path.of(job.checkpointDir())).file().map(Path::toString).orElse("");
+            }
+            all = context.allGather(host.getHostAddress() + ":" + listening.getLocalPort() + SEPARATOR + resumeFrom);
+        } catch (Exception | Error e) {
+            listening.close();
+            throw e;
         }
-        String[] all = context.allGather(host.getHostAddress() + ":" + listening.getLocalPort() + SEPARATOR + resumeFrom);
         List<InetSocketAddress> addresses = new ArrayList<>();
         for (String entry : all) {
             String address = entry.substring(0, entry.indexOf(SEPARATOR));
@@ -92,9 +97,17 @@ final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<Ob
         }
     }
 
-    /** The address the replicas reach this executor at: Spark's own choice when set, else this host's. */
-    private static String localHost() throws IOException {
+    /**
+     * The address the other replicas reach this one at: {@code SPARK_LOCAL_IP} when set, else the
+     * host Spark knows this task's executor by (not {@code getLocalHost}, often a loopback address).
+     */
+    private static String localHost(BarrierTaskContext context, int rank) {
         String configured = System.getenv("SPARK_LOCAL_IP");
-        return configured != null && !configured.isBlank() ? configured : InetAddress.getLocalHost().getHostAddress();
+        if (configured != null && !configured.isBlank()) {
+            return configured;
+        }
+        String address = context.getTaskInfos()[rank].address();
+        int colon = address.lastIndexOf(':');
+        return colon > 0 ? address.substring(0, colon) : address;
     }
 }

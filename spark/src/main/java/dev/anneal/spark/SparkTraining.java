@@ -155,7 +155,8 @@ public final class SparkTraining {
             }
         }
         if (link.result() == null) {
-            throw new IllegalStateException("the replicas finished but rank 0's result did not reach the driver");
+            throw new IllegalStateException("the replicas finished but rank 0's result did not reach the driver",
+                    link.readFailure());
         }
         return link.result();
     }
