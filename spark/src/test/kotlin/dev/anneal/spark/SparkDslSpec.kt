@@ -1,6 +1,7 @@
 package dev.anneal.spark
 
 import dev.anneal.data.FashionMnist
+import dev.anneal.dsl.epochs
 import dev.anneal.dsl.momentum
 import dev.anneal.dsl.pipeline
 import dev.anneal.model.LeNet5
@@ -28,6 +29,7 @@ class SparkDslSpec : FunSpec({
             validation = FashionMnist.load(Path.of(data), FashionMnist.Split.TEST, worker.manager(), 32)
             loss = Losses.softmaxCrossEntropy()
             optimizer { momentum(lr = 0.01, momentum = 0.9) }
+            callbacks { earlyStopping(patience = 3.epochs) } // built on each executor
             prefetch = 0
         }
     }
