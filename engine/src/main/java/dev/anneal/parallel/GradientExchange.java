@@ -45,10 +45,6 @@ public final class GradientExchange {
         this.workerBatch = workerBatch;
     }
 
-    public Collective collective() {
-        return collective;
-    }
-
     /** The next batch belongs to a global batch of {@code rows} rows (the loop knows it from the sampler). */
     public void expectGlobalRows(long rows) {
         this.globalRows = rows;

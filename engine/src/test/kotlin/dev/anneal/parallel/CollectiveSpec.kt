@@ -28,6 +28,7 @@ class CollectiveSpec : FunSpec({
                 it.toList() shouldContainExactly inputs(n, 17)[n - 1].toList()
             }
             onEach(tcp) { c -> c.gather(100L + c.rank()) }.forEach { it.toList() shouldContainExactly (0 until n).map { 100L + it } }
+            onEach(tcp + local) { c -> c.barrier() }
             tcp.forEach { it.close() }
             local.forEach { it.close() }
         }
