@@ -14,6 +14,7 @@ import dev.anneal.config.Violation;
 import dev.anneal.data.EpochAware;
 import dev.anneal.data.Examples;
 import dev.anneal.data.IdxDataset;
+import dev.anneal.data.RankSlices;
 import dev.anneal.optim.Hyperparameter;
 import dev.anneal.optim.Optimizer;
 import dev.anneal.optim.WeightAverage;
@@ -120,6 +121,8 @@ public final class TrainingLoop {
     private final Collective collective;
     private final GradientExchange exchange;
     private final long replicaCheckEvery;
+    /** This replica's slices of the global batches, for a sharded training set; null otherwise. */
+    private final RankSlices shard;
     /** False on a data-parallel replica other than rank 0, which reports checkpoints as rank 0 writes them. */
     private final boolean writes;
     /** How this run cuts its data into steps, recorded in its checkpoints; null when its batch size is unknown. */
@@ -192,6 +195,7 @@ public final class TrainingLoop {
                 exchange);
         this.collective = b.collective;
         this.replicaCheckEvery = b.replicaCheckEvery;
+        this.shard = b.train instanceof IdxDataset idx ? idx.shard().orElse(null) : null;
         this.batching = b.train instanceof Examples examples && examples.batchSize().isPresent()
                 ? new Batching(collective != null ? collective.size() : 1, examples.batchSize().getAsInt()) : null;
         this.writes = collective == null || collective.rank() == 0;
@@ -386,8 +390,8 @@ public final class TrainingLoop {
                         if (batches < 0) {
                             batches = batchesPerEpoch(next.getSize());
                         }
-                        if (exchange != null && train instanceof IdxDataset idx && idx.shard().isPresent()) {
-                            exchange.expectGlobalRows(idx.shard().get().globalRows(idx.size(), batch)); // an epoch's last may be short
+                        if (exchange != null && shard != null) {
+                            exchange.expectGlobalRows(shard.globalRows(((IdxDataset) train).size(), batch)); // an epoch's last may be short
                         }
                         double value = step.run(next, context);
                         if (!Double.isFinite(value)) {
@@ -692,8 +696,8 @@ public final class TrainingLoop {
     }
 
     private long batchesPerEpoch(long batchSize) {
-        if (train instanceof IdxDataset idx && idx.shard().isPresent()) {
-            return idx.batchesPerEpoch(); // global batches: the data's size over this replica's batch would count N times too many
+        if (shard != null) {
+            return shard.batches(((IdxDataset) train).size()); // the data's size over this replica's batch would count N times too many
         }
         if (train instanceof RandomAccessDataset dataset && batchSize > 0) {
             return (dataset.size() + batchSize - 1) / batchSize;

@@ -80,7 +80,10 @@ final class ReplicaTask extends AbstractFunction1<Iterator<Integer>, Iterator<Ob
              Worker worker = new Worker(rank, job.workers());
              DriverLink.Sender sender = rank == 0
                      ? DriverLink.sender(new InetSocketAddress(job.driverHost(), job.driverPort()), job.token()) : null) {
-            TrainingLoop.Builder loop = job.factory().replica(worker).dataParallel(collective);
+            // A cancelled job interrupts its tasks; the replicas agree to stop at the next batch, where
+            // otherwise they would train on, blocked in socket reads no interrupt ends.
+            TrainingLoop.Builder loop = job.factory().replica(worker).dataParallel(collective)
+                    .cancelled(context::isInterrupted);
             if (job.checkpointDir() != null) {
                 loop.checkpoints(job.checkpoints());
                 if (!chosen.isEmpty()) {

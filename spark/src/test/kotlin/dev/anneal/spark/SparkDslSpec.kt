@@ -19,7 +19,7 @@ class SparkDslSpec : FunSpec({
     val data = Path.of("../samples/data/fashion-mnist").toAbsolutePath().normalize().toString() // the shipped subset
 
     /** LeNet-5 as a Kotlin pipeline on each worker's shard: the lambda travels to the executors. */
-    fun run() = spark(master = "local[2]", workers = 2) { worker ->
+    fun run(epochs: Int = 1) = spark(master = "local[2]", workers = 2) { worker ->
         pipeline {
             model = LeNet5.create()
             inputShape = LeNet5.inputShape(32)
@@ -28,6 +28,7 @@ class SparkDslSpec : FunSpec({
                 worker.rank(), worker.workers())
             validation = FashionMnist.load(Path.of(data), FashionMnist.Split.TEST, worker.manager(), 32)
             loss = Losses.softmaxCrossEntropy()
+            this.epochs = epochs
             optimizer { momentum(lr = 0.01, momentum = 0.9) }
             callbacks { earlyStopping(patience = 3.epochs) } // built on each executor
             prefetch = 0
@@ -42,8 +43,14 @@ class SparkDslSpec : FunSpec({
         end.validationAccuracy shouldBeGreaterThan 0.7
     }
 
-    test("stopping the collection cancels the Spark job; the next run starts afresh").config(timeout = 5.minutes) {
-        run().events().take(5).toList().size shouldBe 5
+    test("stopping the collection cancels the Spark job and its replicas stop; the next run starts afresh").config(timeout = 5.minutes) {
+        fun linked() = Thread.getAllStackTraces().keys.count { it.isAlive && it.name.startsWith("anneal-collective-send") }
+        run(epochs = 50).events().take(5).toList().size shouldBe 5 // 50 epochs: minutes, if the replicas trained on
+        val deadline = System.nanoTime() + 30_000_000_000L
+        while (linked() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(100)
+        }
+        linked() shouldBe 0 // the replicas (threads of this JVM in local[2]) stopped and closed their links
         run().fit().steps shouldBe 149
     }
 })
