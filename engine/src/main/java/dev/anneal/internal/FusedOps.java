@@ -8,40 +8,66 @@ import ai.djl.ndarray.types.DataType;
 /**
  * Multiply-adds rounded once, the way PyTorch's vectorised CPU kernels compute
  * {@code a.add(b, alpha=s)} and {@code v.addcmul(t1, t2, value=s)} (with a fused multiply-add).
- * DJL has no such operation, so the sum is formed in float64, where the product of two float32
- * values is exact, and rounded back once (with a tie that float64 rounding made resolved as the
- * exact sum would); float64 arrays in host memory use {@link Math#fma}. Without this, float32
- * trajectories drift from PyTorch's by up to 1e-3 relative over 100 steps wherever a value
- * passes near zero.
+ * DJL has no such operation. Arrays in host memory take {@link Math#fma} element by element.
+ * On other devices the sum is formed in float64, where the product of two float32 values is
+ * exact, and rounded back once (with a tie that float64 rounding made resolved as the exact sum
+ * would): some twenty array operations, several times the host loop's time on the CPU. Without
+ * this, float32 trajectories drift from PyTorch's by up to 1e-3 relative over 100 steps wherever
+ * a value passes near zero.
  */
 public final class FusedOps {
     private FusedOps() {
     }
 
-    /** {@code a + s * b} as a new array, rounded once; {@code s} is used as a float32 first. */
+    /** {@code a + s * b} as a new array, rounded once; {@code s} is used as a float32 first for float32 and float16. */
     public static NDArray addScaled(NDArray a, NDArray b, double s) {
         DataType type = a.getDataType();
-        if (type == DataType.FLOAT64) {
-            if (a.getDevice().equals(Device.cpu()) && b.getShape().equals(a.getShape()) && a.size() <= Integer.MAX_VALUE - 8) {
-                return fusedOnHost(a, b.toType(DataType.FLOAT64, false), s);
+        if (type == DataType.FLOAT64 && onHost(a, b)) {
+            double[] x = a.toDoubleArray();
+            double[] y = b.toType(DataType.FLOAT64, false).toDoubleArray();
+            for (int i = 0; i < x.length; i++) {
+                x[i] = Math.fma(y[i], s, x[i]);
             }
+            return a.getManager().create(x, a.getShape());
+        }
+        if (type == DataType.FLOAT32 && onHost(a, b) && exactInFloat32(b)) {
+            float[] x = a.toFloatArray();
+            float[] y = b.toType(DataType.FLOAT32, false).toFloatArray();
+            float scale = (float) s;
+            for (int i = 0; i < x.length; i++) {
+                x[i] = Math.fma(y[i], scale, x[i]);
+            }
+            return a.getManager().create(x, a.getShape());
+        }
+        return addScaledOnDevice(a, b, s);
+    }
+
+    /** {@link #addScaled(NDArray, NDArray, double)} in array operations, for any device. */
+    static NDArray addScaledOnDevice(NDArray a, NDArray b, double s) {
+        DataType type = a.getDataType();
+        if (type == DataType.FLOAT64) {
             return a.add(b.mul(s)); // double scalar, double tensor: no promotion
         }
         // The scalar as PyTorch's float32 and float16 kernels use it: rounded to float.
         return roundedSum(a.toType(DataType.FLOAT64, false), b.toType(DataType.FLOAT64, true).muli((double) (float) s), type);
     }
 
-    /**
-     * {@code a + s * b} for float64 arrays in host memory, each element rounded once with
-     * {@link Math#fma}: float64 has no wider type to round from.
-     */
-    private static NDArray fusedOnHost(NDArray a, NDArray b, double s) {
-        double[] x = a.toDoubleArray();
-        double[] y = b.toDoubleArray();
-        for (int i = 0; i < x.length; i++) {
-            x[i] = Math.fma(y[i], s, x[i]);
+    /** Whether every array is in host memory with the first one's shape, and small enough for a Java array. */
+    private static boolean onHost(NDArray a, NDArray... others) {
+        if (!a.getDevice().equals(Device.cpu()) || a.size() > Integer.MAX_VALUE - 8) {
+            return false;
         }
-        return a.getManager().create(x, a.getShape());
+        for (NDArray other : others) {
+            if (!other.getDevice().equals(Device.cpu()) || !other.getShape().equals(a.getShape())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the values convert to float32 without rounding. */
+    private static boolean exactInFloat32(NDArray x) {
+        return x.getDataType() == DataType.FLOAT32 || x.getDataType() == DataType.FLOAT16;
     }
 
     /** {@code a += s * b}, rounded once. */
@@ -80,6 +106,20 @@ public final class FusedOps {
 
     /** {@code a + b * c} for arrays, rounded once. */
     private static NDArray addScaled(NDArray a, NDArray b, NDArray c) {
+        if (a.getDataType() == DataType.FLOAT32 && onHost(a, b, c) && exactInFloat32(b) && exactInFloat32(c)) {
+            float[] x = a.toFloatArray();
+            float[] y = b.toType(DataType.FLOAT32, false).toFloatArray();
+            float[] z = c.toType(DataType.FLOAT32, false).toFloatArray();
+            for (int i = 0; i < x.length; i++) {
+                x[i] = Math.fma(y[i], z[i], x[i]);
+            }
+            return a.getManager().create(x, a.getShape());
+        }
+        return addScaledOnDevice(a, b, c);
+    }
+
+    /** {@link #addScaled(NDArray, NDArray, NDArray)} in array operations, for any device. */
+    static NDArray addScaledOnDevice(NDArray a, NDArray b, NDArray c) {
         DataType type = a.getDataType();
         if (type == DataType.FLOAT64) {
             return a.add(b.mul(c));

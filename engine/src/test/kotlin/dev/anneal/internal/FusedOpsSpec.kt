@@ -6,7 +6,8 @@ import io.kotest.matchers.shouldBe
 
 /**
  * The generic path's multiply-adds against Java's `Math.fma`, which rounds once as PyTorch's CPU
- * kernels do, where a float64 sum alone would round twice.
+ * kernels do, where a float64 sum alone would round twice: host arrays take `Math.fma` itself,
+ * other devices the array operations (`addScaledOnDevice`), which run here on the CPU's arrays.
  */
 class FusedOpsSpec : FunSpec({
     val manager = NDManager.newBaseManager()
@@ -17,10 +18,25 @@ class FusedOpsSpec : FunSpec({
     val b = 1f + Math.scalb(1f, -12)
     val addends = floatArrayOf(Math.scalb(1f, -80), -Math.scalb(1f, -80), 0f, 1e-3f, -3f, Math.scalb(1f, -30))
 
-    test("a + s * b is rounded once, ties that float64 hides included") {
+    test("a + s * b is rounded once, ties that float64 hides included, on the host and in array operations") {
         val a = manager.create(addends)
-        val got = FusedOps.addScaled(a, manager.create(FloatArray(addends.size) { b }), b.toDouble()).toFloatArray()
-        got.map { it.toRawBits() } shouldBe addends.map { Math.fma(b, b, it).toRawBits() }
+        val bs = manager.create(FloatArray(addends.size) { b })
+        for (got in listOf(FusedOps.addScaled(a, bs, b.toDouble()), FusedOps.addScaledOnDevice(a, bs, b.toDouble()))) {
+            got.toFloatArray().map { it.toRawBits() } shouldBe addends.map { Math.fma(b, b, it).toRawBits() }
+        }
+    }
+
+    test("v + t1 * t2 in array operations is rounded once, ties that float64 hides included") {
+        val bs = manager.create(FloatArray(addends.size) { b })
+        FusedOps.addScaledOnDevice(manager.create(addends), bs, bs).toFloatArray().map { it.toRawBits() } shouldBe
+            addends.map { Math.fma(b, b, it).toRawBits() }
+    }
+
+    test("a float16 b is taken exactly on the host, as a float64 b is by the array operations") {
+        val a = manager.create(addends)
+        val half = manager.create(FloatArray(addends.size) { 1.5f }).toType(ai.djl.ndarray.types.DataType.FLOAT16, false)
+        FusedOps.addScaled(a, half, b.toDouble()).toFloatArray().map { it.toRawBits() } shouldBe
+            FusedOps.addScaledOnDevice(a, half, b.toDouble()).toFloatArray().map { it.toRawBits() }
     }
 
     test("v + (s * t1) * t2 is rounded once, ties that float64 hides included") {
@@ -36,8 +52,10 @@ class FusedOpsSpec : FunSpec({
         val s = 1801f * Math.scalb(1f, 53)
         for (sign in listOf(1f, -1f)) {
             val a = floatArrayOf(-1f, 1f, 0f, -Math.scalb(1f, 100), 1e30f)
-            val got = FusedOps.addScaled(manager.create(a), manager.create(FloatArray(a.size) { sign * b }), s.toDouble()).toFloatArray()
-            got.map { it.toRawBits() } shouldBe a.map { Math.fma(sign * b, s, it).toRawBits() }
+            val bs = manager.create(FloatArray(a.size) { sign * b })
+            for (got in listOf(FusedOps.addScaled(manager.create(a), bs, s.toDouble()), FusedOps.addScaledOnDevice(manager.create(a), bs, s.toDouble()))) {
+                got.toFloatArray().map { it.toRawBits() } shouldBe a.map { Math.fma(sign * b, s, it).toRawBits() }
+            }
         }
     }
 })
