@@ -6,6 +6,8 @@ import com.google.gson.JsonObject;
 import dev.anneal.config.Shown;
 import dev.anneal.grad.NonFinite;
 import dev.anneal.optim.Execution;
+import dev.anneal.optim.Hyperparams;
+import dev.anneal.optim.Muon;
 import dev.anneal.optim.Optimizers;
 
 import java.io.IOException;
@@ -13,21 +15,26 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
- * {@code ./anneal bench [--quick] [--json FILE]}: optimizer step times of Anneal (fused and
- * generic), DJL's built-in optimizers and torch.optim (with foreach off and on, when
- * /usr/bin/python3 has torch), for SGD-momentum, Adam, AdamW, RMSprop, Adagrad, RAdam and Lion (which only Anneal has)
- * over three layouts, steps interleaved round by round, with copies of as many floats among them
- * over one big tensor (the bandwidth targets weigh each step against those); and LeNet-5
- * training steps of Anneal's loop against a bare DJL loop. Prints a table and, with {@code --json}, writes
- * {@code {"copy_gbps": ..., "rows": [...]}}.
+ * {@code ./anneal bench [--quick] [--only SECTIONS] [--json FILE]}: optimizer step times of
+ * Anneal (fused and generic), DJL's built-in optimizers and torch.optim (with foreach off and on,
+ * when /usr/bin/python3 has torch), one section per optimizer of {@link Kind} over three
+ * layouts, steps interleaved round by round, with copies of as many floats among them over one
+ * big tensor (the bandwidth targets weigh each step against those); then Adam with each gradient
+ * tool, Adam with its state offloaded, Muon against the matrix products it needs, LeNet-5
+ * training steps of Anneal's loop against a bare DJL loop, and data-parallel training. Prints a
+ * table and the targets and, with {@code --json}, writes {@code {"copy_gbps": ..., "rows": [...]}}.
  */
 public final class Bench {
     private static final int FAST_WARMUP = 30;
@@ -35,33 +42,57 @@ public final class Bench {
     private static final String TOOLS = "adam+tools";
     /** The rows of {@link #offload}: Adam with its state in host memory. */
     private static final String OFFLOAD = "adam+offload";
+    /** The rows of {@link #muon}. */
+    private static final String MUON = "muon";
+    /** The lines of {@link ParallelBench}, which are not rows of the table. */
+    private static final String PARALLEL = "parallel";
     /**
      * The row of copies measured in the same rounds as the steps over one big tensor: this shared
      * machine's bandwidth drifts within minutes, so a step is weighed against the copies beside it.
      */
     private static final String COPY = "copy";
     private final boolean quick;
+    private final Set<String> only;
     private final PrintStream out;
 
-    private Bench(boolean quick, PrintStream out) {
+    private Bench(boolean quick, Set<String> only, PrintStream out) {
         this.quick = quick;
+        this.only = only;
         this.out = out;
     }
 
-    private static final String USAGE = "usage: anneal bench [--quick] [--parallel] [--json FILE]\n"
-            + "  --quick       fewer rounds of each case (still minutes: the catalogue is long)\n"
-            + "  --parallel    only data-parallel training: 2 worker processes against one (a minute or two)\n"
-            + "  --json FILE   also write the figures as JSON, into a folder that exists\n"
-            + "  --help        this help\n";
+    /** Every section's name, in the order the sections run. */
+    static List<String> sections() {
+        List<String> names = new ArrayList<>();
+        for (Kind kind : Kind.values()) {
+            names.add(kind.label);
+        }
+        names.addAll(List.of(TOOLS, OFFLOAD, MUON, LoopBench.LABEL, PARALLEL));
+        return names;
+    }
+
+    private static final String USAGE = "usage: anneal bench [--quick] [--only SECTIONS] [--parallel] [--json FILE]\n"
+            + "  --quick          fewer rounds of each case (still minutes: the catalogue is long)\n"
+            + "  --only SECTIONS  only these sections, comma-separated, of:\n"
+            + "                   " + String.join(",", sections()) + "\n"
+            + "  --parallel       only data-parallel training (--only parallel): 2 worker processes against one\n"
+            + "  --json FILE      also write the figures as JSON, into a folder that exists\n"
+            + "  --help           this help\n";
 
     public static void main(String[] args) throws Exception {
         boolean quick = false;
-        boolean parallelOnly = false;
+        Set<String> only = new LinkedHashSet<>(sections());
         Path json = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
-                case "--parallel" -> parallelOnly = true;
+                case "--parallel" -> only = Set.of(PARALLEL);
+                case "--only" -> {
+                    if (++i >= args.length) {
+                        usage("--only needs a value: --only " + Kind.ADAM.label + "," + TOOLS);
+                    }
+                    only = parseSections(args[i]);
+                }
                 case "--json" -> {
                     if (++i >= args.length) {
                         usage("--json needs a value: --json FILE");
@@ -78,15 +109,24 @@ public final class Bench {
                     System.out.print(USAGE);
                     return;
                 }
-                default -> usage(Shown.quoted(args[i]) + " is not an option; options are --quick, --parallel, --json"
-                        + " and --help");
+                default -> usage(Shown.quoted(args[i]) + " is not an option; options are --quick, --only, --parallel,"
+                        + " --json and --help");
             }
         }
-        if (parallelOnly) {
-            ParallelBench.run(quick ? 40 : 200).forEach(System.out::println);
-            return;
+        new Bench(quick, only, System.out).run(json);
+    }
+
+    /** The sections {@code --only} names, each checked against {@link #sections()}. */
+    private static Set<String> parseSections(String list) {
+        Set<String> chosen = new LinkedHashSet<>();
+        for (String name : list.split(",", -1)) {
+            if (!sections().contains(name.trim())) {
+                usage("--only got " + Shown.quoted(name) + ", which is not a section; sections are "
+                        + String.join(", ", sections()));
+            }
+            chosen.add(name.trim());
         }
-        new Bench(quick, System.out).run(json);
+        return chosen;
     }
 
     /** One line on stderr and status 2, as the other commands do. */
@@ -97,32 +137,53 @@ public final class Bench {
 
     private void run(Path json) throws Exception {
         int rounds = quick ? 3 : 15;
-        double copy = CopyBandwidth.measure(40_000_000, quick ? 5 : 9);
-        out.printf(Locale.ROOT, "copy bandwidth: %.1f GB/s (median of warm copies, read + write, %d threads)%n", copy,
-                Runtime.getRuntime().availableProcessors());
-        Optional<Path> script = TorchWorker.script();
         List<Row> rows = new ArrayList<>();
+        Double copy = null;
+        if (!only.equals(Set.of(PARALLEL))) {
+            copy = CopyBandwidth.measure(40_000_000, quick ? 5 : 9);
+            out.printf(Locale.ROOT, "copy bandwidth: %.1f GB/s (median of warm copies, read + write, %d threads)%n", copy,
+                    Runtime.getRuntime().availableProcessors());
+        }
+        List<Kind> kinds = Arrays.stream(Kind.values()).filter(kind -> only.contains(kind.label)).toList();
+        Optional<Path> script = kinds.stream().anyMatch(Kind::inTorch) ? TorchWorker.script() : Optional.empty();
         // One Python process per torch variant for the whole run: starting torch takes seconds.
         try (TorchWorker torch = script.isPresent() ? TorchWorker.start(script.get(), false) : null;
              TorchWorker foreach = script.isPresent() ? TorchWorker.start(script.get(), true) : null) {
-            out.println(torch != null ? "torch.optim: " + torch.version() + " from /usr/bin/python3"
-                    : "torch.optim: not available (no torch for /usr/bin/python3)");
-            for (Kind kind : Kind.values()) {
+            if (kinds.stream().anyMatch(Kind::inTorch)) {
+                out.println(torch != null ? "torch.optim: " + torch.version() + " from /usr/bin/python3"
+                        : "torch.optim: not available (no torch for /usr/bin/python3)");
+            }
+            for (Kind kind : kinds) {
                 for (Layout layout : List.of(Layout.ONE_BIG, Layout.MEDIUM, Layout.MANY_SMALL)) {
                     rows.addAll(steps(kind, layout, rounds, torch, foreach));
                 }
             }
         }
-        rows.addAll(tools(rounds));
-        rows.addAll(offload(rounds));
-        rows.addAll(LoopBench.run(quick ? 4 : 20));
-        List<String> parallel = ParallelBench.run(quick ? 40 : 200);
-        out.println();
-        out.print(table(rows, copy));
-        out.println();
-        parallel.forEach(out::println);
-        out.println();
-        out.print(checks(rows));
+        if (only.contains(TOOLS)) {
+            rows.addAll(tools(rounds));
+        }
+        if (only.contains(OFFLOAD)) {
+            rows.addAll(offload(rounds));
+        }
+        if (only.contains(MUON)) {
+            rows.addAll(muon(rounds));
+        }
+        if (only.contains(LoopBench.LABEL)) {
+            rows.addAll(LoopBench.run(quick ? 4 : 20));
+        }
+        List<String> parallel = only.contains(PARALLEL) ? ParallelBench.run(quick ? 40 : 200) : List.of();
+        if (!rows.isEmpty()) {
+            out.println();
+            out.print(table(rows, copy));
+        }
+        if (!parallel.isEmpty()) {
+            out.println();
+            parallel.forEach(out::println);
+        }
+        if (!rows.isEmpty()) {
+            out.println();
+            out.print(checks(rows));
+        }
         if (json != null) {
             writeJson(json, rows, copy);
             out.println("wrote " + json);
@@ -160,6 +221,22 @@ public final class Bench {
             steppers.put("anneal-fast", Steppers.anneal(Kind.ADAM, big, Execution.FUSED));
             steppers.put("anneal-generic", Steppers.anneal(Kind.ADAM, big, Execution.GENERIC));
             steppers.put("anneal-offload", Steppers.anneal(Kind.ADAM, big, Execution.OFFLOAD));
+        });
+    }
+
+    /**
+     * Muon over one 1024x1024 matrix beside the float32 products of its Newton-Schulz iteration
+     * done by libtorch alone ({@code products}), and AdamW over the same matrix: Muon's step is
+     * matrix products, so it is weighed against those rather than against the copy bandwidth.
+     */
+    private List<Row> muon(int rounds) throws Exception {
+        Layout matrix = Layout.matrices(1, 1024, 1024);
+        Hyperparams defaults = Muon.MUON.defaults();
+        return measure(MUON, matrix, rounds, name -> name.equals("adamw"), steppers -> {
+            steppers.put("anneal", Steppers.anneal(Optimizers.muon().build(), matrix, Execution.FUSED));
+            steppers.put("products", Steppers.newtonSchulzProducts(matrix, (int) defaults.start(Muon.NS_STEPS),
+                    (float) defaults.start(Muon.NS_A), (float) defaults.start(Muon.NS_B), (float) defaults.start(Muon.NS_C)));
+            steppers.put("adamw", Steppers.anneal(Kind.ADAMW, matrix, Execution.FUSED));
         });
     }
 
@@ -226,65 +303,111 @@ public final class Bench {
         }
     }
 
-    private static String table(List<Row> rows, double copy) {
-        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-13s %-11s %-15s %10s %9s %9s %10s %8s %7s%n",
-                "optimizer", "layout", "impl", "median ms", "min ms", "max ms", "vs fast", "GB/s", "% copy"));
+    /**
+     * The rows with each one's ratio to its section's Anneal row on the same layout ({@code
+     * anneal-fast}, or {@code anneal} where there is one path) and, for optimizer steps, the GB/s
+     * their rule must move and its share of the copies beside them (or of {@code copy}).
+     */
+    private static String table(List<Row> rows, Double copy) {
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-13s %-12s %-15s %10s %9s %9s %10s %8s %7s%n",
+                "optimizer", "layout", "impl", "median ms", "min ms", "max ms", "vs anneal", "GB/s", "% copy"));
         for (Row row : rows) {
-            Row fast = find(rows, row.optimizer(), row.layout(), row.optimizer().equals("lenet-step") ? "anneal" : "anneal-fast");
-            double gbps = bytes(row) / (row.medianMs() / 1e3) / 1e9;
+            Row anneal = Optional.ofNullable(find(rows, row.optimizer(), row.layout(), "anneal-fast"))
+                    .orElse(find(rows, row.optimizer(), row.layout(), "anneal"));
+            double bytes = bytes(row);
+            double gbps = bytes / (row.medianMs() / 1e3) / 1e9;
             Row copied = find(rows, row.optimizer(), row.layout(), COPY);
-            double bandwidth = copied != null ? bytes(copied) / (copied.medianMs() / 1e3) / 1e9 : copy;
-            boolean step = !row.optimizer().equals("lenet-step");
-            s.append(String.format(Locale.ROOT, "%-13s %-11s %-15s %10.3f %9.3f %9.3f %9.2fx %8s %7s%n",
+            Double bandwidth = copied != null ? bytes(copied) / (copied.medianMs() / 1e3) / 1e9 : copy;
+            s.append(String.format(Locale.ROOT, "%-13s %-12s %-15s %10.3f %9.3f %9.3f %10s %8s %7s%n",
                     row.optimizer(), row.layout(), row.impl(), row.medianMs(), row.minMs(), row.maxMs(),
-                    row.medianMs() / fast.medianMs(),
-                    step ? String.format(Locale.ROOT, "%.1f", gbps) : "-",
-                    step ? String.format(Locale.ROOT, "%.0f%%", 100 * gbps / bandwidth) : "-"));
+                    anneal == null ? "-" : String.format(Locale.ROOT, "%.2fx", row.medianMs() / anneal.medianMs()),
+                    bytes > 0 ? String.format(Locale.ROOT, "%.1f", gbps) : "-",
+                    bytes > 0 && bandwidth != null ? String.format(Locale.ROOT, "%.0f%%", 100 * gbps / bandwidth) : "-"));
         }
         return s.toString();
     }
 
-    /** The targets of the benchmark, each with its measured ratio. */
+    /**
+     * The targets of the sections that ran, each with its measured ratio; none when no section
+     * with a target ran. Steps over 1x10M weigh against the copies timed in the same rounds.
+     */
     private static String checks(List<Row> rows) {
         StringBuilder s = new StringBuilder("targets:\n");
-        Row adamBig = find(rows, "adam", Layout.ONE_BIG.label(), "anneal-fast");
-        check(s, "adam 1x10000000: anneal-fast / djl <= 0.5", ratio(rows, adamBig, "djl"), 0.5);
-        check(s, "adam 1x10000000: anneal-fast / torch <= 1.0", ratio(rows, adamBig, "torch"), 1.0);
-        check(s, "adam 1x10000000: anneal-fast / torch-foreach <= 1.0", ratio(rows, adamBig, "torch-foreach"), 1.0);
-        Row adamCopy = find(rows, "adam", Layout.ONE_BIG.label(), COPY);
-        double share = bytes(adamBig) / adamBig.medianMs() / (bytes(adamCopy) / adamCopy.medianMs());
-        s.append(String.format(Locale.ROOT, "  %-58s %6.2f  %s%n", "adam 1x10000000: share of copy bandwidth >= 0.60", share,
-                share >= 0.6 ? "ok" : "MISSED"));
-        for (String optimizer : List.of("adam", "sgd-momentum")) {
-            Row small = find(rows, optimizer, Layout.MANY_SMALL.label(), "anneal-fast");
+        String big = Layout.ONE_BIG.label();
+        Row adamBig = find(rows, Kind.ADAM.label, big, "anneal-fast");
+        check(s, adamBig, "adam " + big + ": anneal-fast / djl <= 0.5", ratio(rows, adamBig, "djl"), 0.5);
+        check(s, adamBig, "adam " + big + ": anneal-fast / torch <= 1.0", ratio(rows, adamBig, "torch"), 1.0);
+        check(s, adamBig, "adam " + big + ": anneal-fast / torch-foreach <= 1.0", ratio(rows, adamBig, "torch-foreach"), 1.0);
+        checkShare(s, rows, Kind.ADAM);
+        for (Kind kind : List.of(Kind.ADAM, Kind.SGD_MOMENTUM)) {
+            Row small = find(rows, kind.label, Layout.MANY_SMALL.label(), "anneal-fast");
             for (String other : List.of("djl", "torch", "torch-foreach")) {
-                check(s, optimizer + " 10000x100: anneal-fast / " + other + " <= 0.1", ratio(rows, small, other), 0.1);
+                check(s, small, kind.label + " " + Layout.MANY_SMALL.label() + ": anneal-fast / " + other + " <= 0.1",
+                        ratio(rows, small, other), 0.1);
             }
         }
-        // A copy reads the tensor once and writes it once: one read is half a copy at copy bandwidth.
-        double read = find(rows, TOOLS, Layout.ONE_BIG.label(), COPY).medianMs() / 2;
-        Row plain = find(rows, TOOLS, Layout.ONE_BIG.label(), "anneal-fast");
-        Row unchecked = find(rows, TOOLS, Layout.ONE_BIG.label(), "-check");
-        for (String tool : List.of("+clip", "+ema")) {
-            Row with = find(rows, TOOLS, Layout.ONE_BIG.label(), tool);
-            check(s, "adam 1x10000000 " + tool + ": extra time / one read of a tensor <= 1", (with.medianMs() - plain.medianMs()) / read, 1);
+        // The torch.optim optimizers added with the catalogue: half torch's best, and 60% of the copies.
+        for (Kind kind : List.of(Kind.RMSPROP, Kind.ADAGRAD, Kind.NADAM, Kind.RADAM)) {
+            Row fused = find(rows, kind.label, big, "anneal-fast");
+            Double torch = ratio(rows, fused, "torch");
+            Double foreach = ratio(rows, fused, "torch-foreach");
+            check(s, fused, kind.label + " " + big + ": anneal-fast / best torch <= 0.5",
+                    torch == null || foreach == null ? null : Math.max(torch, foreach), 0.5);
+            checkShare(s, rows, kind);
         }
-        check(s, "adam 1x10000000 finite check: extra time / one read <= 1", (plain.medianMs() - unchecked.medianMs()) / read, 1);
-        Row loop = find(rows, "lenet-step", "lenet5-b32", "anneal");
-        check(s, "lenet step: anneal / djl <= 1.05", ratio(rows, loop, "djl"), 1.05);
-        return s.toString();
+        // A copy reads the tensor once and writes it once: one read is half a copy at copy bandwidth.
+        Row copy = find(rows, TOOLS, big, COPY);
+        Row plain = find(rows, TOOLS, big, "anneal-fast");
+        Double reads = copy == null || plain == null ? null : copy.medianMs() / 2;
+        check(s, plain, "adam " + big + " +clip: extra time / one read <= 1", extra(rows, plain, "+clip", reads), 1);
+        // The average must read and write its own tensor (a copy, two reads); beyond that, one read.
+        check(s, plain, "adam " + big + " +ema: extra time / one read <= 3", extra(rows, plain, "+ema", reads), 3);
+        Row unchecked = find(rows, TOOLS, big, "-check");
+        check(s, plain, "adam " + big + " finite check: extra time / one read <= 1",
+                reads == null || unchecked == null ? null : (plain.medianMs() - unchecked.medianMs()) / reads, 1);
+        Row loop = find(rows, LoopBench.LABEL, "lenet5-b32", "anneal");
+        check(s, loop, "lenet step: anneal / djl <= 1.05", ratio(rows, loop, "djl"), 1.05);
+        return s.length() == "targets:\n".length() ? "" : s.toString();
     }
 
-    private static void check(StringBuilder s, String what, Double ratio, double limit) {
+    /** A fused step over 1x10M at 60% or more of the copy bandwidth beside it, counting its rule's bytes. */
+    private static void checkShare(StringBuilder s, List<Row> rows, Kind kind) {
+        String big = Layout.ONE_BIG.label();
+        Row fused = find(rows, kind.label, big, "anneal-fast");
+        Row copy = find(rows, kind.label, big, COPY);
+        Double share = fused == null || copy == null ? null
+                : bytes(fused) / fused.medianMs() / (bytes(copy) / copy.medianMs());
+        check(s, fused, kind.label + " " + big + ": share of copy bandwidth >= 0.60", share, 0.6, true);
+    }
+
+    /** What a tool's row takes beyond the plain step, in reads of the tensor. */
+    private static Double extra(List<Row> rows, Row plain, String tool, Double read) {
+        Row with = find(rows, TOOLS, Layout.ONE_BIG.label(), tool);
+        return with == null || read == null ? null : (with.medianMs() - plain.medianMs()) / read;
+    }
+
+    private static void check(StringBuilder s, Row measured, String what, Double ratio, double limit) {
+        check(s, measured, what, ratio, limit, false);
+    }
+
+    /**
+     * One target's line: its ratio against its limit (a floor when {@code atLeast}), or "not
+     * measured" when a row it compares with is missing; none when its own row was not run.
+     */
+    private static void check(StringBuilder s, Row measured, String what, Double ratio, double limit, boolean atLeast) {
+        if (measured == null) {
+            return;
+        }
         if (ratio == null) {
             s.append(String.format(Locale.ROOT, "  %-58s %6s  not measured%n", what, "-"));
         } else {
-            s.append(String.format(Locale.ROOT, "  %-58s %6.3f  %s%n", what, ratio, ratio <= limit ? "ok" : "MISSED"));
+            boolean met = atLeast ? ratio >= limit : ratio <= limit;
+            s.append(String.format(Locale.ROOT, "  %-58s %6.3f  %s%n", what, ratio, met ? "ok" : "MISSED"));
         }
     }
 
     private static Double ratio(List<Row> rows, Row row, String other) {
-        Row base = find(rows, row.optimizer(), row.layout(), other);
+        Row base = row == null ? null : find(rows, row.optimizer(), row.layout(), other);
         return base == null ? null : row.medianMs() / base.medianMs();
     }
 
@@ -293,24 +416,30 @@ public final class Bench {
                 && r.impl().equals(impl)).findFirst().orElse(null);
     }
 
-    /** The bytes a row's step must read and write: its rule's streams, or a copy's read and write. */
+    /**
+     * The bytes a row's step must read and write: its rule's streams, or a copy's read and write;
+     * 0 for rows that are not element-wise steps.
+     */
     private static double bytes(Row row) {
-        String[] size = row.layout().split("x");
+        Layout layout = Stream.of(Layout.ONE_BIG, Layout.MEDIUM, Layout.MANY_SMALL)
+                .filter(l -> l.label().equals(row.layout())).findFirst().orElse(null);
+        if (layout == null) {
+            return 0;
+        }
+        double elements = (double) layout.count() * layout.size();
         if (row.impl().equals(COPY)) {
-            return 8.0 * Long.parseLong(size[0]) * Long.parseLong(size[1]);
+            return 8.0 * elements;
         }
-        for (Kind kind : Kind.values()) {
-            boolean adamRow = row.optimizer().equals(TOOLS) || row.optimizer().equals(OFFLOAD);
-            if (kind.label.equals(row.optimizer()) || adamRow && kind == Kind.ADAM) {
-                return (double) kind.bytesPerElement * Long.parseLong(size[0]) * Long.parseLong(size[1]);
-            }
-        }
-        return 0;
+        boolean adamRow = row.optimizer().equals(TOOLS) || row.optimizer().equals(OFFLOAD);
+        return Arrays.stream(Kind.values()).filter(k -> k.label.equals(row.optimizer()) || adamRow && k == Kind.ADAM)
+                .findFirst().map(k -> (double) k.bytesPerElement * elements).orElse(0.0);
     }
 
-    private static void writeJson(Path file, List<Row> rows, double copy) throws IOException {
+    private static void writeJson(Path file, List<Row> rows, Double copy) throws IOException {
         JsonObject root = new JsonObject();
-        root.addProperty("copy_gbps", copy);
+        if (copy != null) {
+            root.addProperty("copy_gbps", copy);
+        }
         JsonArray array = new JsonArray();
         for (Row row : rows) {
             JsonObject o = new JsonObject();

@@ -1,16 +1,34 @@
 package dev.anneal.bench;
 
-/** {@code count} tensors of {@code size} float32 elements each, named as in the JSON ({@code 10000x100}). */
-record Layout(int count, int size) {
-    static final Layout ONE_BIG = new Layout(1, 10_000_000);
-    static final Layout MEDIUM = new Layout(1_000, 10_000);
-    static final Layout MANY_SMALL = new Layout(10_000, 100);
+import ai.djl.ndarray.types.Shape;
 
-    long elements() {
-        return (long) count * size;
+/**
+ * {@code count} tensors of float32 elements each: vectors of {@code columns} elements, or
+ * matrices when {@code rows > 1}; named as in the JSON ({@code 10000x100}, {@code 1x1024x1024}).
+ */
+record Layout(int count, int rows, int columns) {
+    static final Layout ONE_BIG = vectors(1, 10_000_000);
+    static final Layout MEDIUM = vectors(1_000, 10_000);
+    static final Layout MANY_SMALL = vectors(10_000, 100);
+
+    static Layout vectors(int count, int size) {
+        return new Layout(count, 1, size);
+    }
+
+    static Layout matrices(int count, int rows, int columns) {
+        return new Layout(count, rows, columns);
+    }
+
+    /** Elements per tensor. */
+    int size() {
+        return rows * columns;
+    }
+
+    Shape shape() {
+        return rows == 1 ? new Shape(columns) : new Shape(rows, columns);
     }
 
     String label() {
-        return count + "x" + size;
+        return count + "x" + (rows == 1 ? "" : rows + "x") + columns;
     }
 }

@@ -32,6 +32,8 @@ import java.util.List;
  * backward, {@code Trainer.step()} with DJL's SGD-momentum), in alternating blocks of steps.
  */
 final class LoopBench {
+    /** The rows' name, and the bench's section name for them. */
+    static final String LABEL = "lenet-step";
     static final int BLOCK = 50;
 
     private LoopBench() {
@@ -79,8 +81,8 @@ final class LoopBench {
                     djl.add(djlMs / BLOCK);
                 }
             }
-            return List.of(Row.of("lenet-step", "lenet5-b32", "anneal", unbox(anneal)),
-                    Row.of("lenet-step", "lenet5-b32", "djl", unbox(djl)));
+            return List.of(Row.of(LABEL, "lenet5-b32", "anneal", unbox(anneal)),
+                    Row.of(LABEL, "lenet5-b32", "djl", unbox(djl)));
         }
     }
 

@@ -31,7 +31,7 @@ final class Steppers {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> params = new LinkedHashMap<>();
             for (int i = 0; i < layout.count(); i++) {
-                NDArray w = manager.zeros(new Shape(layout.size()));
+                NDArray w = manager.zeros(layout.shape());
                 w.setRequiresGradient(true);
                 params.put("p" + i, w);
             }
@@ -47,7 +47,7 @@ final class Steppers {
         NDManager manager = NDManager.newBaseManager();
         Map<String, NDArray> params = new LinkedHashMap<>();
         for (int i = 0; i < layout.count(); i++) {
-            NDArray w = manager.randomNormal(new Shape(layout.size()));
+            NDArray w = manager.randomNormal(layout.shape());
             w.setRequiresGradient(true);
             params.put("p" + i, w);
         }
@@ -77,14 +77,45 @@ final class Steppers {
         };
     }
 
+    /**
+     * The float32 matrix products of {@code iterations} Newton-Schulz iterations over one matrix
+     * of {@code layout}, with Muon's coefficients, done by libtorch alone: the work of a Muon step
+     * without its momentum, its bfloat16 roundings and its update.
+     */
+    static Stepper newtonSchulzProducts(Layout layout, int iterations, float a, float b, float c) {
+        NDManager manager = NDManager.newBaseManager();
+        NDArray start = manager.randomNormal(layout.shape());
+        start.divi(start.norm());
+        return new Stepper() {
+            @Override
+            public double step() {
+                long begin = System.nanoTime();
+                try (NDScope ignored = new NDScope()) {
+                    NDArray x = start;
+                    for (int i = 0; i < iterations; i++) {
+                        NDArray gram = x.matMul(x.transpose());
+                        NDArray polynomial = gram.matMul(gram).muli(c).addi(gram.mul(b));
+                        x = polynomial.matMul(x).addi(x.mul(a));
+                    }
+                }
+                return (System.nanoTime() - begin) / 1e6;
+            }
+
+            @Override
+            public void close() {
+                manager.close();
+            }
+        };
+    }
+
     /** DJL's built-in optimizer, called per tensor as DJL's parameter server does. */
     static Stepper djl(Kind kind, Layout layout) {
         NDManager manager = NDManager.newBaseManager();
         List<NDArray> weights = new ArrayList<>();
         List<NDArray> grads = new ArrayList<>();
         for (int i = 0; i < layout.count(); i++) {
-            weights.add(manager.randomNormal(new Shape(layout.size())));
-            grads.add(manager.randomNormal(new Shape(layout.size())).muli(1e-3f));
+            weights.add(manager.randomNormal(layout.shape()));
+            grads.add(manager.randomNormal(layout.shape()).muli(1e-3f));
         }
         ai.djl.training.optimizer.Optimizer optimizer = kind.djl();
         return new Stepper() {

@@ -14,6 +14,7 @@ class RowSpec : FunSpec({
     test("layouts are named as the JSON names them") {
         listOf(Layout.ONE_BIG, Layout.MEDIUM, Layout.MANY_SMALL).map { it.label() } shouldBe
             listOf("1x10000000", "1000x10000", "10000x100")
+        Layout.matrices(1, 1024, 1024).label() shouldBe "1x1024x1024"
     }
 
     test("the copy bandwidth is a positive figure") {

@@ -1,0 +1,44 @@
+package dev.anneal.bench
+
+import io.kotest.assertions.withClue
+import io.kotest.core.spec.style.FunSpec
+import io.kotest.matchers.shouldBe
+import io.kotest.matchers.string.shouldContain
+import io.kotest.matchers.string.shouldNotContain
+import java.io.File
+import java.util.concurrent.TimeUnit
+
+/** `./anneal bench` as a user runs it: its own JVM, the output it prints and its exit status. */
+class BenchCommandSpec : FunSpec({
+    fun bench(vararg args: String): Pair<Int, String> {
+        val java = File(System.getProperty("java.home"), "bin/java").path
+        // As the launcher runs it: anneal.home says where the shipped Fashion-MNIST is.
+        val home = "-Danneal.home=" + File("..").canonicalPath
+        val process = ProcessBuilder(listOf(java, home, "-cp", System.getProperty("java.class.path"), Bench::class.java.name) + args)
+            .redirectErrorStream(true).start()
+        val output = process.inputStream.bufferedReader().readText()
+        process.waitFor(5, TimeUnit.MINUTES) shouldBe true
+        return process.exitValue() to output
+    }
+
+    test("--only runs the named sections: Muon against its own products, the loop, and only the loop's target") {
+        val (status, output) = bench("--quick", "--only", "muon,lenet-step")
+        withClue(output) { status shouldBe 0 }
+        output shouldContain Regex("""muon\s+1x1024x1024\s+anneal\s+[0-9.]+ +[0-9.]+ +[0-9.]+ +1\.00x""")
+        output shouldContain Regex("""muon\s+1x1024x1024\s+products\s""")
+        output shouldContain Regex("""muon\s+1x1024x1024\s+adamw\s""")
+        output shouldContain Regex("""lenet-step\s+lenet5-b32\s+djl\s""")
+        output shouldContain Regex("""targets:\n  lenet step: anneal / djl <= 1.05\s+[0-9.]+  (ok|MISSED)\n""")
+        output shouldNotContain "+clip"
+        output shouldNotContain "torch.optim:"
+        output shouldNotContain "sgd-momentum  "
+    }
+
+    test("a section that does not exist is refused with the list of those that do, before any timing") {
+        val (status, output) = bench("--only", "adam,lamb2")
+        status shouldBe 2
+        output shouldContain "--only got \"lamb2\", which is not a section; sections are sgd-momentum, adam,"
+        output shouldContain "muon, lenet-step, parallel"
+        output shouldNotContain "copy bandwidth"
+    }
+})
