@@ -142,25 +142,37 @@ final class FusedBucket implements AutoCloseable {
      */
     Folded reduce(long[] updates, boolean[] live, SlotKernels before, List<SlotKernels> measures,
                   List<Reduction> reductions, boolean check) {
+        // Per parameter and per work item, nothing but array reads: a bucket may hold 10,000 tensors.
         ElementKernel[] befores = new ElementKernel[params.size()];
         ElementKernel[][] measured = new ElementKernel[params.size()][];
         for (int slot = 0; slot < params.size(); slot++) {
             if (live[slot]) {
                 long count = updates[slot] + 1;
-                int s = slot;
                 befores[slot] = before == null ? null : before.kernel(slot, count);
-                measured[slot] = measures.stream().map(m -> m.kernel(s, count)).toArray(ElementKernel[]::new);
+                measured[slot] = new ElementKernel[measures.size()];
+                for (int m = 0; m < measures.size(); m++) {
+                    measured[slot][m] = measures.get(m).kernel(slot, count);
+                }
             }
         }
         Reduction[] folds = reductions.toArray(new Reduction[0]);
+        boolean weights = before != null || !measures.isEmpty()
+                || reductions.stream().anyMatch(r -> r.measure() == Reduction.Measure.WEIGHT);
+        // A fold of the gradients as they come in, in double, is itself the check: it cannot
+        // overflow, and NaN and infinity survive it. The marks are left out then.
+        boolean foldChecks = check && before == null
+                && reductions.stream().anyMatch(r -> r.measure() == Reduction.Measure.GRADIENT);
         double[][] partials = new double[folds.length][work.length];
         boolean[] nonFinite = new boolean[work.length];
         runIndexed(i -> {
             int[] item = work[i];
             int slot = item[0];
             if (live[slot]) {
-                nonFinite[i] = fold(befores[slot], measured[slot], buffers[slot], blocks[slot], item[1], item[2], folds,
-                        check, partials, i);
+                nonFinite[i] = fold(befores[slot], measured[slot], weights, buffers[slot], blocks[slot], item[1], item[2],
+                        folds, check && !foldChecks, partials, i);
+                for (int r = 0; r < folds.length && foldChecks; r++) {
+                    nonFinite[i] |= folds[r].measure() == Reduction.Measure.GRADIENT && !Double.isFinite(partials[r][i]);
+                }
             }
         });
         double[] totals = new double[folds.length];
@@ -185,21 +197,19 @@ final class FusedBucket implements AutoCloseable {
     record Folded(double[] totals, double[][] bySlot, boolean nonFinite) {
     }
 
-    /** Folds one work item into {@code partials[r][index]} for each reduction; returns whether {@code check} found NaN or infinity. */
-    private static boolean fold(ElementKernel before, ElementKernel[] measures, Buffers b, int block, int from, int to,
-                                Reduction[] reductions, boolean check, double[][] partials, int index) {
+    /**
+     * Folds one work item into {@code partials[r][index]} for each reduction, reading the weights
+     * too when {@code weights}; returns whether {@code check} found NaN or infinity.
+     */
+    private static boolean fold(ElementKernel before, ElementKernel[] measures, boolean weights, Buffers b, int block,
+                                int from, int to, Reduction[] reductions, boolean check, double[][] partials, int index) {
         int states = measures.length == 0 ? 0 : b.state.length;
         float[][] scratch = scratch(states + 2, block);
         float[] weight = scratch[0];
         float[] grad = scratch[1];
         float[] values = scratch[2 + states];
         float[] lanes = scratch[3 + states];
-        float[][] state = new float[states][];
-        for (int s = 0; s < states; s++) {
-            state[s] = scratch[2 + s];
-        }
-        boolean weights = before != null || measures.length > 0
-                || Arrays.stream(reductions).anyMatch(r -> r.measure() == Reduction.Measure.WEIGHT);
+        float[][] state = states == 0 ? NO_STATE : Arrays.copyOfRange(scratch, 2, 2 + states);
         int width = Math.min(block, to - from);
         if (check) {
             Arrays.fill(lanes, 0, width, 0f);

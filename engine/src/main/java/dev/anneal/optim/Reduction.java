@@ -50,23 +50,24 @@ public record Reduction(Fold fold, Scope scope, Measure measure) {
             @Override
             double block(double acc, float[] g, int n) {
                 // Eight sums side by side: one would wait on each add, and the JIT vectorises
-                // neither a float-to-double loop nor a sum whose order is fixed.
+                // neither a float-to-double loop nor a sum whose order is fixed. A float's square
+                // is exact in double, so fma(g, g, s) is s + g * g to the bit, in one instruction.
                 double s0 = 0, s1 = 0, s2 = 0, s3 = 0, s4 = 0, s5 = 0, s6 = 0, s7 = 0;
                 int i = 0;
                 for (; i + 7 < n; i += 8) {
                     double g0 = g[i], g1 = g[i + 1], g2 = g[i + 2], g3 = g[i + 3];
                     double g4 = g[i + 4], g5 = g[i + 5], g6 = g[i + 6], g7 = g[i + 7];
-                    s0 += g0 * g0;
-                    s1 += g1 * g1;
-                    s2 += g2 * g2;
-                    s3 += g3 * g3;
-                    s4 += g4 * g4;
-                    s5 += g5 * g5;
-                    s6 += g6 * g6;
-                    s7 += g7 * g7;
+                    s0 = Math.fma(g0, g0, s0);
+                    s1 = Math.fma(g1, g1, s1);
+                    s2 = Math.fma(g2, g2, s2);
+                    s3 = Math.fma(g3, g3, s3);
+                    s4 = Math.fma(g4, g4, s4);
+                    s5 = Math.fma(g5, g5, s5);
+                    s6 = Math.fma(g6, g6, s6);
+                    s7 = Math.fma(g7, g7, s7);
                 }
                 for (; i < n; i++) {
-                    s0 += (double) g[i] * g[i];
+                    s0 = Math.fma(g[i], g[i], s0);
                 }
                 return acc + (((s0 + s1) + (s2 + s3)) + ((s4 + s5) + (s6 + s7)));
             }
