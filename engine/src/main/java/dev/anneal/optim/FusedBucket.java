@@ -345,14 +345,16 @@ final class FusedBucket implements AutoCloseable {
     }
 
     /**
-     * Which parameters a step updates now: trainable, with a gradient. Sets up the buffers of
-     * trainable parameters that have none yet or whose array was replaced.
+     * Which parameters a step updates now: trainable, with a gradient. Refuses a parameter whose
+     * array was closed, and sets up the buffers of trainable parameters that have none yet or
+     * whose array was replaced.
      */
     boolean[] live() {
         boolean[] live = new boolean[params.size()];
         List<Integer> stale = new ArrayList<>();
         for (int slot = 0; slot < params.size(); slot++) {
             Param p = params.get(slot);
+            Optimizer.refuseReleased(p); // before the native question below, on a freed array
             live[slot] = p.isTrainable();
             if (live[slot] && (buffers[slot] == null || buffers[slot].array != p.array())) {
                 stale.add(slot);
