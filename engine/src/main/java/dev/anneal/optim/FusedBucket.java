@@ -59,6 +59,13 @@ final class FusedBucket implements AutoCloseable {
     /** Elements per kernel call, for each parameter: {@link #BLOCK}, or one row. */
     private final int[] blocks;
     private final int[][] work;
+    /**
+     * The check alone takes work items together: group {@code k} is items {@code groups[k]} to
+     * {@code groups[k + 1] - 1}, about {@value #CHUNK} elements, so that thousands of small
+     * tensors do not each pay for a task; {@code widths[k]} is its longest block.
+     */
+    private final int[] groups;
+    private final int[] widths;
     private final boolean parallel;
     private final NoGradient noGradient;
 
@@ -80,6 +87,22 @@ final class FusedBucket implements AutoCloseable {
         }
         this.work = items.toArray(new int[0][]);
         this.parallel = total >= PARALLEL_MIN;
+        List<Integer> starts = new ArrayList<>();
+        List<Integer> longest = new ArrayList<>();
+        long open = CHUNK;
+        for (int i = 0; i < work.length; i++) {
+            int length = work[i][2] - work[i][1];
+            if (open >= CHUNK) {
+                starts.add(i);
+                longest.add(0);
+                open = 0;
+            }
+            open += length;
+            longest.set(longest.size() - 1, Math.max(longest.get(longest.size() - 1), Math.min(blocks[work[i][0]], length)));
+        }
+        starts.add(work.length);
+        this.groups = starts.stream().mapToInt(Integer::intValue).toArray();
+        this.widths = longest.stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**
@@ -155,6 +178,9 @@ final class FusedBucket implements AutoCloseable {
                 }
             }
         }
+        if (reductions.isEmpty()) {
+            return new Folded(new double[0], new double[0][params.size()], check && nonFinite(live));
+        }
         Reduction[] folds = reductions.toArray(new Reduction[0]);
         boolean weights = before != null || !measures.isEmpty()
                 || reductions.stream().anyMatch(r -> r.measure() == Reduction.Measure.WEIGHT);
@@ -189,6 +215,36 @@ final class FusedBucket implements AutoCloseable {
         return new Folded(totals, bySlot, found);
     }
 
+    /** Whether a live parameter's gradient holds NaN or infinity: the check alone, group by group. */
+    private boolean nonFinite(boolean[] live) {
+        boolean[] found = new boolean[groups.length - 1];
+        forEach(found.length, k -> {
+            float[][] scratch = scratch(2, widths[k]);
+            float[] grad = scratch[1];
+            float[] lanes = scratch[3];
+            Arrays.fill(lanes, 0, widths[k], 0f);
+            for (int i = groups[k]; i < groups[k + 1]; i++) {
+                int[] item = work[i];
+                if (live[item[0]]) {
+                    Buffers b = buffers[item[0]];
+                    int block = blocks[item[0]];
+                    for (int at = item[1]; at < item[2]; at += block) {
+                        int n = Math.min(block, item[2] - at);
+                        b.grad.get(at, grad, 0, n);
+                        FiniteCheck.mark(lanes, grad, n);
+                    }
+                }
+            }
+            found[k] = FiniteCheck.found(lanes, widths[k]);
+        });
+        for (boolean group : found) {
+            if (group) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * A bucket's share of a stage's reductions, one total per reduction, each parameter's own
      * totals (by reduction, then slot), and whether the gradients it read came in with NaN or
@@ -220,9 +276,6 @@ final class FusedBucket implements AutoCloseable {
             b.grad.get(i, grad, 0, n);
             if (check) {
                 FiniteCheck.mark(lanes, grad, n);
-            }
-            if (reductions.length == 0) {
-                continue;
             }
             if (weights) {
                 b.weight.get(i, weight, 0, n);
@@ -335,10 +388,15 @@ final class FusedBucket implements AutoCloseable {
 
     /** Runs {@code task} for every work item's index, on all cores when the bucket is large. */
     private void runIndexed(IntConsumer task) {
+        forEach(work.length, task);
+    }
+
+    /** Runs {@code task} for {@code 0 .. count - 1}, on all cores when the bucket is large. */
+    private void forEach(int count, IntConsumer task) {
         if (parallel) {
-            IntStream.range(0, work.length).parallel().forEach(task);
+            IntStream.range(0, count).parallel().forEach(task);
         } else {
-            for (int i = 0; i < work.length; i++) {
+            for (int i = 0; i < count; i++) {
                 task.accept(i);
             }
         }

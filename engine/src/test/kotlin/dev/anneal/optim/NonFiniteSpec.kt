@@ -52,6 +52,35 @@ class NonFiniteSpec : FunSpec({
         return optimizer to params
     }
 
+    test("among 300 small tensors, checked in groups across cores, the one NaN is found and named (fused)") {
+        val params = (0 until 300).associate { i -> "p$i" to manager.randomNormal(ai.djl.ndarray.types.Shape(300)) }
+        params.values.forEach { it.setRequiresGradient(true) }
+        val optimizer = Optimizers.adam().build().compile(ParameterSet.of(params), Execution.FUSED)
+        optimizer.use {
+            for (bad in listOf(null, 217)) {
+                ai.djl.engine.Engine.getInstance().newGradientCollector().use { collector ->
+                    var loss: NDArray? = null
+                    for ((name, w) in params) {
+                        val c = FloatArray(300) { 1e-3f }
+                        if (name == "p$bad") c[123] = Float.NaN
+                        val term = w.mul(manager.create(c)).sum()
+                        loss = loss?.add(term) ?: term
+                    }
+                    collector.backward(loss)
+                }
+                if (bad == null) {
+                    optimizer.step()
+                    optimizer.zeroGrad()
+                } else {
+                    val before = snapshot(optimizer, params)
+                    val e = shouldThrowExactly<ArithmeticException> { optimizer.step() }
+                    e.message shouldContain "the gradients of p217 (1 of 300 values) are NaN or infinite at step 2"
+                    snapshot(optimizer, params) shouldBe before
+                }
+            }
+        }
+    }
+
     for (execution in Execution.entries) {
         val path = execution.name.lowercase()
 
