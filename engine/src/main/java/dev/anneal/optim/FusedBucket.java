@@ -165,6 +165,9 @@ final class FusedBucket implements AutoCloseable {
      */
     Folded reduce(long[] updates, boolean[] live, SlotKernels before, List<SlotKernels> measures,
                   List<Reduction> reductions, boolean check) {
+        if (reductions.isEmpty()) {
+            return new Folded(new double[0], new double[0][], check && nonFinite(live));
+        }
         // Per parameter and per work item, nothing but array reads: a bucket may hold 10,000 tensors.
         ElementKernel[] befores = new ElementKernel[params.size()];
         ElementKernel[][] measured = new ElementKernel[params.size()][];
@@ -177,9 +180,6 @@ final class FusedBucket implements AutoCloseable {
                     measured[slot][m] = measures.get(m).kernel(slot, count);
                 }
             }
-        }
-        if (reductions.isEmpty()) {
-            return new Folded(new double[0], new double[0][params.size()], check && nonFinite(live));
         }
         Reduction[] folds = reductions.toArray(new Reduction[0]);
         boolean weights = before != null || !measures.isEmpty()
@@ -219,7 +219,7 @@ final class FusedBucket implements AutoCloseable {
     private boolean nonFinite(boolean[] live) {
         boolean[] found = new boolean[groups.length - 1];
         forEach(found.length, k -> {
-            float[][] scratch = scratch(2, widths[k]);
+            float[][] scratch = scratch(2, widths[k]); // fold's arrays without state: lanes are the fourth
             float[] grad = scratch[1];
             float[] lanes = scratch[3];
             Arrays.fill(lanes, 0, widths[k], 0f);

@@ -49,6 +49,10 @@ public final class TcpCollective implements Collective {
     private static final int GATHERED = 2;
     private static final int BROADCAST = 3;
     private static final int VALUE = 4;
+    /** How long closing waits for sends already queued (a peer that stopped reading holds them up). */
+    private static final long SEND_GRACE_MILLIS = 500;
+    /** The most a refused message's payload is read for before closing (see {@link #drain}). */
+    private static final long MAX_DRAINED = 1L << 28;
     private static final String[] OPERATIONS = {"", "sum (reduce-scatter)", "sum (all-gather)", "broadcast", "gather"};
 
     /** One other rank and the connection to it. */
@@ -420,6 +424,7 @@ public final class TcpCollective implements Collective {
             int theirTotal = peer.in.readInt();
             int theirCount = peer.in.readInt();
             if (theirKind != kind || theirOperation != operation || theirTotal != total || theirCount != count) {
+                drain(peer, theirKind, theirCount);
                 throw new CollectiveException(peer.rank, "rank " + rank + " expected " + describe(kind, operation, total)
                         + " from " + peer.name() + ", which sent " + describe(theirKind, theirOperation, theirTotal)
                         + ": the replicas are not running the same program", null);
@@ -437,6 +442,22 @@ public final class TcpCollective implements Collective {
         } catch (IOException e) {
             throw new CollectiveException(peer.rank, "rank " + rank + " lost its connection to " + peer.name()
                     + " in operation " + operation + " (" + OPERATIONS[kind] + "): it failed or stopped", e);
+        }
+    }
+
+    /**
+     * Reads and drops the payload that came with a message this rank refuses, when its declared
+     * size is plausible: a socket closed with unread bytes resets the connection, and the peer
+     * would then lose this rank's own message before it finds the mismatch too.
+     */
+    private static void drain(Peer peer, int kind, int count) {
+        long bytes = (long) count * (kind == VALUE ? Long.BYTES : Float.BYTES);
+        if (kind >= SUM && kind <= VALUE && bytes >= 0 && bytes <= MAX_DRAINED) {
+            try {
+                peer.in.skipNBytes(bytes);
+            } catch (IOException ignored) {
+                // failing anyway: the mismatch is the error to report
+            }
         }
     }
 
@@ -476,7 +497,17 @@ public final class TcpCollective implements Collective {
     }
 
     private static void close(Peer peer) {
-        peer.sender.shutdownNow();
+        // Sends already queued go out first, for a short while: a peer still in this operation then
+        // reads what it needs to report a mismatch itself, not a connection closed under it.
+        peer.sender.shutdown();
+        try {
+            if (!peer.sender.awaitTermination(SEND_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
+                peer.sender.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            peer.sender.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
         try {
             peer.socket.close();
         } catch (IOException ignored) {
