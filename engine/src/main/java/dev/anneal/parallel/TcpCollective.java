@@ -49,8 +49,6 @@ public final class TcpCollective implements Collective {
     private static final int GATHERED = 2;
     private static final int BROADCAST = 3;
     private static final int VALUE = 4;
-    /** How long closing waits for sends already queued (a peer that stopped reading holds them up). */
-    private static final long SEND_GRACE_MILLIS = 500;
     /** The most a refused message's payload is read for before closing (see {@link #drain}). */
     private static final long MAX_DRAINED = 1L << 28;
     private static final String[] OPERATIONS = {"", "sum (reduce-scatter)", "sum (all-gather)", "broadcast", "gather"};
@@ -497,17 +495,7 @@ public final class TcpCollective implements Collective {
     }
 
     private static void close(Peer peer) {
-        // Sends already queued go out first, for a short while: a peer still in this operation then
-        // reads what it needs to report a mismatch itself, not a connection closed under it.
-        peer.sender.shutdown();
-        try {
-            if (!peer.sender.awaitTermination(SEND_GRACE_MILLIS, TimeUnit.MILLISECONDS)) {
-                peer.sender.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            peer.sender.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        peer.sender.shutdownNow();
         try {
             peer.socket.close();
         } catch (IOException ignored) {
