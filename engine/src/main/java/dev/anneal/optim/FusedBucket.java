@@ -39,6 +39,8 @@ import java.util.stream.IntStream;
 final class FusedBucket implements AutoCloseable {
     /** Elements per work item: large enough to amortise dispatch, small enough to balance cores. */
     private static final int CHUNK = 1 << 15;
+    /** Parameters {@link #live()} looks at per task. */
+    private static final int SLOTS = 1024;
     /** Below this many elements a step runs on the calling thread. */
     private static final long PARALLEL_MIN = 1 << 16;
     /**
@@ -48,7 +50,11 @@ final class FusedBucket implements AutoCloseable {
     static final int BLOCK = 8192;
     /** The longest row a bucket of whole rows takes; one with a longer row runs on the generic path. */
     static final int MAX_ROW = 1 << 18;
-    private static final ThreadLocal<float[][]> SCRATCH = new ThreadLocal<>();
+    /**
+     * Each thread's scratch arrays, at its id's place: looking up a ThreadLocal for each of
+     * 10,000 work items showed in profiles. A thread whose place another took allocates anew.
+     */
+    private static final Scratch[] SCRATCH = new Scratch[64];
     private static final float[] ZEROS = new float[CHUNK];
     private static final float[] NONES = filled(Gradients.NONE);
     private static final float[][] NO_STATE = new float[0][];
@@ -308,13 +314,16 @@ final class FusedBucket implements AutoCloseable {
 
     /** This thread's arrays: weight, gradient and {@code states} state blocks of at least {@code block} elements. */
     private static float[][] scratch(int states, int block) {
-        float[][] scratch = SCRATCH.get();
+        Thread thread = Thread.currentThread();
+        int at = (int) (thread.getId() & (SCRATCH.length - 1));
+        Scratch mine = SCRATCH[at];
+        float[][] scratch = mine != null && mine.owner == thread ? mine.arrays : null;
         if (scratch == null || scratch.length < 2 + states || scratch[0].length < block) {
             // Grown in both directions, never shrunk: buckets of other shapes take turns on a thread.
             int arrays = Math.max(2 + states, scratch == null ? 0 : scratch.length);
             int length = Math.max(Math.max(block, BLOCK), scratch == null ? 0 : scratch[0].length);
             scratch = new float[arrays][length];
-            SCRATCH.set(scratch);
+            SCRATCH[at] = new Scratch(thread, scratch);
         }
         return scratch;
     }
@@ -408,21 +417,37 @@ final class FusedBucket implements AutoCloseable {
      * whose array was replaced.
      */
     boolean[] live() {
-        boolean[] live = new boolean[params.size()];
-        List<Integer> stale = new ArrayList<>();
-        for (int slot = 0; slot < params.size(); slot++) {
-            Param p = params.get(slot);
-            Optimizer.refuseReleased(p); // before the native question below, on a freed array
-            live[slot] = p.isTrainable();
-            if (live[slot] && (buffers[slot] == null || buffers[slot].array != p.array())) {
-                stale.add(slot);
+        int count = params.size();
+        boolean[] live = new boolean[count];
+        boolean[] stale = new boolean[count];
+        boolean[] released = new boolean[count];
+        // A few dependent loads and one gradient value per parameter, on all cores: a bucket of
+        // 10,000 small tensors spends as long on them as on its update otherwise.
+        forEach((count + SLOTS - 1) / SLOTS, k -> {
+            for (int slot = k * SLOTS; slot < Math.min(count, (k + 1) * SLOTS); slot++) {
+                Param p = params.get(slot);
+                NDArray array = p.array();
+                released[slot] = array.isReleased(); // before the native question below, on a freed array
+                if (!released[slot] && p.isTrainable()) {
+                    stale[slot] = buffers[slot] == null || buffers[slot].array != array;
+                    live[slot] = stale[slot] || !Gradients.none(buffers[slot].grad);
+                }
+            }
+        });
+        List<Integer> setUp = new ArrayList<>();
+        for (int slot = 0; slot < count; slot++) {
+            if (released[slot]) {
+                Optimizer.refuseReleased(params.get(slot));
+            }
+            if (stale[slot]) {
+                setUp.add(slot);
             }
         }
-        if (!stale.isEmpty()) {
-            setUp(stale);
-        }
-        for (int slot = 0; slot < live.length; slot++) {
-            live[slot] = live[slot] && !Gradients.none(buffers[slot].grad);
+        if (!setUp.isEmpty()) {
+            setUp(setUp);
+            for (int slot : setUp) {
+                live[slot] = !Gradients.none(buffers[slot].grad);
+            }
         }
         return live;
     }
@@ -479,6 +504,10 @@ final class FusedBucket implements AutoCloseable {
                 b.close();
             }
         }
+    }
+
+    /** A thread's scratch arrays. */
+    private record Scratch(Thread owner, float[][] arrays) {
     }
 
     /** A parameter's array (to notice replacement), its gradient handle, and views of their memory. */

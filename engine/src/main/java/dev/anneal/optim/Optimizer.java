@@ -618,7 +618,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         List<List<Integer>> reducing = new ArrayList<>();
         Set<Integer> positions = new TreeSet<>();
         for (Bucket bucket : buckets) {
-            passes.add(new ArrayList<>(Collections.nCopies(bucket.slots.size(), new ArrayList<>(base))));
+            passes.add(sameForAll(bucket.slots.size(), new ArrayList<>(base)));
             reducing.add(chain.reducing(bucket.hyperparams).stream().map(p -> p + offset).toList());
             positions.addAll(reducing.get(reducing.size() - 1));
         }
@@ -679,6 +679,14 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
             }
         }
         return new Passes(passes, norm, sharedAfter);
+    }
+
+    /** A fixed-size list of {@code size} times {@code stages}, which may be set: one array, filled once per step. */
+    @SuppressWarnings("unchecked")
+    private static List<List<Stage>> sameForAll(int size, List<Stage> stages) {
+        List<Stage>[] lists = new List[size];
+        Arrays.fill(lists, stages);
+        return Arrays.asList(lists);
     }
 
     /** Puts each stage of {@code base} from {@code offset} on that keeps optimizer-wide scalars in its place bound to their values. */
