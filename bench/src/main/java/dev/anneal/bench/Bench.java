@@ -72,17 +72,21 @@ public final class Bench {
     }
 
     private static final String USAGE = "usage: anneal bench [--quick] [--only SECTIONS] [--parallel] [--json FILE]\n"
+            + "       anneal bench --against REV [--quick] [--only OPTIMIZERS]\n"
             + "  --quick          fewer rounds of each case (still minutes: the catalogue is long)\n"
             + "  --only SECTIONS  only these sections, comma-separated, of:\n"
             + "                   " + String.join(",", sections()) + "\n"
             + "  --parallel       only data-parallel training (--only parallel): 2 worker processes against one\n"
             + "  --json FILE      also write the figures as JSON, into a folder that exists\n"
+            + "  --against REV    only the optimizers' fused steps, beside those of git revision REV in the same\n"
+            + "                   JVM, steps interleaved (REV is built offline once, in bench/target/against)\n"
             + "  --help           this help\n";
 
     public static void main(String[] args) throws Exception {
         boolean quick = false;
         Set<String> only = new LinkedHashSet<>(sections());
         Path json = null;
+        String against = null;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> quick = true;
@@ -105,15 +109,39 @@ public final class Bench {
                         usage("--json must be a file in a folder that exists, got " + Shown.quoted(name));
                     }
                 }
+                case "--against" -> {
+                    if (++i >= args.length) {
+                        usage("--against needs a value: --against REV, a git revision such as HEAD~3");
+                    }
+                    against = args[i];
+                }
                 case "-h", "--help" -> {
                     System.out.print(USAGE);
                     return;
                 }
                 default -> usage(Shown.quoted(args[i]) + " is not an option; options are --quick, --only, --parallel,"
-                        + " --json and --help");
+                        + " --json, --against and --help");
             }
         }
-        new Bench(quick, only, System.out).run(json);
+        if (against == null) {
+            new Bench(quick, only, System.out).run(json);
+            return;
+        }
+        List<String> optimizers = Arrays.stream(Kind.values()).map(kind -> kind.label).toList();
+        if (only.equals(new LinkedHashSet<>(sections()))) {
+            only = new LinkedHashSet<>(optimizers);
+        }
+        if (json != null || !optimizers.containsAll(only)) {
+            usage("--against times the optimizers' fused steps only: it takes --only with optimizers ("
+                    + String.join(",", optimizers) + ") and no --json or --parallel");
+        }
+        try (Against other = Against.build(Path.of(System.getProperty("anneal.home", ".")), against, System.out);
+             Against checked = Against.current("this");
+             Against unchecked = Against.current("-check")) {
+            new Bench(quick, only, System.out).against(other, checked, unchecked);
+        } catch (IllegalArgumentException e) {
+            usage(e.getMessage());
+        }
     }
 
     /** The sections {@code --only} names, each checked against {@link #sections()}. */
@@ -154,7 +182,7 @@ public final class Bench {
                         : "torch.optim: not available (no torch for /usr/bin/python3)");
             }
             for (Kind kind : kinds) {
-                for (Layout layout : List.of(Layout.ONE_BIG, Layout.MEDIUM, Layout.MANY_SMALL)) {
+                for (Layout layout : Layout.STEPPED.values()) {
                     rows.addAll(steps(kind, layout, rounds, torch, foreach));
                 }
             }
@@ -188,6 +216,49 @@ public final class Bench {
             writeJson(json, rows, copy);
             out.println("wrote " + json);
         }
+    }
+
+    /**
+     * Each chosen optimizer's fused steps over the three layouts, beside another revision's in the
+     * same rounds: this build's as is, and with the non-finite check off ({@code -check}), the same
+     * work as a revision from before the check. Ends with the rows where this build is more than
+     * 10% slower than the revision.
+     */
+    private void against(Against other, Against checked, Against unchecked) throws Exception {
+        int rounds = quick ? 21 : 101;
+        List<String> slower = new ArrayList<>();
+        StringBuilder table = new StringBuilder(String.format(Locale.ROOT, "%-13s %-12s %10s %10s %7s %10s %7s%n",
+                "optimizer", "layout", other.name() + " ms", "this ms", "ratio", "-check ms", "ratio"));
+        for (Kind kind : Kind.values()) {
+            if (!only.contains(kind.label)) {
+                continue;
+            }
+            for (Map.Entry<String, Layout> layout : Layout.STEPPED.entrySet()) {
+                Optional<Stepper> theirs = other.fused(kind, layout.getKey(), true);
+                if (theirs.isEmpty()) {
+                    out.printf("%-13s %s has no such optimizer%n", kind.label, other.name());
+                    break;
+                }
+                List<Row> rows = measure(kind.label, layout.getValue(), rounds, name -> true, steppers -> {
+                    steppers.put(other.name(), theirs.get());
+                    steppers.put(checked.name(), checked.fused(kind, layout.getKey(), true).orElseThrow());
+                    steppers.put(unchecked.name(), unchecked.fused(kind, layout.getKey(), false).orElseThrow());
+                });
+                double base = rows.get(0).medianMs();
+                table.append(String.format(Locale.ROOT, "%-13s %-12s %10.3f %10.3f %7.2f %10.3f %7.2f%n", kind.label,
+                        layout.getValue().label(), base, rows.get(1).medianMs(), rows.get(1).medianMs() / base,
+                        rows.get(2).medianMs(), rows.get(2).medianMs() / base));
+                for (Row row : rows.subList(1, 3)) {
+                    if (row.medianMs() > 1.1 * base) {
+                        slower.add(kind.label + " " + row.layout() + " " + row.impl());
+                    }
+                }
+            }
+        }
+        out.println();
+        out.print(table);
+        out.println();
+        out.println("more than 10% slower than " + other.name() + ": " + (slower.isEmpty() ? "none" : String.join(", ", slower)));
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.anneal.bench;
 
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.Tracker;
+import dev.anneal.grad.NonFinite;
+import dev.anneal.optim.OptimizerBuilder;
 import dev.anneal.optim.OptimizerSpec;
 import dev.anneal.optim.Optimizers;
 
@@ -9,8 +11,8 @@ import dev.anneal.optim.Optimizers;
 enum Kind {
     SGD_MOMENTUM("sgd-momentum", 20) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.sgd().lr(0.01).momentum(0.9).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.sgd().lr(0.01).momentum(0.9);
         }
 
         @Override
@@ -20,8 +22,8 @@ enum Kind {
     },
     ADAM("adam", 28) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.adam().lr(1e-3).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.adam().lr(1e-3);
         }
 
         @Override
@@ -31,8 +33,8 @@ enum Kind {
     },
     ADAMW("adamw", 28) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.adamW().lr(1e-3).weightDecay(0.01).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.adamW().lr(1e-3).weightDecay(0.01);
         }
 
         @Override
@@ -43,8 +45,8 @@ enum Kind {
     /** DJL's PyTorch engine has no RMSprop (its RmsProp throws there). */
     RMSPROP("rmsprop", 20) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.rmsProp().lr(1e-2).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.rmsProp().lr(1e-2);
         }
 
         @Override
@@ -55,8 +57,8 @@ enum Kind {
     /** DJL's PyTorch engine has no Adagrad (its Adagrad throws there). */
     ADAGRAD("adagrad", 20) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.adagrad().lr(1e-2).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.adagrad().lr(1e-2);
         }
 
         @Override
@@ -67,8 +69,8 @@ enum Kind {
     /** DJL has no RAdam. */
     RADAM("radam", 28) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.rAdam().lr(1e-3).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.rAdam().lr(1e-3);
         }
 
         @Override
@@ -79,8 +81,8 @@ enum Kind {
     /** DJL has no NAdam; torch 1.13's NAdam differs from Anneal's (2.x's) in one scalar, not in the work per element. */
     NADAM("nadam", 28) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.nAdam().lr(2e-3).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.nAdam().lr(2e-3);
         }
 
         @Override
@@ -95,8 +97,8 @@ enum Kind {
      */
     LAMB("lamb", 44) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.lamb().lr(1e-3).weightDecay(0.01).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.lamb().lr(1e-3).weightDecay(0.01);
         }
 
         @Override
@@ -116,8 +118,8 @@ enum Kind {
      */
     ADAFACTOR("adafactor", 28) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.adafactor().lr(1e-2).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.adafactor().lr(1e-2);
         }
 
         @Override
@@ -133,8 +135,8 @@ enum Kind {
     /** Neither DJL nor torch.optim 1.13 has Lion: Anneal's two paths only. */
     LION("lion", 20) {
         @Override
-        OptimizerSpec<?> anneal() {
-            return Optimizers.lion().lr(1e-4).weightDecay(0.01).build();
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.lion().lr(1e-4).weightDecay(0.01);
         }
 
         @Override
@@ -157,7 +159,18 @@ enum Kind {
         this.bytesPerElement = bytesPerElement;
     }
 
-    abstract OptimizerSpec<?> anneal();
+    /** Anneal's builder with this kind's settings. */
+    abstract OptimizerBuilder<?, ?> builder();
+
+    /** Anneal's optimizer with this kind's settings and the default non-finite check. */
+    OptimizerSpec<?> anneal() {
+        return builder().build();
+    }
+
+    /** The same with NaN and infinity handled by {@code policy}: {@code APPLY} leaves out the check's read of the gradients. */
+    OptimizerSpec<?> anneal(NonFinite policy) {
+        return builder().onNonFinite(policy).build();
+    }
 
     /** DJL's counterpart with the same settings, or null when DJL has none. */
     abstract Optimizer djl();

@@ -10,11 +10,16 @@ import java.util.concurrent.TimeUnit
 
 /** `./anneal bench` as a user runs it: its own JVM, the output it prints and its exit status. */
 class BenchCommandSpec : FunSpec({
+    // Where --against keeps the revisions it builds (~/.cache/anneal), for this spec only.
+    val userHome = kotlin.io.path.createTempDirectory("bench-home").toFile()
+    afterSpec { userHome.deleteRecursively() }
+
     fun bench(vararg args: String): Pair<Int, String> {
         val java = File(System.getProperty("java.home"), "bin/java").path
         // As the launcher runs it: anneal.home says where the shipped Fashion-MNIST is.
         val home = "-Danneal.home=" + File("..").canonicalPath
-        val process = ProcessBuilder(listOf(java, home, "-cp", System.getProperty("java.class.path"), Bench::class.java.name) + args)
+        val process = ProcessBuilder(listOf(java, home, "-Duser.home=$userHome", "-cp", System.getProperty("java.class.path"),
+            Bench::class.java.name) + args)
             .redirectErrorStream(true).start()
         val output = process.inputStream.bufferedReader().readText()
         process.waitFor(5, TimeUnit.MINUTES) shouldBe true
@@ -40,5 +45,28 @@ class BenchCommandSpec : FunSpec({
         output shouldContain "--only got \"lamb2\", which is not a section; sections are sgd-momentum, adam,"
         output shouldContain "muon, lenet-step, parallel"
         output shouldNotContain "copy bandwidth"
+    }
+
+    test("--against builds a revision and times its fused steps beside this build's, with and without the check") {
+        val (status, output) = bench("--against", "HEAD", "--only", "lion", "--quick")
+        withClue(output) { status shouldBe 0 }
+        val commit = Regex("""building ([0-9a-f]{7}) in """).find(output)?.groupValues?.get(1)
+        withClue(output) { (commit != null) shouldBe true }
+        output shouldContain Regex("""optimizer\s+layout\s+$commit ms\s+this ms\s+ratio\s+-check ms\s+ratio\n""")
+        for (layout in listOf("1x10000000", "1000x10000", "10000x100")) {
+            output shouldContain Regex("""lion\s+$layout\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\s+[0-9.]+\n""")
+        }
+        output shouldContain "more than 10% slower than $commit: "
+        File(userHome, ".cache/anneal/against").listFiles()!!.single().resolve("built").isFile shouldBe true
+    }
+
+    test("--against refuses, before building anything, what is not a commit and sections that are not optimizers") {
+        val (noCommit, first) = bench("--against", "no-such-revision", "--quick")
+        noCommit shouldBe 2
+        first shouldContain "anneal bench: --against got no-such-revision, which is no commit of "
+        val (tools, second) = bench("--against", "HEAD", "--only", "adam,adam+tools")
+        tools shouldBe 2
+        second shouldContain "--against times the optimizers' fused steps only: it takes --only with optimizers (sgd-momentum,"
+        (first + second) shouldNotContain "building"
     }
 })
