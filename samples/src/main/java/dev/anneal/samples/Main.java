@@ -81,6 +81,7 @@ public final class Main {
                    anneal run FILE.main.kts [ARGS...]      run a pipeline written as a Kotlin script
                    anneal gan [EPOCHS]     a GAN on a 1-D Gaussian mixture: two optimizers, one model (default %d epochs)
                    anneal bench [--quick] [--json FILE]    optimizer and training-loop benchmarks
+                   anneal bench --against REV              fused steps beside git revision REV's (bench --help)
                    anneal generate [--check]               rewrite the optimizers' builders and DSL from their declarations
                    anneal test                             run the test suite (mvn -B verify)
 
