@@ -29,6 +29,14 @@ def make_optimizer(name, params, foreach):
         return torch.optim.RAdam(params, lr=1e-3, foreach=foreach)
     if name == "nadam":
         return torch.optim.NAdam(params, lr=2e-3, foreach=foreach)
+    if name == "adadelta":
+        return torch.optim.Adadelta(params, lr=1.0, foreach=foreach)
+    if name == "adamax":
+        return torch.optim.Adamax(params, lr=2e-3, foreach=foreach)
+    if name == "asgd":
+        return torch.optim.ASGD(params, lr=1e-2, foreach=foreach)
+    if name == "rprop":
+        return torch.optim.Rprop(params, lr=1e-2, foreach=foreach)
     raise ValueError("unknown optimizer " + name)
 
 

@@ -418,7 +418,8 @@ public final class Bench {
             }
         }
         // The torch.optim optimizers added with the catalogue: half torch's best, and 60% of the copies.
-        for (Kind kind : List.of(Kind.RMSPROP, Kind.ADAGRAD, Kind.NADAM, Kind.RADAM)) {
+        for (Kind kind : List.of(Kind.RMSPROP, Kind.ADAGRAD, Kind.NADAM, Kind.RADAM, Kind.ADADELTA, Kind.ADAMAX, Kind.ASGD,
+                Kind.RPROP)) {
             Row fused = find(rows, kind.label, big, "anneal-fast");
             Double torch = ratio(rows, fused, "torch");
             Double foreach = ratio(rows, fused, "torch-foreach");

@@ -90,6 +90,58 @@ enum Kind {
             return null;
         }
     },
+    /** DJL's PyTorch engine has no Adadelta. */
+    ADADELTA("adadelta", 28) {
+        @Override
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.adadelta().lr(1.0);
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+    },
+    /** DJL has no Adamax. */
+    ADAMAX("adamax", 28) {
+        @Override
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.adamax().lr(2e-3);
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+    },
+    /**
+     * DJL has no ASGD. Until update t0 (a million by default) its average is a copy of the
+     * weights, so the rule must read weight and gradient and write weight and average: 16 bytes,
+     * though the fused path reads the average too.
+     */
+    ASGD("asgd", 16) {
+        @Override
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.asgd().lr(1e-2);
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+    },
+    /** DJL has no Rprop: weight, gradient, previous gradient and step sizes. */
+    RPROP("rprop", 28) {
+        @Override
+        OptimizerBuilder<?, ?> builder() {
+            return Optimizers.rprop().lr(1e-2);
+        }
+
+        @Override
+        Optimizer djl() {
+            return null;
+        }
+    },
     /**
      * Neither DJL nor torch.optim has LAMB. Its trust ratio needs each tensor's norm of the new
      * moments' update before any weight moves, so a step reads weight, gradient and both moments
