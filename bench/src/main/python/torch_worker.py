@@ -14,30 +14,27 @@ import time
 import torch
 
 
+# Each optimizer's class and settings, the same as Anneal's Kind gives them.
+OPTIMIZERS = {
+    "sgd-momentum": (torch.optim.SGD, dict(lr=0.01, momentum=0.9)),
+    "adam": (torch.optim.Adam, dict(lr=1e-3)),
+    "adamw": (torch.optim.AdamW, dict(lr=1e-3, weight_decay=0.01)),
+    "rmsprop": (torch.optim.RMSprop, dict(lr=1e-2)),
+    "adagrad": (torch.optim.Adagrad, dict(lr=1e-2)),
+    "radam": (torch.optim.RAdam, dict(lr=1e-3)),
+    "nadam": (torch.optim.NAdam, dict(lr=2e-3)),
+    "adadelta": (torch.optim.Adadelta, dict(lr=1.0)),
+    "adamax": (torch.optim.Adamax, dict(lr=2e-3)),
+    "asgd": (torch.optim.ASGD, dict(lr=1e-2)),
+    "rprop": (torch.optim.Rprop, dict(lr=1e-2)),
+}
+
+
 def make_optimizer(name, params, foreach):
-    if name == "sgd-momentum":
-        return torch.optim.SGD(params, lr=0.01, momentum=0.9, foreach=foreach)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=1e-3, foreach=foreach)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=1e-3, weight_decay=0.01, foreach=foreach)
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=1e-2, foreach=foreach)
-    if name == "adagrad":
-        return torch.optim.Adagrad(params, lr=1e-2, foreach=foreach)
-    if name == "radam":
-        return torch.optim.RAdam(params, lr=1e-3, foreach=foreach)
-    if name == "nadam":
-        return torch.optim.NAdam(params, lr=2e-3, foreach=foreach)
-    if name == "adadelta":
-        return torch.optim.Adadelta(params, lr=1.0, foreach=foreach)
-    if name == "adamax":
-        return torch.optim.Adamax(params, lr=2e-3, foreach=foreach)
-    if name == "asgd":
-        return torch.optim.ASGD(params, lr=1e-2, foreach=foreach)
-    if name == "rprop":
-        return torch.optim.Rprop(params, lr=1e-2, foreach=foreach)
-    raise ValueError("unknown optimizer " + name)
+    if name not in OPTIMIZERS:
+        raise ValueError("unknown optimizer " + name)
+    optimizer, settings = OPTIMIZERS[name]
+    return optimizer(params, foreach=foreach, **settings)
 
 
 def main():
