@@ -108,7 +108,7 @@ public final class Rprop implements Stage {
         float min = (float) h.at(STEP_SIZE_MIN, t);
         float max = (float) h.at(STEP_SIZE_MAX, t);
         // Two loops without branches, which the JIT vectorises: with the signs of a gradient
-        // unpredictable, branches (or Math.max on the sign) left them scalar and four times slower.
+        // unpredictable, branches (or Math.max on the sign) left them scalar and 2-4 times slower.
         // For s in {-1, 0, 1}, (s*s + s)/2 and (s*s - s)/2 are exactly 1 where s is 1 and -1, so
         // the factor and the zeroing select exact values. A NaN s (a non-finite gradient applied)
         // gives NaN step sizes and weights, as PyTorch's, and a NaN previous gradient where
