@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -62,7 +63,9 @@ final class Against implements AutoCloseable {
             Files.createDirectories(dir);
             Path tar = dir.resolve("source.tar");
             git(root, "archive", "--output=" + tar, commit);
-            run(dir, dir.resolve("untar.log"), "tar", "-xf", tar.toString());
+            if (run(dir, dir.resolve("untar.log"), "tar", "-xf", tar.toString()) != 0) {
+                throw new IllegalArgumentException("exporting " + rev + " failed; see " + dir.resolve("untar.log"));
+            }
             Files.delete(tar);
             if (run(dir, dir.resolve("build.log"), "mvn", "-B", "-q", "-o", "-DskipTests", "package", "-pl", "bench",
                     "-am") != 0 || !Files.isRegularFile(classpath)) {
@@ -91,7 +94,8 @@ final class Against implements AutoCloseable {
      * DJL, and its native library, once. A jar this build lacks (a model zoo) the revision loads itself.
      */
     private static void checkSameDjl(List<String> entries, String rev) {
-        Set<String> mine = Set.of(System.getProperty("java.class.path").split(File.pathSeparator));
+        // Not Set.of, which refuses a class path that names a jar twice.
+        Set<String> mine = new HashSet<>(Arrays.asList(System.getProperty("java.class.path").split(File.pathSeparator)));
         // A Maven jar's path is .../artifact/version/file: the same artifact folder, another file, is another version.
         Set<Path> artifacts = mine.stream().map(e -> Path.of(e).getParent()).filter(Objects::nonNull)
                 .map(Path::getParent).filter(Objects::nonNull).collect(Collectors.toSet());

@@ -79,7 +79,7 @@ public final class Bench {
             + "  --parallel       only data-parallel training (--only parallel): 2 worker processes against one\n"
             + "  --json FILE      also write the figures as JSON, into a folder that exists\n"
             + "  --against REV    only the optimizers' fused steps, beside those of git revision REV in the same\n"
-            + "                   JVM, steps interleaved (REV is built offline once, in bench/target/against)\n"
+            + "                   JVM, steps interleaved (REV is built offline once, in ~/.cache/anneal/against)\n"
             + "  --help           this help\n";
 
     public static void main(String[] args) throws Exception {
@@ -135,12 +135,15 @@ public final class Bench {
             usage("--against times the optimizers' fused steps only: it takes --only with optimizers ("
                     + String.join(",", optimizers) + ") and no --json or --parallel");
         }
-        try (Against other = Against.build(Path.of(System.getProperty("anneal.home", ".")), against, System.out);
-             Against checked = Against.current("this");
-             Against unchecked = Against.current("-check")) {
-            new Bench(quick, only, System.out).against(other, checked, unchecked);
-        } catch (IllegalArgumentException e) {
+        Against other;
+        try {
+            other = Against.build(Path.of(System.getProperty("anneal.home", ".")), against, System.out);
+        } catch (IllegalArgumentException e) { // a revision that cannot be built; a failure while timing is no usage error
             usage(e.getMessage());
+            return;
+        }
+        try (other; Against checked = Against.current("this"); Against unchecked = Against.current("-check")) {
+            new Bench(quick, only, System.out).against(other, checked, unchecked);
         }
     }
 
