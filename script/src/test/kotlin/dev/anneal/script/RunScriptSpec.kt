@@ -1,5 +1,6 @@
 package dev.anneal.script
 
+import dev.anneal.config.Shown
 import io.kotest.assertions.withClue
 import io.kotest.core.spec.style.FunSpec
 import io.kotest.matchers.collections.shouldHaveSize
@@ -110,7 +111,7 @@ class RunScriptSpec : FunSpec({
     test("a file that is not a .main.kts script is refused in one line, exit status 2; no file prints the usage") {
         val notScript = Files.createTempFile("pipeline", ".kt")
         val output = anneal(notScript.toString()).exits(2)
-        output.trim() shouldBe "anneal run: FILE must name a Kotlin script ending in .main.kts, got \"$notScript\""
+        output.trim() shouldBe "anneal run: FILE must name a Kotlin script ending in .main.kts, got ${Shown.quoted(notScript.toString())}"
         val (missingStatus, missing) = anneal("samples/scripts/none.main.kts")
         missingStatus shouldBe 2
         missing.trim() shouldBe "anneal run: FILE must be a script file, which it is not, got \"samples/scripts/none.main.kts\""
