@@ -95,24 +95,34 @@ public final class Sgd implements Stage {
         float keep = (float) (1 - h.at(DAMPENING, t));
         float negLr = (float) -h.at(Hyperparameter.LR, t);
         boolean nesterov = h.flag(NESTEROV);
-        boolean first = count == 1;
-        return (w, g, state, n) -> {
-            float[] step = g;
-            if (accumulates) {
-                float[] buffer = state[0];
-                if (first) {
-                    System.arraycopy(g, 0, buffer, 0, n);
-                } else {
-                    Loops.scale(buffer, momentum, n);
-                    Loops.addScaled(buffer, g, keep, n);
-                }
+        if (!accumulates) {
+            return (w, g, state, n) -> Loops.addScaled(w, g, negLr, n);
+        }
+        if (count == 1) { // the buffer starts as the gradient, undamped
+            return (w, g, state, n) -> {
+                System.arraycopy(g, 0, state[0], 0, n);
                 if (nesterov) {
-                    Loops.addScaled(g, buffer, momentum, n);
-                } else {
-                    step = buffer;
+                    Loops.addScaled(g, state[0], momentum, n);
                 }
+                Loops.addScaled(w, g, negLr, n);
+            };
+        }
+        // One loop, rounding as the three of PyTorch's in-place calls do element by element: a
+        // pass of its own for each went back to L2 for the block three times.
+        return nesterov ? (w, g, state, n) -> {
+            float[] buffer = state[0];
+            for (int i = 0; i < n; i++) {
+                float b = Math.fma(g[i], keep, buffer[i] * momentum);
+                buffer[i] = b;
+                w[i] = Math.fma(Math.fma(b, momentum, g[i]), negLr, w[i]);
             }
-            Loops.addScaled(w, step, negLr, n);
+        } : (w, g, state, n) -> {
+            float[] buffer = state[0];
+            for (int i = 0; i < n; i++) {
+                float b = Math.fma(g[i], keep, buffer[i] * momentum);
+                buffer[i] = b;
+                w[i] = Math.fma(b, negLr, w[i]);
+            }
         };
     }
 }
