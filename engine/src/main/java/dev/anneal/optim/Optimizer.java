@@ -23,7 +23,6 @@ import dev.anneal.schedule.Schedule;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
@@ -614,11 +613,11 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         int offset = base.size();
         base.addAll(chain.stages());
         bindShared(base, offset);
-        List<List<List<Stage>>> passes = new ArrayList<>();
+        List<SlotStages> passes = new ArrayList<>();
         List<List<Integer>> reducing = new ArrayList<>();
         Set<Integer> positions = new TreeSet<>();
         for (Bucket bucket : buckets) {
-            passes.add(sameForAll(bucket.slots.size(), new ArrayList<>(base)));
+            passes.add(new SlotStages(bucket.slots.size(), new ArrayList<>(base)));
             reducing.add(chain.reducing(bucket.hyperparams).stream().map(p -> p + offset).toList());
             positions.addAll(reducing.get(reducing.size() - 1));
         }
@@ -681,14 +680,6 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         return new Passes(passes, norm, sharedAfter);
     }
 
-    /** A fixed-size list of {@code size} times {@code stages}, which may be set: one array, filled once per step. */
-    @SuppressWarnings("unchecked")
-    private static List<List<Stage>> sameForAll(int size, List<Stage> stages) {
-        List<Stage>[] lists = new List[size];
-        Arrays.fill(lists, stages);
-        return Arrays.asList(lists);
-    }
-
     /** Puts each stage of {@code base} from {@code offset} on that keeps optimizer-wide scalars in its place bound to their values. */
     private void bindShared(List<Stage> base, int offset) {
         if (shared == null) {
@@ -732,7 +723,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      * stage for the bucket, which it returns, or one per parameter when a reduction is per tensor
      * (then null).
      */
-    private static Stage reduce(Bucket bucket, List<List<Stage>> bySlot, int p, Stage stage, FusedBucket.Folded partial,
+    private static Stage reduce(Bucket bucket, SlotStages bySlot, int p, Stage stage, FusedBucket.Folded partial,
                                Map<List<Object>, Double> totals, long next) {
         List<Reduction> reductions = stage.reductions(bucket.hyperparams);
         if (reductions.stream().noneMatch(r -> r.scope() == Reduction.Scope.TENSOR)) {
@@ -741,9 +732,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
                 shared[r] = totals.get(key(r, reductions.get(r), bucket));
             }
             Stage reduced = stage.reduced(bucket.hyperparams, next, shared);
-            Set<List<Stage>> lists = Collections.newSetFromMap(new IdentityHashMap<>());
-            lists.addAll(bySlot);
-            lists.forEach(stages -> stages.set(p, reduced));
+            bySlot.distinct().forEach(stages -> stages.set(p, reduced));
             return reduced;
         }
         for (Slot slot : bucket.slots) {
@@ -782,7 +771,7 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
      * over all gradients (NaN for none), and the optimizer-wide scalars after the step (null when
      * they stay).
      */
-    private record Passes(List<List<List<Stage>>> stages, double norm, float[] shared) {
+    private record Passes(List<SlotStages> stages, double norm, float[] shared) {
     }
 
     /** Which of a bucket's parameters this step updates: trainable, with a gradient. */
