@@ -176,6 +176,12 @@ public final class Bench {
                     Runtime.getRuntime().availableProcessors());
         }
         List<Kind> kinds = Arrays.stream(Kind.values()).filter(kind -> only.contains(kind.label)).toList();
+        if (!kinds.isEmpty() && !"0".equals(System.getenv("MALLOC_MMAP_MAX_"))) {
+            // The launcher sets it; a run started otherwise times page faults in the 1x10M rows.
+            out.println("native memory: glibc gives freed blocks over 32 MB back to the kernel, so the generic path's, "
+                    + "DJL's and torch's steps over 1x10M fault in fresh pages each time; ./anneal bench sets "
+                    + "MALLOC_MMAP_MAX_=0 and MALLOC_TRIM_THRESHOLD_ to keep them");
+        }
         Optional<Path> script = kinds.stream().anyMatch(Kind::inTorch) ? TorchWorker.script() : Optional.empty();
         // One Python process per torch variant for the whole run: starting torch takes seconds.
         try (TorchWorker torch = script.isPresent() ? TorchWorker.start(script.get(), false) : null;
