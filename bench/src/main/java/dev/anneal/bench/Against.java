@@ -115,15 +115,11 @@ final class Against implements AutoCloseable {
     /**
      * The build's fused steps of {@code kind} over {@code layout}, with its own settings for the
      * kind, and the non-finite check off when not {@code checked} (as {@link Kind#anneal(NonFinite)}
-     * of this build does); empty when the build has no such kind (it predates it).
+     * of this build does); only for a kind the build {@link #knows}.
      */
-    Optional<Stepper> fused(Kind kind, String layout, boolean checked) throws ReflectiveOperationException {
+    Stepper fused(Kind kind, String layout, boolean checked) throws ReflectiveOperationException {
         Class<?> kinds = loader.loadClass(OWN + "bench.Kind");
-        Optional<Object> theirs = Arrays.<Object>stream(kinds.getEnumConstants())
-                .filter(k -> ((Enum<?>) k).name().equals(kind.name())).findFirst();
-        if (theirs.isEmpty()) {
-            return Optional.empty();
-        }
+        Object theirs = theirs(kind, kinds).orElseThrow();
         Class<?> layouts = loader.loadClass(OWN + "bench.Layout");
         Class<?> executions = loader.loadClass(OWN + "optim.Execution");
         Method anneal = loader.loadClass(OWN + "bench.Steppers").getDeclaredMethod("anneal", kinds, layouts, executions);
@@ -136,7 +132,7 @@ final class Against implements AutoCloseable {
         Object fused = executions.getField("FUSED").get(null);
         Object stepper;
         if (checked) {
-            stepper = anneal.invoke(null, theirs.get(), layoutField.get(null), fused);
+            stepper = anneal.invoke(null, theirs, layoutField.get(null), fused);
         } else {
             Class<?> policies = loader.loadClass(OWN + "grad.NonFinite");
             Method spec = kinds.getDeclaredMethod("anneal", policies);
@@ -144,10 +140,10 @@ final class Against implements AutoCloseable {
                     loader.loadClass(OWN + "optim.OptimizerSpec"), layouts, executions);
             spec.setAccessible(true);
             annealSpec.setAccessible(true);
-            stepper = annealSpec.invoke(null, spec.invoke(theirs.get(), policies.getField("APPLY").get(null)),
+            stepper = annealSpec.invoke(null, spec.invoke(theirs, policies.getField("APPLY").get(null)),
                     layoutField.get(null), fused);
         }
-        return Optional.of(new Stepper() {
+        return new Stepper() {
             @Override
             public double step() throws Exception {
                 return (double) step.invoke(stepper);
@@ -161,7 +157,17 @@ final class Against implements AutoCloseable {
                     throw new IllegalStateException(e);
                 }
             }
-        });
+        };
+    }
+
+    /** Whether the build has {@code kind} (it may predate it). */
+    boolean knows(Kind kind) throws ClassNotFoundException {
+        return theirs(kind, loader.loadClass(OWN + "bench.Kind")).isPresent();
+    }
+
+    private static Optional<Object> theirs(Kind kind, Class<?> kinds) {
+        return Arrays.<Object>stream(kinds.getEnumConstants()).filter(k -> ((Enum<?>) k).name().equals(kind.name()))
+                .findFirst();
     }
 
     @Override
