@@ -51,6 +51,8 @@ public final class Bench {
      * machine's bandwidth drifts within minutes, so a step is weighed against the copies beside it.
      */
     private static final String COPY = "copy";
+    /** The row of a pass that only reads the tensor, beside the tools that add one. */
+    private static final String READ = "read";
     private final boolean quick;
     private final Set<String> only;
     private final PrintStream out;
@@ -272,12 +274,14 @@ public final class Bench {
     /**
      * What the gradient tools add to an Adam step over 1x10M on the fused path: clipping by the
      * total norm, an average of the weights, and the check for NaN and infinity (which
-     * {@code NonFinite.APPLY} leaves out), each measured beside the plain step.
+     * {@code NonFinite.APPLY} leaves out), each measured beside the plain step; with a copy and a
+     * pass that only reads as many floats, for what one read costs on this machine.
      */
     private List<Row> tools(int rounds) throws Exception {
         Layout big = Layout.ONE_BIG;
         return measure(TOOLS, big, rounds, name -> true, false, makers -> {
             makers.put(COPY, () -> CopyBandwidth.stepper(big.count() * big.size()));
+            makers.put(READ, () -> CopyBandwidth.reader(big.count() * big.size()));
             makers.put("anneal-fast", () -> Steppers.anneal(Kind.ADAM.anneal(), big, Execution.FUSED));
             makers.put("+clip", () -> Steppers.anneal(Optimizers.adam().lr(1e-3).clipGradNorm(1.0).build(), big, Execution.FUSED));
             makers.put("+ema", () -> Steppers.anneal(Optimizers.adam().lr(1e-3).ema(0.999).build(), big, Execution.FUSED));
@@ -526,6 +530,9 @@ public final class Bench {
         double elements = (double) layout.count() * layout.size();
         if (row.impl().equals(COPY)) {
             return 8.0 * elements;
+        }
+        if (row.impl().equals(READ)) {
+            return 4.0 * elements;
         }
         boolean adamRow = row.optimizer().equals(TOOLS) || row.optimizer().equals(OFFLOAD);
         return Arrays.stream(Kind.values()).filter(k -> k.label.equals(row.optimizer()) || adamRow && k == Kind.ADAM)

@@ -51,6 +51,17 @@ class BenchCommandSpec : FunSpec({
         quiet shouldNotContain "native memory:"
     }
 
+    test("the tools section times a copy and a pass that only reads as many floats beside Adam with each tool") {
+        val (status, output) = bench("--quick", "--only", "adam+tools")
+        withClue(output) { status shouldBe 0 }
+        for (impl in listOf("copy", "read", "anneal-fast", "+clip", "+ema", "-check")) {
+            output shouldContain Regex("""adam\+tools\s+1x10000000\s+${Regex.escape(impl)}\s+[0-9.]+ """)
+        }
+        // A read moves 4 bytes a float, a copy 8: the read row's share of the copy bandwidth is a percentage.
+        output shouldContain Regex("""adam\+tools\s+1x10000000\s+read\s+[0-9. ]+x\s+[0-9.]+\s+[0-9]+%\n""")
+        output shouldContain Regex("""adam 1x10000000 \+clip: extra time / one read <= 1\s+[0-9.]+  (ok|MISSED)\n""")
+    }
+
     test("a section that does not exist is refused with the list of those that do, before any timing") {
         val (status, output) = bench("--only", "adam,lamb2")
         status shouldBe 2
