@@ -3,8 +3,7 @@ package dev.anneal.internal;
 /**
  * Small element loops the fused kernels are built from. Each is branch-free over plain arrays,
  * which the JIT vectorises; a kernel picks the loops its options need instead of testing the
- * options inside one loop (a loop with branches is left scalar, about twice as slow). Each call
- * is a pass over the block, so a kernel's common case is better as one loop of its own.
+ * options inside one loop (a loop with branches is left scalar, about twice as slow).
  */
 public final class Loops {
     private Loops() {
