@@ -120,8 +120,7 @@ final class FusedBucket implements AutoCloseable {
         int[] blocks = new int[params.size()];
         for (int slot = 0; slot < blocks.length; slot++) {
             NDArray w = params.get(slot).array();
-            if (w.getDataType() != DataType.FLOAT32 || !w.getDevice().equals(Device.cpu())
-                    || !"PyTorch".equals(w.getManager().getEngine().getEngineName())) {
+            if (!fusable(w)) {
                 return null;
             }
             Shape shape = w.getShape();
@@ -132,6 +131,12 @@ final class FusedBucket implements AutoCloseable {
             blocks[slot] = wholeRows ? (int) Math.max(row, 1) : BLOCK;
         }
         return new FusedBucket(params, states, blocks, noGradient);
+    }
+
+    /** Whether the fused path can work in {@code array}'s memory: float32 on the CPU of the PyTorch engine. */
+    static boolean fusable(NDArray array) {
+        return array.getDataType() == DataType.FLOAT32 && array.getDevice().equals(Device.cpu())
+                && "PyTorch".equals(array.getManager().getEngine().getEngineName());
     }
 
     /**
@@ -493,7 +498,8 @@ final class FusedBucket implements AutoCloseable {
         }
     }
 
-    private static FloatBuffer floats(NDArray array) {
+    /** A view of a float32 CPU array's own memory: writes to it change the array. */
+    static FloatBuffer floats(NDArray array) {
         return array.toByteBuffer(true).order(ByteOrder.nativeOrder()).asFloatBuffer();
     }
 

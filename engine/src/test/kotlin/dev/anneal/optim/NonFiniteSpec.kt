@@ -39,6 +39,19 @@ class NonFiniteSpec : FunSpec({
     fun gradients(arrays: Map<String, NDArray>, t: Long, scale: Float = 1f, bad: Float? = null) =
         stepGradients(manager, arrays, t, scale, bad)
 
+    test("the generic path counts NaN and both infinities, in Java over float32 host memory as libtorch does for float64") {
+        // Over two of the Java pass's blocks, with the largest finite values beside the bad ones.
+        val values = FloatArray(3 * FusedBucket.BLOCK + 5) { (it % 7 - 3) * 0.5f }
+        values[0] = Float.NaN
+        values[FusedBucket.BLOCK] = Float.POSITIVE_INFINITY
+        values[values.size - 1] = Float.NEGATIVE_INFINITY
+        values[1] = Float.MAX_VALUE
+        values[2] = -Float.MAX_VALUE
+        FiniteCheck.count(manager.create(values)) shouldBe 3L
+        FiniteCheck.count(manager.create(values.map { it.toDouble() }.toDoubleArray())) shouldBe 3L
+        FiniteCheck.count(manager.create(FloatArray(0))) shouldBe 0L
+    }
+
     fun snapshot(optimizer: Optimizer<*>, arrays: Map<String, NDArray>) = stepSnapshot(optimizer, arrays)
 
     /** One good step, then gradients with [bad]: returns the optimizer and the parameters, ready to step. */
