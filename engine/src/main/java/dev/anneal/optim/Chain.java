@@ -187,6 +187,16 @@ public final class Chain {
         return stages.stream().allMatch(Stage::elementwise);
     }
 
+    /** True when every stage without a fused kernel has a {@link Stage#fusedForm} (Adafactor's Java passes). */
+    boolean hasFusedForms() {
+        return stages.stream().allMatch(s -> s.elementwise() || s.fusedForm() != null);
+    }
+
+    /** {@code stages} with each one that has no fused kernel in its {@link Stage#fusedForm}. */
+    static List<Stage> fusedForms(List<Stage> stages) {
+        return stages.stream().map(s -> s.elementwise() ? s : s.fusedForm()).toList();
+    }
+
     /** True when a stage works on whole rows with these values ({@link Stage#wholeRows}, {@link Stage#touchedRowsOnly}). */
     boolean wholeRows(Hyperparams h) {
         return stages.stream().anyMatch(s -> s.wholeRows(h) || s.touchedRowsOnly(h));

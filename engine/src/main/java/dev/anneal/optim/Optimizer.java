@@ -430,6 +430,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         }
         if (execution == Execution.FUSED && chain.elementwise()) {
             bucket.fused = FusedBucket.of(members, states, chain.wholeRows(hyperparams), noGradient);
+        } else if (execution == Execution.FUSED && chain.hasFusedForms()) {
+            bucket.fusedForms = members.stream().allMatch(p -> FusedBucket.fusable(p.array()));
         }
         buckets.add(bucket);
     }
@@ -990,6 +992,9 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     private void apply(Slot slot, List<Stage> pass, Hyperparams h, NDArray weight, NDArray grad) {
         long count = ++slot.bucket.updates[slot.index];
+        if (slot.bucket.fusedForms) {
+            pass = Chain.fusedForms(pass);
+        }
         NDArray working = slot.working(weight);
         if (execution != Execution.OFFLOAD || slot.master != null) {
             chain.apply(pass, working, slot.widened(grad).toDevice(working.getDevice(), false), slot.state, h, step, count);
@@ -1256,14 +1261,15 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
 
     /**
      * How a group's parameters are updated: {@link Execution#FUSED} only when every one of them
-     * is (float32 on the CPU, a rule with a kernel, and fused execution asked for).
+     * is (float32 on the CPU, a rule with a kernel or a {@link Stage#fusedForm}, and fused
+     * execution asked for).
      */
     public Execution executionOf(String group) {
         hyperparams(group);
         if (execution == Execution.OFFLOAD) {
             return execution;
         }
-        boolean fused = buckets.stream().filter(b -> b.group.equals(group)).allMatch(b -> b.fused != null);
+        boolean fused = buckets.stream().filter(b -> b.group.equals(group)).allMatch(b -> b.fused != null || b.fusedForms);
         return fused ? Execution.FUSED : Execution.GENERIC;
     }
 
@@ -1482,6 +1488,8 @@ public final class Optimizer<G extends Settings<G>> implements AutoCloseable {
         /** Which members the current step updates: trainable, with a gradient. */
         boolean[] live;
         FusedBucket fused;
+        /** Whether this bucket runs its chain's {@link Stage#fusedForm}s: fused execution of a rule with no kernel. */
+        boolean fusedForms;
 
         Bucket(String group, Hyperparams hyperparams, int size) {
             this.group = group;

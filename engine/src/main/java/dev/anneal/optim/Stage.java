@@ -131,6 +131,16 @@ public interface Stage {
     }
 
     /**
+     * For a stage that is not {@link #elementwise}: the form that fused execution runs over
+     * float32 tensors in host memory, which may compute in Java over the tensors' own memory
+     * (Adafactor's passes) but gives the same bits as {@link #apply}; null when there is none, and
+     * the chain then runs on the generic path.
+     */
+    default Stage fusedForm() {
+        return null;
+    }
+
+    /**
      * True for an update rule that moves all of an optimizer's parameters at once and evaluates
      * the closure as often as it needs ({@link Lbfgs}): {@link Optimizer#step(java.util.function.DoubleSupplier)}
      * runs it, and it is the chain's only stage.

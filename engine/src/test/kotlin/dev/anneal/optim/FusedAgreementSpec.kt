@@ -27,10 +27,11 @@ class FusedAgreementSpec : FunSpec({
     afterSpec { manager.close() }
     val steps = 50
 
-    data class Config(val seed: Int) {
+    /** One case: [only] fixes the optimizer (one with a fused form rather than a kernel), else it is drawn. */
+    data class Config(val seed: Int, val only: Chain? = null) {
         val random = Random(seed)
         val shapes: List<Shape> = List(random.nextInt(1, 5)) { randomShape(random) }
-        val spec: OptimizerSpec<*> = randomSpec(random, shapes.size, shapes.any { it.dimension() <= 1 })
+        val spec: OptimizerSpec<*> = randomSpec(random, shapes.size, shapes.any { it.dimension() <= 1 }, only)
         override fun toString() = "seed $seed: ${spec.name()} over ${shapes.joinToString(" ")}"
     }
 
@@ -43,7 +44,8 @@ class FusedAgreementSpec : FunSpec({
         return out
     }
 
-    withData(nameFn = { it.toString() }, (1..80).map { Config(it) }) { config ->
+    // Adafactor's fused form is its own Java passes: twenty cases of it besides the drawn ones.
+    withData(nameFn = { it.toString() }, (1..80).map { Config(it) } + (1..20).map { Config(it, Adafactor.ADAFACTOR) }) { config ->
         val fusedArrays = arrays(config)
         val genericArrays = arrays(config)
         config.spec.compile(ParameterSet.of(fusedArrays), Execution.FUSED).use { fused ->
@@ -113,9 +115,10 @@ private val clippers: List<Stage> = listOf(ClipGradNorm.L2, ClipGradNorm.INF, Cl
  * an exemption from weight decay. Drawn again while the optimizer refuses the combination (SGD's
  * Nesterov without momentum).
  */
-private fun randomSpec(random: Random, params: Int, hasVectors: Boolean): OptimizerSpec<*> {
-    // A rule that is not element-wise (Muon) has no fused path to agree with.
-    val base = Optimizers.chains().filter { chain -> chain.stages().all(Stage::elementwise) }.random(random)
+private fun randomSpec(random: Random, params: Int, hasVectors: Boolean, only: Chain?): OptimizerSpec<*> {
+    // A rule that is neither element-wise nor has a fused form (Muon) has no fused path to agree with.
+    val base = only ?: Optimizers.chains()
+        .filter { chain -> chain.stages().all { it.elementwise() || it.fusedForm() != null } }.random(random)
     val chain = if (random.nextInt(3) > 0) base else {
         val clip = clippers.random(random)
         val builder = base.toBuilder(base.typeName() + "Clipped", "after $clip").prepend(clip)
