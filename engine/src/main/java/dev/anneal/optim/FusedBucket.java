@@ -6,12 +6,17 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.training.GradientCollector;
 import dev.anneal.grad.NoGradient;
 import dev.anneal.internal.GradientTape;
 import dev.anneal.internal.FusedOps;
 import dev.anneal.param.Param;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
@@ -133,10 +138,45 @@ final class FusedBucket implements AutoCloseable {
         return new FusedBucket(params, states, blocks, noGradient);
     }
 
-    /** Whether the fused path can work in {@code array}'s memory: float32 on the CPU of the PyTorch engine. */
+    /**
+     * Whether the fused path can work in {@code array}'s memory: float32 on the CPU of the PyTorch
+     * engine, and contiguous, for only then is {@link #floats} a view of it; a transposed view's
+     * buffer is a copy, and writes to it would be lost without a word.
+     */
     static boolean fusable(NDArray array) {
         return array.getDataType() == DataType.FLOAT32 && array.getDevice().equals(Device.cpu())
-                && "PyTorch".equals(array.getManager().getEngine().getEngineName());
+                && array instanceof PtNDArray pt && contiguous(pt);
+    }
+
+    /**
+     * libtorch's answer whether a tensor is contiguous. DJL 0.35.1 asks it inside
+     * {@code toByteBuffer} but does not expose it, so its binding is called directly; when that is
+     * out of reach (another DJL), no array counts as contiguous and every step is generic.
+     */
+    private static final MethodHandle IS_CONTIGUOUS = isContiguous();
+
+    private static MethodHandle isContiguous() {
+        try {
+            Class<?> library = Class.forName("ai.djl.pytorch.jni.PyTorchLibrary");
+            Field instance = library.getDeclaredField("LIB");
+            instance.setAccessible(true);
+            Method question = library.getDeclaredMethod("torchIsContiguous", long.class);
+            question.setAccessible(true);
+            return MethodHandles.lookup().unreflect(question).bindTo(instance.get(null));
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static boolean contiguous(PtNDArray array) {
+        if (IS_CONTIGUOUS == null) {
+            return false;
+        }
+        try {
+            return (boolean) IS_CONTIGUOUS.invoke((long) array.getHandle());
+        } catch (Throwable e) {
+            return false;
+        }
     }
 
     /**
