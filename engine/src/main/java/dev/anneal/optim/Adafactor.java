@@ -317,40 +317,49 @@ public final class Adafactor implements Stage {
                 }
                 rowMeans[b] = Math.max((float) (rowSum / rows), eps1);
             }
-            double updateSquares = 0;
-            for (int b = 0; b < batch; b++) {
-                for (int r = 0; r < rows; r++) {
-                    int start = (b * rows + r) * cols;
-                    float row = newRows[b * rows + r];
-                    for (int c0 = 0; c0 < cols; c0 += block) {
-                        int len = Math.min(block, cols - c0);
-                        g.get(start + c0, gb, 0, len);
-                        for (int i = 0; i < len; i++) {
-                            gb[i] = update(row * newCols[b * cols + c0 + i] / rowMeans[b], gb[i]);
-                        }
-                        updateSquares = Reduction.Fold.SUM_OF_SQUARES.block(updateSquares, gb, len);
-                    }
+            double[] updateSquares = {0};
+            chunks(batch, rows, cols, block, (b, r, c0, len) -> {
+                g.get((b * rows + r) * cols + c0, gb, 0, len);
+                updates(gb, len, newRows[b * rows + r], newCols, b * cols + c0, rowMeans[b]);
+                updateSquares[0] = Reduction.Fold.SUM_OF_SQUARES.block(updateSquares[0], gb, len);
+            });
+            float step = stepSize(weightSquares, updateSquares[0]);
+            chunks(batch, rows, cols, block, (b, r, c0, len) -> {
+                int start = (b * rows + r) * cols + c0;
+                w.get(start, wb, 0, len);
+                g.get(start, gb, 0, len);
+                updates(gb, len, newRows[b * rows + r], newCols, b * cols + c0, rowMeans[b]);
+                for (int i = 0; i < len; i++) {
+                    wb[i] = Math.fma(gb[i], step, wb[i] * shrink);
                 }
-            }
-            float step = stepSize(weightSquares, updateSquares);
-            for (int b = 0; b < batch; b++) {
-                for (int r = 0; r < rows; r++) {
-                    int start = (b * rows + r) * cols;
-                    float row = newRows[b * rows + r];
-                    for (int c0 = 0; c0 < cols; c0 += block) {
-                        int len = Math.min(block, cols - c0);
-                        w.get(start + c0, wb, 0, len);
-                        g.get(start + c0, gb, 0, len);
-                        for (int i = 0; i < len; i++) {
-                            float u = update(row * newCols[b * cols + c0 + i] / rowMeans[b], gb[i]);
-                            wb[i] = Math.fma(u, step, wb[i] * shrink);
-                        }
-                        w.put(start + c0, wb, 0, len);
-                    }
-                }
-            }
+                w.put(start, wb, 0, len);
+            });
             rowVar.put(0, newRows);
             colVar.put(0, newCols);
+        }
+
+        /** Turns {@code g[0, len)}, from one row at column {@code col}, into the update: the row's and columns' moments over the batch's mean row moment. */
+        private void updates(float[] g, int len, float row, float[] cols, int col, float rowMean) {
+            for (int i = 0; i < len; i++) {
+                g[i] = update(row * cols[col + i] / rowMean, g[i]);
+            }
+        }
+
+        /** One run of at most a block of a row's elements: matrix {@code b} of the batch, row {@code r}, from column {@code c0}. */
+        @FunctionalInterface
+        private interface Chunk {
+            void at(int b, int r, int c0, int len);
+        }
+
+        /** Every row of every matrix in order, a block of columns at a time. */
+        private static void chunks(int batch, int rows, int cols, int block, Chunk chunk) {
+            for (int b = 0; b < batch; b++) {
+                for (int r = 0; r < rows; r++) {
+                    for (int c0 = 0; c0 < cols; c0 += block) {
+                        chunk.at(b, r, c0, Math.min(block, cols - c0));
+                    }
+                }
+            }
         }
 
         /** A row's or column's mean square as {@link #squaredNorms} and the division give it: the norm in float32, squared, over the length. */
