@@ -36,9 +36,10 @@ import java.util.List;
  * the rows are summed in double and rounded to float32 (torch sums them in float32, in its own
  * order); the rest rounds as torch's float32 operations. It is not element-wise (its reductions
  * run along rows and columns), so fused execution runs its {@link #fusedForm}: three passes in
- * Java over the tensor's own memory (two for a vector), with the same roundings. Defaults are torch's: lr 0.01, beta2Decay
- * -0.8, eps1 float32's epsilon (torch's {@code eps[0] = None} for float32 parameters; for float64
- * ones torch takes float64's, 2.2e-16, which must be set here), eps2 1e-3, d 1, no decay.
+ * Java over the tensor's own memory (two for a vector), with the same roundings. Defaults are
+ * torch's: lr 0.01, beta2Decay -0.8, eps1 float32's epsilon (torch's {@code eps[0] = None} for
+ * float32 parameters; for float64 ones torch takes float64's, 2.2e-16, which must be set here),
+ * eps2 1e-3, d 1, no decay.
  */
 public final class Adafactor implements Stage {
     public static final Hyperparameter<Schedule> BETA2_DECAY = Hyperparameter.value("beta2Decay",
@@ -362,7 +363,7 @@ public final class Adafactor implements Stage {
             }
         }
 
-        /** A row's or column's mean square as {@link #squaredNorms} and the division give it: the norm in float32, squared, over the length. */
+        /** A row's or column's mean square as {@link Adafactor#squaredNorms} and the division give it: the norm in float32, squared, over the length. */
         private static float meanSquare(double squares, int length) {
             float norm = (float) Math.sqrt(squares);
             return norm * norm / (float) length;
