@@ -40,7 +40,7 @@ class NonFiniteSpec : FunSpec({
         stepGradients(manager, arrays, t, scale, bad)
 
     test("the generic path counts NaN and both infinities, in Java over float32 host memory as libtorch does for float64") {
-        // Over two of the Java pass's blocks, with the largest finite values beside the bad ones.
+        // Over four of the Java pass's blocks, with the largest finite values beside the bad ones.
         val values = FloatArray(3 * FusedBucket.BLOCK + 5) { (it % 7 - 3) * 0.5f }
         values[0] = Float.NaN
         values[FusedBucket.BLOCK] = Float.POSITIVE_INFINITY
